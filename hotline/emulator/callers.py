@@ -1,0 +1,196 @@
+"""The person calling: a script of key presses for tests and demos, or a human at a terminal.
+
+The interpreter asks the caller what it does at each <Gather> and <Record>; the caller never
+sees TwiML, only what a person on the phone would perceive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+DIGITS = re.compile(r"^[0-9*#]+$")
+SPEECH_CONFIDENCE = "0.9"
+DEFAULT_SPEAK_SECONDS = 8
+GATHER_HELP = "Tapez des touches puis Entrée (rien = silence, q = raccrocher, say:mot = parole)"
+RECORD_HELP = (
+    "Enregistrement : Entrée = fin par silence, une touche = fin avec la touche,"
+    " v = enregistrement vide, q = raccrocher"
+)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """DTMF keys pressed, in order (the interpreter applies numDigits/finishOnKey)."""
+
+    keys: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    text: str
+    confidence: str = SPEECH_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class Silence:
+    pass
+
+
+@dataclass(frozen=True)
+class HangUp:
+    reason: str = "the caller hung up"
+
+
+GatherInput = Keys | Speech | Silence | HangUp
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """The caller speaks for `seconds` (0 = an empty recording), then `end` stops the recording."""
+
+    seconds: int
+    end: Keys | Silence | HangUp
+
+
+@dataclass(frozen=True)
+class GatherPrompt:
+    """What a <Gather> waits for, as the caller could perceive or need it."""
+
+    modes: frozenset[str]
+    num_digits: int | None
+    finish_on_key: str
+    timeout: int
+
+
+@dataclass(frozen=True)
+class RecordPrompt:
+    finish_on_key: str
+    timeout: int
+    max_length: int
+
+
+class Caller(Protocol):
+    """Whoever is on the line, answering the app's prompts."""
+
+    def hear(self, text: str) -> None: ...
+
+    def gather(self, prompt: GatherPrompt) -> GatherInput: ...
+
+    def record(self, prompt: RecordPrompt) -> RecordInput: ...
+
+
+def _check_token(token: str) -> str:
+    if DIGITS.match(token) or token in ("-", "hangup", "silent"):
+        return token
+    if re.fullmatch(r"rec:\d+", token) or (token.startswith("say:") and token[4:].strip()):
+        return token
+    raise ValueError(
+        f"unknown caller token {token!r}: use digits (1, 12#, *), say:words, -, hangup,"
+        " silent or rec:N"
+    )
+
+
+@dataclass
+class ScriptedCaller:
+    """Plays a fixed sequence of tokens, one per <Gather> or <Record>.
+
+    Tokens: digits (`1`, `12#`, `*`), `say:words` (speech), `-` (silence), `hangup`,
+    `silent`/`rec:0` (empty recording) and `rec:N` (speak N seconds). A string is split on
+    spaces; pass a list to keep spaces inside a `say:` token. Once the script is exhausted the
+    caller stays silent, and gives up after `patience` silent menus (None = never).
+    """
+
+    keys: str | Sequence[str] = ""
+    speak_seconds: int = DEFAULT_SPEAK_SECONDS
+    patience: int | None = 3
+    tokens: list[str] = field(init=False)
+    silent_menus: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        raw = self.keys.split() if isinstance(self.keys, str) else list(self.keys)
+        self.tokens = [_check_token(t) for t in raw]
+
+    def hear(self, text: str) -> None:
+        """A script does not react to what it hears."""
+
+    def _next(self) -> str | None:
+        return self.tokens.pop(0) if self.tokens else None
+
+    def gather(self, prompt: GatherPrompt) -> GatherInput:
+        token = self._next()
+        if token is None:
+            self.silent_menus += 1
+            if self.patience is not None and self.silent_menus > self.patience:
+                return HangUp(f"the caller gave up after {self.patience} silent menus")
+            return Silence()
+        if token == "hangup":
+            return HangUp()
+        if token.startswith("say:"):
+            return Speech(token[4:])
+        if DIGITS.match(token):
+            return Keys(token)
+        return Silence()
+
+    def record(self, prompt: RecordPrompt) -> RecordInput:
+        token = self._next()
+        if token in ("silent", "rec:0"):
+            return RecordInput(0, Silence())
+        if token is not None and token.startswith("rec:"):
+            return RecordInput(int(token[4:]), Silence())
+        if token == "hangup":
+            return RecordInput(self.speak_seconds, HangUp())
+        if token is not None and DIGITS.match(token):
+            return RecordInput(self.speak_seconds, Keys(token))
+        return RecordInput(self.speak_seconds, Silence())
+
+
+class InteractiveCaller:
+    """A human at the terminal: prints what is heard and reads key presses."""
+
+    def __init__(
+        self,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+        speak_seconds: int = DEFAULT_SPEAK_SECONDS,
+    ) -> None:
+        self._read = read
+        self._write = write
+        self._speak_seconds = speak_seconds
+
+    def hear(self, text: str) -> None:
+        self._write(f"🔊 {text}")
+
+    def _ask(self, help_text: str) -> str | None:
+        try:
+            return self._read(f"{help_text}\n> ").strip()
+        except EOFError:
+            return None
+
+    def gather(self, prompt: GatherPrompt) -> GatherInput:
+        while True:
+            answer = self._ask(GATHER_HELP)
+            if answer is None or answer == "q":
+                return HangUp()
+            if answer in ("", "-"):
+                return Silence()
+            if answer.startswith("say:") and answer[4:].strip():
+                return Speech(answer[4:].strip())
+            if DIGITS.match(answer):
+                return Keys(answer)
+            self._write("Touches possibles : 0-9, * et #.")
+
+    def record(self, prompt: RecordPrompt) -> RecordInput:
+        while True:
+            answer = self._ask(RECORD_HELP)
+            if answer is None or answer == "q":
+                return RecordInput(self._speak_seconds, HangUp())
+            if answer in ("", "-"):
+                return RecordInput(self._speak_seconds, Silence())
+            if answer == "v":
+                return RecordInput(0, Silence())
+            if DIGITS.match(answer):
+                return RecordInput(self._speak_seconds, Keys(answer))
+            self._write("Touches possibles : 0-9, * et #.")

@@ -1,0 +1,190 @@
+"""Executing <Dial>: ringing staff phones at once, running whispers, bridging one of them.
+
+All <Number>s ring together. Phones pick up in order of their ring time (document order on a
+tie); each runs its `url` whisper on its own leg and the first whose whisper ends without
+hanging up is bridged, the others are canceled. A phone picked up without a whisper is bridged
+directly, which for a personal voicemail is logged loudly: the caller is talking to a machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hotline.emulator.errors import TwimlError
+from hotline.emulator.log import DialOutcome, LegLog
+from hotline.emulator.phones import PhoneBehaviour
+from hotline.emulator.steps import End, Goto, Step, resolve
+from hotline.emulator.twiml import Verb
+
+if TYPE_CHECKING:
+    from hotline.emulator.session import Leg
+
+DEFAULT_DIAL_TIMEOUT = 30
+TERMINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+@dataclass
+class Ring:
+    """One dialed <Number> and its child call leg."""
+
+    index: int
+    noun: Verb
+    behaviour: PhoneBehaviour
+    log: LegLog
+    sequence: int = 0
+
+    @property
+    def number(self) -> str:
+        return self.noun.text
+
+
+def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
+    if leg.staff is not None:
+        raise TwimlError("<Dial> is not allowed in a <Number url> whisper (Twilio refuses it)")
+    if verb.children and verb.children[0].name == "Conference":
+        return _conference(leg, verb.children[0])
+    nouns = verb.children or (Verb("Number", {}, verb.text),)
+    timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT)
+    caller_id = verb.get("callerId") or leg.base["From"]
+    rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
+    winner = _pick_winner(leg, rings, timeout, caller_id, document_url)
+    for ring in rings:
+        if ring.log.status == "ringing":
+            ring.log.status = "canceled" if winner else "no-answer"
+        _status_callback(leg, ring, caller_id, document_url, "completed", ring.log.status)
+    outcome = _outcome(leg, rings, winner, timeout)
+    action = verb.get("action")
+    if not action:
+        return None
+    params = {
+        "DialCallStatus": outcome.status,
+        "DialCallSid": outcome.dial_call_sid,
+        "DialCallDuration": str(outcome.duration),
+    }
+    return Goto(resolve(document_url, action), verb.get("method") or "POST", params)
+
+
+def _start(leg: Leg, index: int, noun: Verb, caller_id: str, document_url: str) -> Ring:
+    behaviour = leg.emulator.phones.behaviour(noun.text)
+    log = LegLog(noun.text, repr(behaviour), leg.emulator.new_sid("CA"))
+    leg.log.legs.append(log)
+    ring = Ring(index, noun, behaviour, log)
+    _status_callback(leg, ring, caller_id, document_url, "initiated", "initiated")
+    if behaviour.network_result:
+        log.status = behaviour.network_result
+        leg.note("leg", f"{noun.text}: {behaviour.network_result}")
+    else:
+        log.status = "ringing"
+        _status_callback(leg, ring, caller_id, document_url, "ringing", "ringing")
+    return ring
+
+
+def _pick_winner(
+    leg: Leg, rings: list[Ring], timeout: int, caller_id: str, document_url: str
+) -> Ring | None:
+    pickups = sorted(
+        (after, ring.index, ring)
+        for ring in rings
+        if ring.log.status == "ringing"
+        and (after := ring.behaviour.answer_after) is not None
+        and after <= timeout
+    )
+    for after, _, ring in pickups:
+        ring.log.answered = True
+        ring.log.status = "in-progress"
+        leg.note("leg", f"{ring.number} picks up after {after} s ({ring.log.behaviour})")
+        _status_callback(leg, ring, caller_id, document_url, "answered", "in-progress")
+        bridged = _screen(leg, ring, caller_id, document_url)
+        ring.log.status = "completed"
+        if bridged:
+            ring.log.bridged = True
+            return ring
+    return None
+
+
+def _screen(leg: Leg, ring: Ring, caller_id: str, document_url: str) -> bool:
+    """Run the Number's whisper on the child leg; True when the call may be bridged."""
+    url = ring.noun.get("url")
+    if not url:
+        if ring.behaviour.is_voicemail:
+            leg.log.add(
+                "voicemail-bridge",
+                f"!!! bridged to a personal voicemail: {ring.number}"
+                " (no whisper url screened it): the caller talks to a machine",
+                number=ring.number,
+            )
+            leg.hear("play", f"[messagerie personnelle de {ring.number}]", 0)
+        return True
+    child = leg.spawn(
+        ring.behaviour.whisper_caller(), _child_params(leg, ring, caller_id), ring.log
+    )
+    reason = child.run(Goto(resolve(document_url, url), ring.noun.get("method") or "POST"))
+    accepted = reason == "twiml-ended"
+    verdict = "accepted: bridging" if accepted else f"not bridged ({reason})"
+    leg.note("leg", f"{ring.number}: whisper {verdict}")
+    return accepted
+
+
+def _outcome(leg: Leg, rings: list[Ring], winner: Ring | None, timeout: int) -> DialOutcome:
+    statuses = {r.log.status for r in rings}
+    if winner:
+        status, duration = "completed", winner.behaviour.talk_seconds
+        leg.note("dial", f"bridged to {winner.number}, talk {duration} s")
+        leg.elapse((winner.behaviour.answer_after or 0) + duration)
+    else:
+        status = statuses.pop() if statuses in ({"busy"}, {"failed"}) else "no-answer"
+        duration = 0
+        leg.elapse(timeout if status == "no-answer" else 1)
+    sid = winner.log.call_sid if winner else rings[0].log.call_sid
+    outcome = DialOutcome(
+        status, sid, duration, winner.number if winner else None, tuple(r.number for r in rings)
+    )
+    leg.log.dial_outcomes.append(outcome)
+    leg.note("dial", f"<Dial> ended: DialCallStatus={status}")
+    return outcome
+
+
+def _child_params(leg: Leg, ring: Ring, caller_id: str) -> dict[str, str]:
+    return {
+        "CallSid": ring.log.call_sid,
+        "ParentCallSid": leg.base["CallSid"],
+        "AccountSid": leg.emulator.account_sid,
+        "From": caller_id,
+        "To": ring.number,
+        "Caller": caller_id,
+        "Called": ring.number,
+        "Direction": "outbound-dial",
+        "ApiVersion": leg.emulator.api_version,
+    }
+
+
+def _status_callback(
+    leg: Leg, ring: Ring, caller_id: str, document_url: str, event: str, status: str
+) -> None:
+    """Per-Number statusCallback, only for the events the app asked for (default completed)."""
+    url = ring.noun.get("statusCallback")
+    events = (ring.noun.get("statusCallbackEvent") or "completed").split()
+    if not url or event not in events:
+        return
+    params = {
+        **_child_params(leg, ring, caller_id),
+        "CallStatus": status,
+        "SequenceNumber": str(ring.sequence),
+        "Timestamp": leg.emulator.timestamp(),
+        "CallbackSource": "call-progress-events",
+    }
+    if status in TERMINAL:
+        talk = ring.behaviour.talk_seconds if ring.log.bridged else 0
+        params["CallDuration"] = str(talk)
+    ring.sequence += 1
+    leg.callback(
+        resolve(document_url, url), ring.noun.get("statusCallbackMethod") or "POST", params
+    )
+
+
+def _conference(leg: Leg, noun: Verb) -> Step:
+    """Minimal: the caller joins the room and stays until their script is over."""
+    leg.note("conference", f"joined conference {noun.text}", name=noun.text)
+    leg.note("note", "the caller leaves the conference and hangs up")
+    return End("caller-hangup")

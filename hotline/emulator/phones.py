@@ -1,0 +1,130 @@
+"""Simulated staff phones reached by <Dial><Number>: who answers, after how long, and how.
+
+A mobile's own voicemail is modelled explicitly because it is the classic way a hotline
+"answers" a caller with nobody there; tests use it to prove the whisper screens it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hotline.emulator.callers import Caller, ScriptedCaller
+from hotline.emulator.twiml_rules import E164
+
+RING_SECONDS = 6
+
+
+class PhoneBehaviour(Protocol):
+    """How one simulated phone reacts when dialed."""
+
+    @property
+    def network_result(self) -> str | None:
+        """Either "busy" or "failed" when the call never rings, else None."""
+        ...
+
+    @property
+    def answer_after(self) -> int | None:
+        """Seconds of ringing before pick-up, or None if nobody ever picks up."""
+        ...
+
+    @property
+    def talk_seconds(self) -> int: ...
+
+    @property
+    def is_voicemail(self) -> bool: ...
+
+    def whisper_caller(self) -> Caller:
+        """How the person (or machine) who picked up reacts to the whisper TwiML."""
+        ...
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A staff member who picks up after `rings` rings and presses `press` at the whisper."""
+
+    press: str = "1"
+    rings: int = 1
+    talk_seconds: int = 60
+    network_result: str | None = field(default=None, init=False, repr=False)
+    is_voicemail: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def answer_after(self) -> int | None:
+        return self.rings * RING_SECONDS
+
+    def whisper_caller(self) -> Caller:
+        return ScriptedCaller([self.press] if self.press else [])
+
+
+@dataclass(frozen=True)
+class PersonalVoicemail:
+    """A mobile whose voicemail picks up after `rings` rings and then listens silently."""
+
+    rings: int = 4
+    talk_seconds: int = 30
+    network_result: str | None = field(default=None, init=False, repr=False)
+    is_voicemail: bool = field(default=True, init=False, repr=False)
+
+    @property
+    def answer_after(self) -> int | None:
+        return self.rings * RING_SECONDS
+
+    def whisper_caller(self) -> Caller:
+        return ScriptedCaller([], patience=None)
+
+
+@dataclass(frozen=True)
+class _Unanswered:
+    network_result: str | None = field(default=None, init=False, repr=False)
+    talk_seconds: int = field(default=0, init=False, repr=False)
+    is_voicemail: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def answer_after(self) -> int | None:
+        return None
+
+    def whisper_caller(self) -> Caller:
+        return ScriptedCaller([])
+
+
+@dataclass(frozen=True)
+class NoAnswer(_Unanswered):
+    """Rings until the <Dial> timeout."""
+
+
+@dataclass(frozen=True)
+class Busy(_Unanswered):
+    """The line is busy: never rings."""
+
+    network_result: str | None = field(default="busy", init=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Fails(_Unanswered):
+    """The network cannot reach the phone."""
+
+    network_result: str | None = field(default="failed", init=False, repr=False)
+
+
+class PhoneBook:
+    """Maps E.164 numbers to behaviours; any unknown number rings out (`NoAnswer`)."""
+
+    def __init__(
+        self,
+        phones: Mapping[str, PhoneBehaviour] | None = None,
+        default: PhoneBehaviour | None = None,
+    ) -> None:
+        self._phones: dict[str, PhoneBehaviour] = {}
+        self.default: PhoneBehaviour = default or NoAnswer()
+        for number, behaviour in (phones or {}).items():
+            self[number] = behaviour
+
+    def __setitem__(self, number: str, behaviour: PhoneBehaviour) -> None:
+        if not E164.match(number):
+            raise ValueError(f"phone numbers are E.164 (+33…), got {number!r}")
+        self._phones[number] = behaviour
+
+    def behaviour(self, number: str) -> PhoneBehaviour:
+        return self._phones.get(number, self.default)
