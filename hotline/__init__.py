@@ -1,0 +1,51 @@
+"""hotline: a telephone hotline for work-integration social enterprises (SIAE).
+
+`create_app` is the only entry point; importing the package does no work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured app.
+
+    `overrides` wins over the environment; tests and the emulator pass `CLOCK`
+    (a callable returning an aware datetime) to place a call at any moment.
+    """
+    from hotline import cli, config, directory
+    from hotline.extensions import db, redis_store
+    from hotline.telephony import init_app as init_telephony
+
+    app = Flask(__name__, instance_path=_instance_path())
+    env = {**config.read_dotenv(Path.cwd() / ".env"), **os.environ}
+    settings = config.environment_settings(Path(app.instance_path), env)
+    settings.update(overrides or {})
+    config.check_settings(settings, clock_overridden="CLOCK" in (overrides or {}))
+    app.config.update(settings)
+    if app.config.get("SECRET_KEY"):
+        app.secret_key = app.config["SECRET_KEY"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs phone numbers
+
+    db.init_app(app)
+    redis_store.init_app(app)
+    directory.init_app(app)
+    init_telephony(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_path() -> str:
+    """`instance/` beside the project, or HOTLINE_INSTANCE_PATH."""
+    explicit = os.environ.get("HOTLINE_INSTANCE_PATH")
+    if explicit:
+        return str(Path(explicit).resolve())
+    return str(Path.cwd() / "instance")

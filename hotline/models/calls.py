@@ -1,0 +1,147 @@
+"""Calls as Twilio reports them, the messages callers leave and the callbacks they ask for."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.base import Base, UTCDateTime
+from hotline.models.structure import Person, Staff, Structure, Theme
+
+
+class VoicemailStatus(enum.StrEnum):
+    PENDING = "pending"  # the <Record> action arrived; the file may still be processing
+    COMPLETED = "completed"  # the recording status callback confirmed the file
+    ABSENT = "absent"  # Twilio reported no usable audio (too short or silent)
+    EMPTY = "empty"  # the caller said nothing: no recording was made at all
+
+
+class CallbackStatus(enum.StrEnum):
+    WAITING = "waiting"
+
+
+class CallbackSource(enum.StrEnum):
+    VOICEMAIL = "voicemail"
+    MISSED_CALL = "missed_call"
+    MANUAL = "manual"
+
+
+def _enum(kind: type[enum.StrEnum], length: int = 20) -> Enum:
+    return Enum(
+        kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class Call(Base):
+    """One row per Twilio CallSid: the webhook retried twice still finds this row."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    direction: Mapped[str] = mapped_column(String(20), default="inbound")
+    from_e164: Mapped[str] = mapped_column(String(32), default="")
+    to_e164: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(20), default="ringing")
+    last_sequence: Mapped[int] = mapped_column(Integer, default=-1)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    # True from the moment a staff member accepts until the bridged leg ends:
+    # a staff member on a hotline call is not rung for another one.
+    staff_connected: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    structure: Mapped[Structure | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallEvent.id"
+    )
+
+
+class CallEvent(Base):
+    """The status history of a call, deduplicated on what Twilio sent."""
+
+    __tablename__ = "call_event"
+    __table_args__ = (UniqueConstraint("call_id", "kind", "detail"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(32))  # status, menu, route, dial, voicemail...
+    detail: Mapped[str] = mapped_column(String(120), default="")
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+
+class Voicemail(Base):
+    """A message left by a caller, kept whether or not they want a callback."""
+
+    __tablename__ = "voicemail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), unique=True)
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
+    )
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    recording_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[VoicemailStatus] = mapped_column(_enum(VoicemailStatus))
+    callback_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    call: Mapped[Call] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+
+
+class Callback(Base):
+    """An entry of the callback queue (grows with the callback-queue issue)."""
+
+    __tablename__ = "callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[CallbackSource] = mapped_column(_enum(CallbackSource))
+    status: Mapped[CallbackStatus] = mapped_column(_enum(CallbackStatus))
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    voicemail_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voicemail.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
+    )
+    phone_e164: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    voicemail: Mapped[Voicemail | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    person: Mapped[Person | None] = relationship()
