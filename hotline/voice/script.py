@@ -70,7 +70,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "callback_declined": _keys(),
         "goodbye": _keys(),
         "technical_error": _keys(),
-        "technical_error_goodbye": _keys(),
+        "technical_error_end": _keys(),
     }
 )
 
