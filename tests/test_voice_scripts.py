@@ -298,7 +298,7 @@ def test_recorded_prompt_is_played_as_is(copy: Path) -> None:
     (copy / "bienvenue.mp3").write_bytes(b"ID3")
     edit(
         copy / "fr.yaml",
-        '"Bonjour. Vous êtes bien à la permanence téléphonique de {structure}."',
+        '"Bonjour, ici {structure}. Vous êtes bien à la permanence téléphonique."',
         '{audio: bienvenue.mp3, text: "Bonjour, ici Le Relais."}',
     )
     loaded = load_script(copy)

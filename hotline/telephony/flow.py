@@ -1,0 +1,207 @@
+"""The conversation: from greeting to menu, routing, voicemail and consent.
+
+Each function takes the call's context and the caller's input, asks the
+domain services (permanences, calls, voicemails) what to do, and returns
+TwiML built by `hotline.voice.render`. No sentence is written here: they all
+come from the structure's voice script.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline import calls, permanences, voicemails
+from hotline.directory import StructureInfo, ThemeInfo
+from hotline.models import Call
+from hotline.permanences import RouteKind
+from hotline.schedules import describe_moment
+from hotline.voice import render
+from hotline.voice.render import Voice
+from hotline.voice.script import Node, Option
+
+
+@dataclass
+class CallContext:
+    session: Session
+    structure: StructureInfo
+    voice: Voice
+    call: Call
+    called_number: str
+    now: datetime
+
+    @property
+    def max_attempts(self) -> int:
+        return self.voice.script.settings.max_menu_attempts
+
+
+def greet(ctx: CallContext) -> str:
+    """The first answer: greeting, privacy notice, then the first menu."""
+    return walk(ctx, VoiceResponse(), ctx.voice.script.start)
+
+
+def walk(ctx: CallContext, response: VoiceResponse, node_id: str, attempt: int = 1) -> str:
+    """Speak say-nodes in a row until a menu needs the caller's input."""
+    script = ctx.voice.script
+    seen: set[str] = set()
+    while node_id not in seen:
+        seen.add(node_id)
+        node = script.nodes[node_id]
+        if node.kind == "say":
+            for key in node.prompts:
+                ctx.voice.speak(response, key, retention_days=ctx.structure.retention_days)
+            assert node.next is not None
+            node_id = node.next
+        elif node.kind == "language_menu" and len(ctx.structure.languages) < 2:
+            assert node.next is not None
+            node_id = node.next
+        elif node.kind == "language_menu":
+            return render.language_menu(ctx.voice, response, node, ctx.structure.languages, attempt)
+        else:
+            return render.menu(ctx.voice, response, node, attempt)
+    raise RuntimeError(f"voice script loops without a menu at node {node_id!r}")
+
+
+def answer_menu(
+    ctx: CallContext, node_id: str, attempt: int, digits: str, speech: str, silent: bool
+) -> str:
+    """Act on what the caller pressed or said at a menu."""
+    node = ctx.voice.script.nodes[node_id]
+    if node.kind == "language_menu":
+        return _answer_language(ctx, node, attempt, digits)
+    if not silent and (digits or speech):
+        theme = _theme_for(ctx, node, digits, speech)
+        if theme is not None:
+            return route(ctx, VoiceResponse(), theme, any_theme=False)
+        option = next((o for o in node.options if o.digit == digits), None)
+        if option is not None:
+            return _follow(ctx, node, option)
+    return _retry(ctx, node, attempt, "menu_no_input" if silent else "menu_invalid")
+
+
+def _answer_language(ctx: CallContext, node: Node, attempt: int, digits: str) -> str:
+    languages = ctx.structure.languages
+    if digits.isdigit() and 1 <= int(digits) <= len(languages):
+        ctx.voice = ctx.voice.in_language(languages[int(digits) - 1])
+        calls.choose_route(ctx.session, ctx.call, ctx.call.theme_id, ctx.voice.lang, ctx.now)
+        assert node.next is not None
+        return walk(ctx, VoiceResponse(), node.next)
+    if attempt >= ctx.max_attempts:
+        assert node.next is not None
+        return walk(ctx, VoiceResponse(), node.next)
+    return walk(ctx, VoiceResponse(), node.id, attempt + 1)
+
+
+def _retry(ctx: CallContext, node: Node, attempt: int, reason_key: str) -> str:
+    """Say what went wrong and offer the menu again, then fall back after the last try."""
+    response = VoiceResponse()
+    if attempt >= ctx.max_attempts:
+        fallback = node.on_failure or Option(digit="", next=None, action="voicemail", prompt=None)
+        return _follow(ctx, node, fallback)
+    ctx.voice.speak(response, reason_key)
+    return render.menu(ctx.voice, response, node, attempt + 1)
+
+
+def _follow(ctx: CallContext, node: Node, option: Option) -> str:
+    if option.next is not None:
+        return walk(ctx, VoiceResponse(), option.next)
+    if option.action == "repeat":
+        return render.menu(ctx.voice, VoiceResponse(), node, 1)
+    if option.action == "any_theme":
+        return route(ctx, VoiceResponse(), None, any_theme=True)
+    if option.action == "hangup":
+        return render.hang_up(ctx.voice, VoiceResponse())
+    return leave_message(ctx, VoiceResponse(), theme=None)
+
+
+def _normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _theme_for(ctx: CallContext, node: Node, digits: str, speech: str) -> ThemeInfo | None:
+    if not node.themes:
+        return None
+    if digits:
+        return ctx.structure.theme_by_digit(digits)
+    said = _normalise(speech)
+    for theme in ctx.structure.themes:
+        words = [theme.key, ctx.voice.theme_label(theme), *theme.keywords.get(ctx.voice.lang, ())]
+        if any(_normalise(word) in said for word in words if word):
+            return theme
+    return None
+
+
+def route(
+    ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None, any_theme: bool
+) -> str:
+    """Ring whoever is on duty for the theme, or say when it reopens and offer a message."""
+    calls.choose_route(ctx.session, ctx.call, theme.id if theme else None, ctx.voice.lang, ctx.now)
+    decision = permanences.route_call(ctx.session, ctx.structure, theme, ctx.now)
+    calls.note_event(
+        ctx.session, ctx.call, "route", f"{theme.key if theme else '*'}:{decision.kind}", ctx.now
+    )
+    label = ctx.voice.theme_label(theme)
+    if decision.kind == RouteKind.RING:
+        return render.ring_staff(ctx.voice, response, theme, decision.staff, ctx.called_number)
+    if decision.kind == RouteKind.ALL_BUSY:
+        ctx.voice.speak(response, "nobody_available", theme=label)
+    elif decision.opens_at is not None:
+        moment = describe_moment(
+            decision.opens_at, ctx.now, ctx.structure.tz, ctx.voice.script.moments[ctx.voice.lang]
+        )
+        ctx.voice.speak(response, "theme_closed", theme=label, moment=moment)
+    else:
+        ctx.voice.speak(response, "theme_no_opening", theme=label)
+    return leave_message(ctx, response, theme)
+
+
+def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
+    if theme is not None and ctx.call.theme_id is None:
+        calls.choose_route(ctx.session, ctx.call, theme.id, ctx.voice.lang, ctx.now)
+    return render.record_message(ctx.voice, response)
+
+
+def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -> str:
+    """After the <Dial>: goodbye if they talked, otherwise the voicemail."""
+    calls.release_staff(ctx.session, ctx.call)
+    calls.note_event(ctx.session, ctx.call, "dial", dial_status, ctx.now)
+    if dial_status in ("completed", "answered"):
+        return render.hang_up(ctx.voice, VoiceResponse())
+    response = VoiceResponse()
+    ctx.voice.speak(response, "nobody_available", theme=ctx.voice.theme_label(theme))
+    return leave_message(ctx, response, theme)
+
+
+def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: int) -> str:
+    voicemails.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
+    response = VoiceResponse()
+    ctx.voice.speak(response, "voicemail_saved")
+    return render.ask_consent(ctx.voice, response, 1)
+
+
+def no_message(ctx: CallContext) -> str:
+    """The recording was empty: say so, keep a trace, still offer a callback."""
+    voicemails.save_empty_message(ctx.session, ctx.call, ctx.now)
+    response = VoiceResponse()
+    ctx.voice.speak(response, "voicemail_empty")
+    return render.ask_consent(ctx.voice, response, 1)
+
+
+def answer_consent(ctx: CallContext, attempt: int, digits: str, silent: bool) -> str:
+    """Key 1: queue a callback to this number; key 2 (or no answer): keep the message only."""
+    if digits in ("1", "2"):
+        voicemails.record_consent(ctx.session, ctx.call, digits == "1", ctx.now)
+        response = VoiceResponse()
+        ctx.voice.speak(response, "callback_confirmed" if digits == "1" else "callback_declined")
+        return render.hang_up(ctx.voice, response)
+    response = VoiceResponse()
+    if attempt >= ctx.max_attempts:
+        ctx.voice.speak(response, "callback_declined")
+        return render.hang_up(ctx.voice, response)
+    ctx.voice.speak(response, "menu_no_input" if silent else "menu_invalid")
+    return render.ask_consent(ctx.voice, response, attempt + 1)

@@ -1,0 +1,226 @@
+"""Pure functions that turn a voice script and a call's state into TwiML.
+
+No database, no Flask: given the same script, structure snapshot and URLs,
+they return the same XML, which is what the snapshot tests pin down.
+Every response they build ends by speaking, gathering, dialling, recording,
+redirecting or hanging up on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from hotline.directory import StructureInfo, ThemeInfo
+from hotline.voice.script import Node, Script
+
+WHISPER_TIMEOUT_SECONDS = 8
+SILENCE_BEFORE_END_OF_MESSAGE = 5
+
+
+def voice_url(name: str, **params: object) -> str:
+    """A webhook URL under /voice/, parameters in a stable order (they are signed)."""
+    query = urlencode(sorted((k, str(v)) for k, v in params.items() if v is not None))
+    return f"/voice/{name}" + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """What is needed to speak to one caller: the script, its language, the structure."""
+
+    script: Script
+    lang: str
+    structure: StructureInfo | None = None
+    audio_base: str = ""
+
+    def speak(self, target: VoiceResponse | Gather, key: str, **params: object) -> None:
+        """Say (or play) one prompt of the script in this voice's language."""
+        if self.structure is not None:
+            params.setdefault("structure", self.structure.name)
+        prompt = self.script.prompt(self.lang, key, **params)
+        if prompt.audio:
+            target.play(f"{self.audio_base}/voice/audio/{self.script.name}/{prompt.audio}")
+            return
+        language = self.script.languages[self.lang]
+        target.say(prompt.text, voice=language.voice, language=language.say_language)
+
+    def key_name(self, digit: str) -> str:
+        return self.script.key_name(self.lang, digit)
+
+    def theme_label(self, theme: ThemeInfo | None) -> str:
+        if theme is None:
+            return self.script.prompt(self.lang, "any_theme_label").text
+        default = self.structure.default_language if self.structure else self.lang
+        return theme.label(self.lang, default)
+
+    def in_language(self, lang: str) -> Voice:
+        return Voice(self.script, lang, self.structure, self.audio_base)
+
+
+def hang_up(voice: Voice, response: VoiceResponse, key: str = "goodbye", **params: object) -> str:
+    """Say a last sentence and hang up."""
+    voice.speak(response, key, **params)
+    response.hangup()
+    return str(response)
+
+
+def unknown_number(voice: Voice) -> str:
+    return hang_up(voice, VoiceResponse(), "unknown_number")
+
+
+def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str:
+    """A menu as one <Gather>, then a redirect that reports silence."""
+    settings = voice.script.settings
+    structure = voice.structure
+    themes = structure.themes if (node.themes and structure) else ()
+    language = voice.script.languages[voice.lang]
+    gather = response.gather(
+        input="dtmf speech" if themes else "dtmf",
+        action=voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt),
+        method="POST",
+        num_digits=1,
+        timeout=settings.gather_timeout,
+        language=language.speech_language,
+        **({"hints": _hints(voice, themes), "speech_timeout": "auto"} if themes else {}),
+    )
+    for key in node.prompts:
+        voice.speak(gather, key)
+    for theme in themes:
+        voice.speak(
+            gather,
+            "theme_option",
+            theme=voice.theme_label(theme),
+            digit=voice.key_name(theme.digit),
+        )
+    for option in node.options:
+        if option.prompt:
+            voice.speak(gather, option.prompt, digit=voice.key_name(option.digit))
+    response.redirect(
+        voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt, silent=1), method="POST"
+    )
+    return str(response)
+
+
+def _hints(voice: Voice, themes: Iterable[ThemeInfo]) -> str:
+    words: list[str] = []
+    for theme in themes:
+        words.append(voice.theme_label(theme))
+        words.extend(theme.keywords.get(voice.lang, ()))
+    return ", ".join(dict.fromkeys(words))
+
+
+def language_menu(
+    voice: Voice, response: VoiceResponse, node: Node, languages: Iterable[str], attempt: int
+) -> str:
+    """Each language offered in its own voice: 'Pour le français, tapez 1. For English...'"""
+    gather = response.gather(
+        input="dtmf",
+        action=voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt),
+        method="POST",
+        num_digits=1,
+        timeout=voice.script.settings.gather_timeout,
+    )
+    for position, lang in enumerate(languages, start=1):
+        own = voice.in_language(lang)
+        name = voice.script.prompt(lang, "language_name").text
+        own.speak(gather, node.prompts[0], language_name=name, digit=str(position))
+    response.redirect(
+        voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt, silent=1), method="POST"
+    )
+    return str(response)
+
+
+def ring_staff(
+    voice: Voice,
+    response: VoiceResponse,
+    theme: ThemeInfo | None,
+    staff: Iterable[tuple[int, str]],
+    caller_id: str,
+) -> str:
+    """Ring every free staff member at once, each leg screened by a whisper.
+
+    The caller ID is the hotline's number: staff never learn the caller's
+    number this way, and the caller never learns theirs. The whisper asks for
+    a key press, so a personal voicemail that picks up can never take the call.
+    """
+    theme_key = theme.key if theme else None
+    voice.speak(response, "connecting", theme=voice.theme_label(theme))
+    dial: Dial = response.dial(
+        caller_id=caller_id,
+        timeout=voice.script.settings.dial_timeout,
+        action=voice_url("dial-done", theme=theme_key, lang=voice.lang),
+        method="POST",
+    )
+    for staff_id, phone in staff:
+        dial.number(phone, url=voice_url("whisper", staff=staff_id, theme=theme_key), method="POST")
+    return str(response)
+
+
+def whisper(voice: Voice, staff_id: int, theme: ThemeInfo | None) -> str:
+    """What the staff member hears before being connected: press 1 to take the call."""
+    response = VoiceResponse()
+    theme_key = theme.key if theme else None
+    gather = response.gather(
+        input="dtmf",
+        num_digits=1,
+        timeout=WHISPER_TIMEOUT_SECONDS,
+        action=voice_url("whisper-answer", staff=staff_id, theme=theme_key),
+        method="POST",
+    )
+    voice.speak(gather, "whisper", theme=voice.theme_label(theme))
+    voice.speak(gather, "whisper", theme=voice.theme_label(theme))
+    response.hangup()
+    return str(response)
+
+
+def whisper_accepted(voice: Voice) -> str:
+    response = VoiceResponse()
+    voice.speak(response, "whisper_accepted")
+    return str(response)
+
+
+def whisper_refused(voice: Voice) -> str:
+    return hang_up(voice, VoiceResponse(), "whisper_not_accepted")
+
+
+def record_message(voice: Voice, response: VoiceResponse) -> str:
+    """The beep, the message, then the consent question (or 'no message heard')."""
+    settings = voice.script.settings
+    voice.speak(
+        response,
+        "voicemail_instructions",
+        finish_key_name=voice.key_name(settings.record_finish_key),
+    )
+    response.record(
+        action=voice_url("recorded", lang=voice.lang),
+        method="POST",
+        max_length=settings.record_max_seconds,
+        finish_on_key=settings.record_finish_key,
+        timeout=SILENCE_BEFORE_END_OF_MESSAGE,
+        play_beep=True,
+        recording_status_callback=voice_url("recording-status"),
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed absent",
+    )
+    # Reached only when the recording was empty: Twilio skips the action then.
+    response.redirect(voice_url("no-message", lang=voice.lang), method="POST")
+    return str(response)
+
+
+def ask_consent(voice: Voice, response: VoiceResponse, attempt: int) -> str:
+    """Ask whether to call back at this number: a phone may be shared or borrowed."""
+    gather = response.gather(
+        input="dtmf",
+        num_digits=1,
+        timeout=voice.script.settings.gather_timeout,
+        action=voice_url("consent", lang=voice.lang, attempt=attempt),
+        method="POST",
+    )
+    voice.speak(gather, "callback_consent")
+    response.redirect(
+        voice_url("consent", lang=voice.lang, attempt=attempt, silent=1), method="POST"
+    )
+    return str(response)
