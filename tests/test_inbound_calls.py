@@ -125,11 +125,23 @@ def test_closed_theme_says_when_it_reopens_and_keeps_a_message_without_consent(
     assert log.heard_contains(fr("callback_declined"))
 
 
-def test_public_holiday_closes_the_permanence(emulator: Any, clock: Any) -> None:
+def test_public_holiday_closes_the_permanence(
+    emulator: Any, clock: Any, load_structure: Any
+) -> None:
+    load_structure(lambda data: data["holidays"].update(close=True))
     clock.set("2026-12-25 10:00")  # Christmas, a Friday
     log = call(emulator, f"{FRENCH} {ADMINISTRATIF} hangup")
     assert log.heard_contains("rouvre lundi à 9 heures")  # Monday 28 December
     assert not log.legs
+
+
+def test_the_demo_keeps_numerique_open_even_on_public_holidays(
+    emulator: Any, phones: PhoneBook, clock: Any
+) -> None:
+    clock.set("2026-12-25 03:00")
+    phones[CAMILLE] = Answers()
+    log = call(emulator, f"{FRENCH} {NUMERIQUE}")
+    assert log.legs[0].bridged
 
 
 def test_numerique_is_open_at_night(emulator: Any, phones: PhoneBook, clock: Any) -> None:
