@@ -67,7 +67,7 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN")
         or (None if production else DEV_AUTH_TOKEN),
         "PUBLIC_BASE_URL": (
-            env.get("PUBLIC_BASE_URL") or ("" if production else "http://localhost:5000")
+            env.get("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")
         ).rstrip("/"),
         "TWILIO_API_BASE": env.get("TWILIO_API_BASE") or "https://api.twilio.com",
         "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Europe/Paris",

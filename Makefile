@@ -1,0 +1,30 @@
+# The two commands of the README. Each makes its own virtual environment.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_QUIET ?= -q
+
+.PHONY: run test install install-dev lint bench clean
+
+$(VENV)/bin/activate:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+
+install: $(VENV)/bin/activate
+	$(PY) -m pip install $(PIP_QUIET) -e .
+
+install-dev: $(VENV)/bin/activate
+	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
+
+## make run: install, migrate, load the demo and run web + worker + scheduler (+ embedded Redis)
+run: install
+	$(VENV)/bin/hotline run
+
+## make test: install the test tools, check the voice scripts, lint, and run every test
+test: install-dev
+	$(VENV)/bin/hotline scripts check
+	$(VENV)/bin/ruff check hotline workers tests
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,76 @@
+"""Configuration: safe defaults for a newcomer, refusals for an unsafe production."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hotline import create_app
+from hotline.config import ConfigError
+
+PRODUCTION = {
+    "HOTLINE_ENV": "production",
+    "SECRET_KEY": "s3cret",
+    "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+    "TWILIO_AUTH_TOKEN": "token",
+    "PUBLIC_BASE_URL": "https://hotline.example.org",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("HOTLINE_SKIP_SIGNATURE", raising=False)
+
+
+@pytest.mark.usefixtures("production_env")
+def test_production_starts_with_every_secret() -> None:
+    app = create_app()
+    assert app.config["VERIFY_SIGNATURES"] is True
+
+
+@pytest.mark.usefixtures("production_env")
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"])
+def test_production_refuses_a_missing_secret(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=missing):
+        create_app()
+
+
+@pytest.mark.usefixtures("production_env")
+def test_production_refuses_to_skip_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_SKIP_SIGNATURE", "1")
+    with pytest.raises(ConfigError, match="HOTLINE_SKIP_SIGNATURE"):
+        create_app()
+
+
+@pytest.mark.usefixtures("production_env")
+def test_production_clock_cannot_be_replaced() -> None:
+    with pytest.raises(ConfigError, match="CLOCK"):
+        create_app({"CLOCK": lambda: datetime(2026, 1, 1, tzinfo=UTC)})
+
+
+@pytest.mark.usefixtures("production_env")
+def test_production_needs_https_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://hotline.example.org")
+    with pytest.raises(ConfigError, match="https"):
+        create_app()
+
+
+def test_development_defaults_need_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("DATABASE_URL", "REDIS_URL", "HOTLINE_ENV", "FLASK_ENV", *PRODUCTION):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["DATABASE_URL"].startswith("sqlite:///")
+    assert app.config["TWILIO_AUTH_TOKEN"]
+    assert app.config["REDIS_URL"] is None
+
+
+def test_postgres_urls_use_psycopg(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/hotline")
+    assert create_app().config["DATABASE_URL"] == "postgresql+psycopg://u@db/hotline"

@@ -1,0 +1,67 @@
+"""Periodic sweeps, declared as data with stable ids.
+
+The scheduler enqueues each sweep once per interval; a Redis key taken with
+SET NX guards the slot, so two scheduler processes never double a sweep and
+the job id (sweep id + slot) makes a re-enqueue of the same slot a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from rq import Queue
+
+from hotline import calls, clock
+from hotline.extensions import db
+from workers.context import in_app_context
+
+log = logging.getLogger(__name__)
+
+
+@in_app_context
+def free_stale_staff_legs() -> int:
+    """Staff whose call never reported its end become ringable again after 4 h."""
+    freed = calls.close_stale_staff_legs(db.session, clock.now())
+    if freed:
+        log.info("freed %d staff legs with no end reported", freed)
+    return freed
+
+
+@dataclass(frozen=True)
+class Sweep:
+    id: str
+    every_seconds: int
+    function: Callable[[], object]
+
+
+SWEEPS: tuple[Sweep, ...] = (Sweep("free-stale-staff-legs", 300, free_stale_staff_legs),)
+
+
+def enqueue_due_sweeps(
+    connection: redis.Redis, now: datetime, queue_name: str = "default"
+) -> list[str]:
+    """Enqueue every sweep whose interval slot has not been taken yet; returns the job ids."""
+    queue = Queue(queue_name, connection=connection)
+    enqueued = []
+    for sweep in SWEEPS:
+        slot = int(now.timestamp()) // sweep.every_seconds
+        job_id = f"sweep-{sweep.id}-{slot}"
+        if connection.set(
+            f"hotline:sweep:{sweep.id}:{slot}", "1", nx=True, ex=sweep.every_seconds * 2
+        ):
+            queue.enqueue(sweep.function, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400)
+            enqueued.append(job_id)
+    return enqueued
+
+
+def run_scheduler(connection: redis.Redis, tick_seconds: float = 5.0) -> None:  # pragma: no cover
+    """The `scheduler` process: sweep forever."""
+    log.info("scheduler started")
+    while True:
+        enqueue_due_sweeps(connection, clock.now())
+        time.sleep(tick_seconds)
