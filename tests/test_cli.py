@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hotline.voice.script import scripts_root
 
 from hotline.cli import main
+from hotline.voice.script import scripts_root
 
 DEMO = Path(__file__).resolve().parents[1] / "structures" / "demo.yaml"
 
