@@ -1,15 +1,16 @@
 """Typed models by domain. Every instant is stored in UTC."""
 
 from hotline.models.base import Base, UTCDateTime
-from hotline.models.calls import (
-    Call,
+from hotline.models.callbacks import (
+    OPEN_STATUSES,
     Callback,
+    CallbackAttempt,
+    CallbackOutcome,
     CallbackSource,
     CallbackStatus,
-    CallEvent,
-    Voicemail,
-    VoicemailStatus,
+    PolicyChange,
 )
+from hotline.models.calls import Call, CallEvent, RecordingAccess, Voicemail, VoicemailStatus
 from hotline.models.structure import (
     DutyException,
     DutySlot,
@@ -26,6 +27,11 @@ __all__ = [
     "Call",
     "CallEvent",
     "Callback",
+    "CallbackAttempt",
+    "CallbackOutcome",
+    "OPEN_STATUSES",
+    "PolicyChange",
+    "RecordingAccess",
     "CallbackSource",
     "CallbackStatus",
     "DutyException",

@@ -19,17 +19,7 @@ class VoicemailStatus(enum.StrEnum):
     EMPTY = "empty"  # the caller said nothing: no recording was made at all
 
 
-class CallbackStatus(enum.StrEnum):
-    WAITING = "waiting"
-
-
-class CallbackSource(enum.StrEnum):
-    VOICEMAIL = "voicemail"
-    MISSED_CALL = "missed_call"
-    MANUAL = "manual"
-
-
-def _enum(kind: type[enum.StrEnum], length: int = 20) -> Enum:
+def enum_column(kind: type[enum.StrEnum], length: int = 20) -> Enum:
     return Enum(
         kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
     )
@@ -108,7 +98,7 @@ class Voicemail(Base):
     recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     recording_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[VoicemailStatus] = mapped_column(_enum(VoicemailStatus))
+    status: Mapped[VoicemailStatus] = mapped_column(enum_column(VoicemailStatus))
     callback_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -116,32 +106,16 @@ class Voicemail(Base):
     theme: Mapped[Theme | None] = relationship()
 
 
-class Callback(Base):
-    """An entry of the callback queue (grows with the callback-queue issue)."""
+class RecordingAccess(Base):
+    """Who listened to which message, and when (RGPD: access to personal data is traced)."""
 
-    __tablename__ = "callback"
+    __tablename__ = "recording_access"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    structure_id: Mapped[int] = mapped_column(
-        ForeignKey("structure.id", ondelete="CASCADE"), index=True
+    voicemail_id: Mapped[int] = mapped_column(
+        ForeignKey("voicemail.id", ondelete="CASCADE"), index=True
     )
-    source: Mapped[CallbackSource] = mapped_column(_enum(CallbackSource))
-    status: Mapped[CallbackStatus] = mapped_column(_enum(CallbackStatus))
-    call_id: Mapped[int | None] = mapped_column(
-        ForeignKey("call.id", ondelete="SET NULL"), unique=True, nullable=True
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
     )
-    voicemail_id: Mapped[int | None] = mapped_column(
-        ForeignKey("voicemail.id", ondelete="SET NULL"), unique=True, nullable=True
-    )
-    theme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
-    )
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
-    )
-    phone_e164: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    voicemail: Mapped[Voicemail | None] = relationship()
-    theme: Mapped[Theme | None] = relationship()
-    person: Mapped[Person | None] = relationship()
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

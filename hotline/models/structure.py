@@ -86,10 +86,12 @@ class Staff(Base):
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
     phone_e164: Mapped[str] = mapped_column(String(20))
-    role: Mapped[str] = mapped_column(String(20), default="staff")
+    role: Mapped[str] = mapped_column(String(20), default="staff")  # staff | coordinator | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     structure: Mapped[Structure] = relationship(back_populates="staff")
     slots: Mapped[list[DutySlot]] = relationship(

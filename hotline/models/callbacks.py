@@ -1,0 +1,135 @@
+"""The callback queue: entries, their attempts, and the versioned ordering policy."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.base import Base, UTCDateTime
+from hotline.models.calls import Call, Voicemail, enum_column
+from hotline.models.structure import Person, Staff, Theme
+
+
+class CallbackStatus(enum.StrEnum):
+    WAITING = "waiting"  # in the queue, nobody has it
+    CLAIMED = "claimed"  # one staff member holds it until claim_expires_at
+    CALLING = "calling"  # the bridge call is being placed
+    RETRY_SCHEDULED = "retry_scheduled"  # no answer: back in the queue at due_at
+    DONE = "done"  # an outcome was recorded
+    ABANDONED = "abandoned"  # the last attempt failed
+
+
+OPEN_STATUSES = (CallbackStatus.WAITING, CallbackStatus.RETRY_SCHEDULED)
+
+
+class CallbackSource(enum.StrEnum):
+    VOICEMAIL = "voicemail"
+    MISSED_CALL = "missed_call"
+    MANUAL = "manual"
+    CHECK_IN = "check_in"
+
+
+class CallbackOutcome(enum.StrEnum):
+    REACHED = "reached"  # joint
+    NO_ANSWER = "no_answer"  # pas de réponse
+    MESSAGE_LEFT = "message_left"  # message laissé
+    WRONG_NUMBER = "wrong_number"  # faux numéro
+    REFERRED = "referred"  # orienté vers…
+    OTHER = "other"  # autre
+
+
+class Callback(Base):
+    """One entry of a structure's callback queue, called back at most once at a time."""
+
+    __tablename__ = "callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[CallbackSource] = mapped_column(enum_column(CallbackSource))
+    status: Mapped[CallbackStatus] = mapped_column(enum_column(CallbackStatus), index=True)
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    voicemail_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voicemail.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
+    )
+    phone_e164: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[CallbackOutcome | None] = mapped_column(
+        enum_column(CallbackOutcome), nullable=True
+    )
+    note: Mapped[str] = mapped_column(String(500), default="")
+    referred_to: Mapped[str] = mapped_column(String(200), default="")
+    handled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sms_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition
+
+    call: Mapped[Call | None] = relationship()
+    voicemail: Mapped[Voicemail | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    claimed_by: Mapped[Staff | None] = relationship(foreign_keys=[claimed_by_id])
+    handled_by: Mapped[Staff | None] = relationship(foreign_keys=[handled_by_id])
+    attempt_rows: Mapped[list[CallbackAttempt]] = relationship(
+        back_populates="callback", cascade="all, delete-orphan", order_by="CallbackAttempt.number"
+    )
+
+
+class CallbackAttempt(Base):
+    """One try at calling back: the staff leg first, then the caller's."""
+
+    __tablename__ = "callback_attempt"
+    __table_args__ = (UniqueConstraint("callback_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callback.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3...
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    caller_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    staff_status: Mapped[str] = mapped_column(String(20), default="")
+    caller_status: Mapped[str] = mapped_column(String(20), default="")
+    result: Mapped[str] = mapped_column(String(20), default="")  # the outcome of this try
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    callback: Mapped[Callback] = relationship(back_populates="attempt_rows")
+
+
+class PolicyChange(Base):
+    """A structure's queue policy as set at a moment by someone: the history funders may ask for."""
+
+    __tablename__ = "policy_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
