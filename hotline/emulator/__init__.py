@@ -1,5 +1,8 @@
 """Offline Twilio emulator: places simulated calls into the app and executes its TwiML.
 
+Inbound: `Emulator.place_call`. Outbound: `FakeTwilio`, the REST API subset the gateway uses,
+reached by the real twilio client through `EmulatorHttpClient` or the local server (`serve`).
+
 Only `hotline.emulator` modules are imported here, so the emulator can be used (and tested)
 without the rest of the app.
 """
@@ -18,7 +21,17 @@ from hotline.emulator.callers import (
     Speech,
 )
 from hotline.emulator.errors import EmulatorError, TwimlError
-from hotline.emulator.log import CallLog, DialOutcome, Event, LegLog, RecordingLog, WebhookCall
+from hotline.emulator.http_client import EmulatorHttpClient, emulator_client
+from hotline.emulator.log import (
+    CallLog,
+    DialOutcome,
+    Event,
+    LegLog,
+    RecordingLog,
+    StoredRecording,
+    WebhookCall,
+)
+from hotline.emulator.outbound import Instructions, OutboundCall
 from hotline.emulator.phones import (
     Answers,
     Busy,
@@ -28,6 +41,8 @@ from hotline.emulator.phones import (
     PhoneBehaviour,
     PhoneBook,
 )
+from hotline.emulator.rest import FakeTwilio
+from hotline.emulator.server import run_emulator_server, serve
 from hotline.emulator.signing import compute_signature
 from hotline.emulator.transport import HttpTransport, Transport, WebhookResponse, WsgiTransport
 from hotline.emulator.twiml import Verb, parse_twiml
@@ -40,15 +55,19 @@ __all__ = [
     "DialOutcome",
     "Emulator",
     "EmulatorError",
+    "EmulatorHttpClient",
     "Event",
     "Fails",
+    "FakeTwilio",
     "GatherPrompt",
     "HangUp",
     "HttpTransport",
+    "Instructions",
     "InteractiveCaller",
     "Keys",
     "LegLog",
     "NoAnswer",
+    "OutboundCall",
     "PersonalVoicemail",
     "PhoneBehaviour",
     "PhoneBook",
@@ -58,6 +77,7 @@ __all__ = [
     "ScriptedCaller",
     "Silence",
     "Speech",
+    "StoredRecording",
     "Transport",
     "TwimlError",
     "Verb",
@@ -65,5 +85,8 @@ __all__ = [
     "WebhookResponse",
     "WsgiTransport",
     "compute_signature",
+    "emulator_client",
     "parse_twiml",
+    "run_emulator_server",
+    "serve",
 ]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
-from hotline.emulator.log import CallLog
+from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.signing import signed_request
@@ -69,6 +69,8 @@ class Emulator:
         self.max_steps = max_steps
         self.clock = clock or (lambda: datetime.now(UTC))
         self.country = country
+        # Completed recordings by sid: Twilio keeps them until deleted through the REST API.
+        self.recordings: dict[str, StoredRecording] = {}
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL: full URLs are kept as given, paths are appended to base_url."""
@@ -84,6 +86,10 @@ class Emulator:
 
     def recording_url(self, sid: str) -> str:
         return f"{self.account_url()}/Recordings/{sid}"
+
+    def register_recording(self, call_sid: str, recording: RecordingLog) -> None:
+        """Keep a completed recording so `FakeTwilio` can fetch, serve and delete it."""
+        self.recordings[recording.sid] = StoredRecording(call_sid, recording, self.clock())
 
     def timestamp(self) -> str:
         """RFC 2822, as Twilio's status callbacks carry it."""

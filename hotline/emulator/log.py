@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 # What the caller hears; staff-side events are kept apart so prompts never mix.
@@ -84,6 +85,15 @@ class RecordingLog:
     duration: int
     status: str  # "completed" | "absent"
     digits: str | None
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    """A recording kept by the emulator, so the REST fake can serve and delete it like Twilio."""
+
+    call_sid: str
+    recording: RecordingLog
+    created_at: datetime
 
 
 @dataclass

@@ -42,9 +42,13 @@ class PhoneBehaviour(Protocol):
 
 @dataclass(frozen=True)
 class Answers:
-    """A staff member who picks up after `rings` rings and presses `press` at the whisper."""
+    """Someone who picks up after `rings` rings and presses `press` at the whisper.
 
-    press: str = "1"
+    `press` is one token per <Gather> in `ScriptedCaller` syntax: "1", or "1 2#" / ("1", "2#")
+    for a person who answers several menus (an outbound call's own TwiML, say).
+    """
+
+    press: str | tuple[str, ...] = "1"
     rings: int = 1
     talk_seconds: int = 60
     network_result: str | None = field(default=None, init=False, repr=False)
@@ -55,7 +59,7 @@ class Answers:
         return self.rings * RING_SECONDS
 
     def whisper_caller(self) -> Caller:
-        return ScriptedCaller([self.press] if self.press else [])
+        return ScriptedCaller(self.press)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def _make_recording(
     sid = leg.emulator.new_sid("RE")
     recording = RecordingLog(sid, leg.emulator.recording_url(sid), duration, "completed", digits)
     leg.log.recordings.append(recording)
+    leg.emulator.register_recording(leg.base["CallSid"], recording)
     ended = {None: "silence", "hangup": "caller hung up"}.get(digits, f"key {digits}")
     leg.note("record", f"recorded {duration} s (ended by {ended}) -> {sid}", sid=sid)
     leg.elapse(duration)

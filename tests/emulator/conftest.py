@@ -14,12 +14,13 @@ import pytest
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 
-from hotline.emulator import Emulator, PhoneBook, WsgiTransport
+from hotline.emulator import Emulator, FakeTwilio, PhoneBook, WsgiTransport
 
 AUTH_TOKEN = "emulator-test-token"
 BASE_URL = "https://hotline.test"
 CALLER = "+33612345678"
 HOTLINE = "+33187654321"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 # A route answers with fixed TwiML, or computes TwiML (or a whole Response) from the form.
 Route = str | Callable[[dict[str, str]], "str | Response"]
@@ -106,5 +107,15 @@ def make_emulator() -> Callable[..., Emulator]:
             phones=PhoneBook(phones or {}),
             **kwargs,
         )
+
+    return make
+
+
+@pytest.fixture
+def make_fake(make_emulator: Callable[..., Emulator]) -> Callable[..., FakeTwilio]:
+    """Build the fake REST API over an emulator in front of a FakeApp (see test_rest.py)."""
+
+    def make(fake: FakeApp, phones: Mapping[str, Any] | None = None, **kwargs: Any) -> FakeTwilio:
+        return FakeTwilio(make_emulator(fake, phones, account_sid=ACCOUNT_SID, **kwargs))
 
     return make

@@ -1,0 +1,246 @@
+"""A fake of the Twilio REST API subset the gateway uses: calls, messages and recordings.
+
+It answers the paths twilio-python 9.13 builds (`/2010-04-01/Accounts/{AccountSid}/...json`)
+with JSON shaped like Twilio's, checks HTTP basic auth against the emulator's account sid and
+auth token (401 otherwise), and refuses bad requests with Twilio's error codes. Reach it with
+the real `twilio` client, in-process through `EmulatorHttpClient` or over HTTP via `serve()`.
+
+Nothing runs inside a REST request: created calls are queued (status `queued`, as Twilio
+answers) and placed by `run_pending()`, which tests call and the server's runner thread calls
+after each request. So every webhook the app receives arrives outside the request that caused
+it, exactly as with Twilio — and a canceled queued call never rings.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from hotline.emulator.call import API_VERSION, Emulator
+from hotline.emulator.errors import EmulatorError
+from hotline.emulator.log import StoredRecording, WebhookCall
+from hotline.emulator.media import silent_media
+from hotline.emulator.outbound import OutboundCall, run_call
+from hotline.emulator.rest_calls import call_resource, new_call, rfc2822, update_call
+from hotline.emulator.rest_http import (
+    AUTHENTICATE,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    ApiError,
+    RestRequest,
+    RestResponse,
+)
+from hotline.emulator.rest_messages import (
+    delivery_statuses,
+    message_callback_params,
+    new_message,
+    recording_resource,
+)
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_PATH = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<rest>.+)$")
+Handler = Callable[[RestRequest, dict[str, str]], RestResponse]
+
+
+class FakeTwilio:
+    """State and endpoints of the fake REST API, in front of one `Emulator`.
+
+    `calls` (by sid), `messages` (the JSON dicts, in order) and `recordings` (made by `<Record>`
+    on any emulated call) are public so tests can assert "exactly one SMS" and the like.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.calls: dict[str, OutboundCall] = {}
+        self.messages: list[dict[str, Any]] = []
+        self.message_requests: list[WebhookCall] = []
+        self.on_queued: Callable[[], None] | None = None
+        self._message_callbacks: dict[str, str | None] = {}
+        self._pending: deque[tuple[str, str]] = deque()
+        self._lock = threading.RLock()
+        self._runner = threading.Lock()
+        self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+            (re.compile(r"^Calls\.json$"), {"POST": self._create_call}),
+            (
+                re.compile(r"^Calls/(?P<sid>\w+)\.json$"),
+                {"GET": self._fetch_call, "POST": self._update_call},
+            ),
+            (re.compile(r"^Messages\.json$"), {"POST": self._create_message}),
+            (re.compile(r"^Messages/(?P<sid>\w+)\.json$"), {"GET": self._fetch_message}),
+            (
+                re.compile(r"^Recordings/(?P<sid>\w+)\.json$"),
+                {"GET": self._fetch_recording, "DELETE": self._delete_recording},
+            ),
+            (re.compile(r"^Recordings/(?P<sid>\w+)\.(?P<ext>mp3|wav)$"), {"GET": self._media}),
+        ]
+
+    @property
+    def account_sid(self) -> str:
+        return self.emulator.account_sid
+
+    @property
+    def recordings(self) -> dict[str, StoredRecording]:
+        return self.emulator.recordings
+
+    def handle(self, request: RestRequest) -> RestResponse:
+        """Answer one REST request: authenticate, route by path, validate, act."""
+        try:
+            self._authenticate(request)
+            handler, match = self._route(request)
+            with self._lock:
+                response = handler(request, match)
+        except ApiError as err:
+            return err.response()
+        if response.status == 201 and self.on_queued is not None:
+            self.on_queued()
+        return response
+
+    def _authenticate(self, request: RestRequest) -> None:
+        username, password = request.auth or ("", "")
+        expected = f"{self.account_sid}:{self.emulator.auth_token}"
+        if not hmac.compare_digest(f"{username}:{password}".encode(), expected.encode()):
+            raise ApiError(401, AUTHENTICATE, "Authentication Error - invalid username")
+
+    def _route(self, request: RestRequest) -> tuple[Handler, dict[str, str]]:
+        found = ACCOUNT_PATH.match(request.path)
+        if found and found["account"] == self.account_sid:
+            for pattern, methods in self._routes:
+                match = pattern.match(found["rest"])
+                if match is None:
+                    continue
+                if request.method not in methods:
+                    raise ApiError(405, METHOD_NOT_ALLOWED, f"Method not allowed: {request.method}")
+                return methods[request.method], match.groupdict()
+        raise not_found(request.path)
+
+    def _create_call(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        call = new_call(request, self.emulator.new_sid("CA"), self.emulator.clock())
+        self.calls[call.sid] = call
+        self._pending.append(("call", call.sid))
+        return RestResponse.json(self._call_json(call), 201)
+
+    def _call(self, request: RestRequest, sid: str) -> OutboundCall:
+        call = self.calls.get(sid)
+        if call is None:
+            raise not_found(request.path)
+        return call
+
+    def _fetch_call(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        return RestResponse.json(self._call_json(self._call(request, match["sid"])))
+
+    def _update_call(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        call = self._call(request, match["sid"])
+        update_call(call, request, self.emulator.clock())
+        return RestResponse.json(self._call_json(call))
+
+    def _call_json(self, call: OutboundCall) -> dict[str, Any]:
+        return call_resource(call, self.account_sid, API_VERSION)
+
+    def _create_message(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        sid, now = self.emulator.new_sid("SM"), self.emulator.clock()
+        message, callback = new_message(request, sid, self.account_sid, API_VERSION, now)
+        self.messages.append(message)
+        self._message_callbacks[sid] = callback
+        self._pending.append(("message", sid))
+        return RestResponse.json(message, 201)
+
+    def _message(self, sid: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages if m["sid"] == sid), None)
+
+    def _fetch_message(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        message = self._message(match["sid"])
+        if message is None:
+            raise not_found(request.path)
+        return RestResponse.json(message)
+
+    def _recording(self, request: RestRequest, sid: str) -> StoredRecording:
+        stored = self.recordings.get(sid)
+        if stored is None:
+            raise not_found(request.path)
+        return stored
+
+    def _fetch_recording(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        stored = self._recording(request, match["sid"])
+        resource = recording_resource(stored, self.account_sid, API_VERSION, self.emulator.api_base)
+        return RestResponse.json(resource)
+
+    def _delete_recording(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        self._recording(request, match["sid"])
+        del self.recordings[match["sid"]]
+        return RestResponse(204)
+
+    def _media(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
+        self._recording(request, match["sid"])
+        body, content_type = silent_media(match["ext"])
+        return RestResponse(200, body, content_type)
+
+    def run_pending(self) -> list[OutboundCall]:
+        """Place queued calls and deliver queued SMS, in order, until nothing is pending.
+
+        Returns the calls placed. A call made from inside a running call (a webhook that
+        creates another call) is placed after it; a nested `run_pending` returns at once.
+        """
+        if not self._runner.acquire(blocking=False):
+            return []
+        placed: list[OutboundCall] = []
+        try:
+            while (item := self._next_pending()) is not None:
+                kind, sid = item
+                if kind == "call":
+                    placed.append(self._place(self.calls[sid]))
+                else:
+                    self._deliver(sid)
+        finally:
+            self._runner.release()
+        return placed
+
+    def _next_pending(self) -> tuple[str, str] | None:
+        with self._lock:
+            return self._pending.popleft() if self._pending else None
+
+    def _place(self, call: OutboundCall) -> OutboundCall:
+        try:
+            run_call(self.emulator, call)
+        except Exception:
+            if not call.ended:
+                call.status = "failed"
+            call.done = True
+            raise
+        return call
+
+    def _deliver(self, sid: str) -> None:
+        """Move a queued SMS to sent then delivered, posting its status callbacks."""
+        message = self._message(sid)
+        if message is None:
+            return
+        behaviour = self.emulator.phones.behaviour(message["to"])
+        for status in delivery_statuses(behaviour.network_result):
+            with self._lock:
+                message["status"] = status
+                message["date_updated"] = rfc2822(self.emulator.clock())
+                if status == "sent":
+                    message["date_sent"] = message["date_updated"]
+            url = self._message_callbacks.get(sid)
+            if url:
+                self._post_message_status(url, message_callback_params(message, status))
+
+    def _post_message_status(self, url: str, params: dict[str, str]) -> None:
+        sent_url, response = self.emulator.send("POST", url, params)
+        self.message_requests.append(WebhookCall(sent_url, params, response.status))
+        if not 200 <= response.status < 300:
+            err = EmulatorError(
+                f"SMS status callback answered HTTP {response.status}", url=sent_url
+            )
+            if self.emulator.strict:
+                raise err
+            logger.warning("%s", err)
+
+
+def not_found(path: str) -> ApiError:
+    return ApiError(404, NOT_FOUND, f"The requested resource {path} was not found")
