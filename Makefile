@@ -28,3 +28,7 @@ test: install-dev
 
 clean:
 	rm -rf $(VENV) instance
+
+## make bench: measure the webhook hot path (not a test: numbers to compare over time)
+bench: install-dev
+	$(PY) bench/webhooks.py

@@ -7,6 +7,7 @@ savepoint dance and no second row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,12 +20,24 @@ def insert_if_absent(
 ) -> bool:
     """Insert a row unless one with the same `unique_on` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
+    statement = _statement(dialect, model, tuple(sorted(values)), tuple(unique_on))
+    result = session.execute(statement, dict(values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(
+    dialect: str, model: type[Any], columns: tuple[str, ...], unique_on: tuple[str, ...]
+) -> Any:
+    """One compiled-once statement per shape: values travel as bound parameters.
+
+    Building `.values(**row)` anew on every webhook cost more than the query itself.
+    """
+    table = model.__table__
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(model)
+        statement: Any = postgresql.insert(table)
     elif dialect == "sqlite":
-        statement = sqlite.insert(model)
+        statement = sqlite.insert(table)
     else:  # pragma: no cover - we support the two databases above
         raise NotImplementedError(f"unsupported database: {dialect}")
-    statement = statement.values(**values).on_conflict_do_nothing(index_elements=list(unique_on))
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return statement.on_conflict_do_nothing(index_elements=list(unique_on))
