@@ -22,7 +22,7 @@ run: install
 ## make test: install the test tools, check the voice scripts, lint, and run every test
 test: install-dev
 	$(VENV)/bin/hotline scripts check
-	$(VENV)/bin/ruff check hotline workers tests
+	$(VENV)/bin/ruff check hotline workers tests bench
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 

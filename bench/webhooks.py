@@ -27,7 +27,9 @@ def main() -> int:
     os.environ["HOTLINE_INSTANCE_PATH"] = str(folder)
     from hotline import create_app, migrate, services
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "PUBLIC_BASE_URL": BASE})
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "PUBLIC_BASE_URL": BASE}
+    )
     with app.app_context():
         migrate.upgrade(app)
         services.load_structure_path(ROOT / "structures" / "demo.yaml")
@@ -35,7 +37,10 @@ def main() -> int:
     token = app.config["TWILIO_AUTH_TOKEN"]
     cases = {
         "incoming (greeting + menu)": ("/voice/incoming", {}),
-        "menu: theme 3 (ring staff)": ("/voice/menu?attempt=1&lang=fr&node=main_menu", {"Digits": "3"}),
+        "menu: theme 3 (ring staff)": (
+            "/voice/menu?attempt=1&lang=fr&node=main_menu",
+            {"Digits": "3"},
+        ),
         "menu: wrong key": ("/voice/menu?attempt=1&lang=fr&node=main_menu", {"Digits": "7"}),
     }
     print(f"{ROUNDS} signed requests per case, in-process, SQLite\n")
@@ -51,8 +56,13 @@ def _run(client, token: str, path: str, extra: dict[str, str]) -> list[float]:  
     timings = []
     for index in range(ROUNDS):
         params = {
-            "CallSid": f"CA{index:032d}", "AccountSid": "AC" + "0" * 32, "From": "+33600000999",
-            "To": "+33184880000", "CallStatus": "in-progress", "Direction": "inbound", **extra,
+            "CallSid": f"CA{index:032d}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+33600000999",
+            "To": "+33184880000",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **extra,
         }
         headers = {"X-Twilio-Signature": compute_signature(token, BASE + path, params)}
         started = time.perf_counter()
