@@ -1,55 +1,75 @@
-"""The callback queue: every message whose author asked to be called back.
+"""The callback queue: every person to call back, in a fair and justified order, once at a time.
 
-This is the minimal entry; ordering, claiming and calling back come with the
-callback-queue issue. One voicemail gives at most one callback, enforced by a
-unique column, so a retried webhook cannot queue a second one.
+This module is the queue's public face; the services live by concept in `hotline.queue`
+(entries, listing, claims, attempts, outcomes, settings, policy changes) and every name
+the dashboard, the API, the gateway and the staff phone menu use is exported here.
+
+Services flush and never commit: the request or the job that calls them commits. Every query
+is scoped to the acting staff member's structure, except the sweeps (all structures) and the
+calls the network makes about an attempt or an SMS by its id.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from hotline.outbound_hours import OutboundHours, is_allowed, next_allowed
+from hotline.policies import Policy, PolicyError
+from hotline.queue.attempts import latest_attempt, note_attempt_leg, start_attempt
+from hotline.queue.claims import claim_callback, expire_claims, release_callback
+from hotline.queue.entries import create_manual_callback, queue_for_missed_call, queue_for_voicemail
+from hotline.queue.errors import (
+    AlreadyClaimed,
+    CallbackError,
+    InvalidInput,
+    NotAllowed,
+    NotClaimable,
+    OutsideOutboundHours,
+    SettingsError,
+)
+from hotline.queue.listing import QueueEntry, list_queue, waiting_callbacks
+from hotline.queue.outcomes import (
+    OutcomeResult,
+    is_mobile,
+    mark_sms_sent,
+    promote_due_retries,
+    record_outcome,
+)
+from hotline.queue.policy_changes import PolicyVersion, policy_history, set_policy
+from hotline.queue.settings import CallbackSettings, callback_settings, normalise_callback_settings
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from hotline.models import Call, Callback, CallbackSource, CallbackStatus, Voicemail
-from hotline.models.upsert import insert_if_absent
-
-
-def queue_for_voicemail(
-    session: Session, voicemail: Voicemail, call: Call, now: datetime
-) -> Callback:
-    """The callback for this message, created the first time only."""
-    insert_if_absent(
-        session,
-        Callback,
-        {
-            "structure_id": voicemail.structure_id,
-            "source": CallbackSource.VOICEMAIL.value,
-            "status": CallbackStatus.WAITING.value,
-            "call_id": call.id,
-            "voicemail_id": voicemail.id,
-            "theme_id": voicemail.theme_id,
-            "person_id": call.person_id,
-            "phone_e164": call.from_e164,
-            "created_at": now,
-        },
-        unique_on=["voicemail_id"],
-    )
-    callback = session.scalar(select(Callback).where(Callback.voicemail_id == voicemail.id))
-    assert callback is not None
-    return callback
-
-
-def waiting_callbacks(session: Session, structure_id: int) -> list[Callback]:
-    """The waiting entries of one structure, oldest first."""
-    return list(
-        session.scalars(
-            select(Callback)
-            .where(
-                Callback.structure_id == structure_id,
-                Callback.status == CallbackStatus.WAITING,
-            )
-            .order_by(Callback.created_at, Callback.id)
-        )
-    )
+__all__ = [
+    "AlreadyClaimed",
+    "CallbackError",
+    "CallbackSettings",
+    "InvalidInput",
+    "NotAllowed",
+    "NotClaimable",
+    "OutboundHours",
+    "OutcomeResult",
+    "OutsideOutboundHours",
+    "Policy",
+    "PolicyError",
+    "PolicyVersion",
+    "QueueEntry",
+    "SettingsError",
+    "callback_settings",
+    "claim_callback",
+    "create_manual_callback",
+    "expire_claims",
+    "is_allowed",
+    "is_mobile",
+    "latest_attempt",
+    "list_queue",
+    "mark_sms_sent",
+    "next_allowed",
+    "normalise_callback_settings",
+    "note_attempt_leg",
+    "policy_history",
+    "promote_due_retries",
+    "queue_for_missed_call",
+    "queue_for_voicemail",
+    "record_outcome",
+    "release_callback",
+    "set_policy",
+    "start_attempt",
+    "waiting_callbacks",
+]

@@ -16,7 +16,7 @@ from datetime import datetime
 import redis
 from rq import Queue
 
-from hotline import calls, clock
+from hotline import callbacks, calls, clock
 from hotline.extensions import db
 from workers.context import in_app_context
 
@@ -32,6 +32,28 @@ def free_stale_staff_legs() -> int:
     return freed
 
 
+@in_app_context
+def expire_callback_claims() -> int:
+    """Callbacks taken and left without a call go back to the queue once their lease lapses."""
+    freed = callbacks.expire_claims(db.session, clock.now())
+    if freed:
+        log.info("returned %d lapsed callback claims to the queue", freed)
+    return freed
+
+
+@in_app_context
+def promote_due_retries() -> int:
+    """Scheduled retries whose time has come become waiting entries again.
+
+    The queue lists a due retry with the waiting ones even before this runs; the sweep keeps
+    the stored status honest for counts, reports and the API.
+    """
+    promoted = callbacks.promote_due_retries(db.session, clock.now())
+    if promoted:
+        log.info("%d callback retries are due", promoted)
+    return promoted
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -39,7 +61,11 @@ class Sweep:
     function: Callable[[], object]
 
 
-SWEEPS: tuple[Sweep, ...] = (Sweep("free-stale-staff-legs", 300, free_stale_staff_legs),)
+SWEEPS: tuple[Sweep, ...] = (
+    Sweep("free-stale-staff-legs", 300, free_stale_staff_legs),
+    Sweep("expire-callback-claims", 60, expire_callback_claims),
+    Sweep("promote-due-retries", 60, promote_due_retries),
+)
 
 
 def enqueue_due_sweeps(

@@ -133,3 +133,5 @@ class PolicyChange(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    staff: Mapped[Staff | None] = relationship()

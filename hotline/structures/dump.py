@@ -63,7 +63,7 @@ def dump_structure(session: Session, slug: str) -> str:
 
 def _document(structure: Structure) -> dict[str, Any]:
     languages = list(structure.languages or ["fr"])
-    return {
+    document = {
         "slug": structure.slug,
         "name": structure.name,
         "timezone": structure.timezone,
@@ -83,6 +83,33 @@ def _document(structure: Structure) -> dict[str, Any]:
         ],
         "people": [_person(person) for person in structure.people],
     }
+    callbacks = (structure.settings or {}).get("callbacks")
+    if callbacks is not None:
+        document["callbacks"] = _callbacks(callbacks)
+    return document
+
+
+def _callbacks(stored: dict[str, Any]) -> dict[str, Any]:
+    """The queue settings as stored (already normalised), laid out like the demo file."""
+    hours = stored["outbound_hours"]
+    rows = [
+        _Flow(
+            days=_days_text(row["days"]),
+            **{"from": _Quoted(row["from"]), "to": _Quoted(row["to"])},
+        )
+        for row in hours["hours"]
+    ]
+    data = dict(stored)
+    data["policy"] = _Flow(stored["policy"])
+    if "weights" in stored["policy"]:
+        data["policy"]["weights"] = _Flow(stored["policy"]["weights"])
+    data["outbound_hours"] = {"hours": rows, "close_on_holidays": hours["close_on_holidays"]}
+    data["attempt_delays_minutes"] = _FlowList(stored["attempt_delays_minutes"])
+    return data
+
+
+def _days_text(days: str | list[str]) -> Any:
+    return days if isinstance(days, str) else _FlowList(days)
 
 
 def _theme(theme: Theme, languages: list[str]) -> dict[str, Any]:

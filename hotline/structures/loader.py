@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import DutyException, DutySlot, Person, PhoneNumber, Staff, Structure, Theme
+from hotline.structures.callbacks_section import apply_callbacks, changed_words, log_policy
 from hotline.structures.model import ExceptionSpec, SlotSpec, StaffSpec, StructureSpec
 from hotline.yamlfile import FileProblems, Problem
 
@@ -54,6 +55,7 @@ def load_structure(
 
     `updated_at` becomes `now` (aware; default the wall clock) only when a row changed.
     A number that already belongs to another structure raises FileProblems at its line.
+    The optional `callbacks` section replaces the queue settings; a changed policy is logged.
     """
     structure = session.scalar(select(Structure).where(Structure.slug == spec.slug))
     _refuse_numbers_of_others(session, spec)
@@ -63,9 +65,15 @@ def load_structure(
         session.add(structure)
     with session.no_autoflush:
         changes = _Sync(session, structure, spec).run()
+    before = (structure.settings or {}).get("callbacks")
+    policy = apply_callbacks(structure, spec.callbacks)
+    changes += changed_words(created, before, structure)
+    at = now or datetime.now(UTC)
     if created or changes:
-        structure.updated_at = now or datetime.now(UTC)
+        structure.updated_at = at
     session.flush()
+    if policy is not None:
+        log_policy(session, structure, policy, at)
     return LoadResult(spec.slug, created, changes)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,6 @@ class StructureSpec:
     staff: tuple[StaffSpec, ...] = ()
     closures: tuple[ExceptionSpec, ...] = ()
     people: tuple[PersonSpec, ...] = ()
+    # The `callbacks` section in its stored form (hotline.queue.settings); None when the file
+    # has no such section, which leaves the structure's callback settings as they are.
+    callbacks: Mapping[str, Any] | None = None

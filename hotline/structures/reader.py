@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hotline.queue.errors import SettingsError
+from hotline.queue.settings import normalise_callback_settings
 from hotline.structures.model import (
     ExceptionSpec,
     NumberSpec,
@@ -84,6 +86,7 @@ class _Reader:
                 )
             ),
             people=self.people(data.get("people", []), languages),
+            callbacks=self.callbacks(data.get("callbacks")),
         )
 
     # -- values -----------------------------------------------------------------------------
@@ -238,6 +241,16 @@ class _Reader:
             theme=theme,
             note=item.get("note", ""),
         )
+
+    def callbacks(self, section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The queue settings in their stored form; a bad one is reported at its line."""
+        if section is None:
+            return None
+        try:
+            return normalise_callback_settings(section)
+        except SettingsError as exc:
+            self.problem(("callbacks", *exc.path), exc.message)
+            return None
 
     def people(
         self, items: list[dict[str, Any]], languages: tuple[str, ...]

@@ -1,0 +1,63 @@
+"""The French words of the queue: waiting times, moments, risk levels.
+
+Staff read these in the dashboard and hear none of them on the phone, so they are short
+and written, not spoken: "attend depuis 2 j 4 h", "rappel prévu lun. 9 h".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS_SHORT = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+RISK_WORDS = {1: "risque faible", 2: "risque moyen", 3: "risque élevé"}
+
+
+def duration(delta: timedelta) -> str:
+    """ "2 j 4 h", "3 h 20 min", "25 min"; under a minute, "moins d'une minute"."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} j {hours} h" if hours else f"{days} j"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else "moins d'une minute"
+
+
+def clock_time(local: datetime) -> str:
+    """ "9 h", "14 h 30": how a French schedule writes a time."""
+    return f"{local.hour} h {local.minute:02d}" if local.minute else f"{local.hour} h"
+
+
+def moment(at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """ "aujourd'hui 14 h", "demain 9 h", "lun. 9 h" within a week, else "lun. 12/01 9 h"."""
+    local = at.astimezone(tz)
+    days_ahead = (local.date() - now.astimezone(tz).date()).days
+    if days_ahead == 0:
+        day = "aujourd'hui"
+    elif days_ahead == 1:
+        day = "demain"
+    elif 2 <= days_ahead <= 6:
+        day = WEEKDAYS_SHORT[local.weekday()]
+    else:
+        day = f"{WEEKDAYS_SHORT[local.weekday()]} {local:%d/%m}"
+    return f"{day} {clock_time(local)}"
+
+
+def waiting(delta: timedelta) -> str:
+    return f"attend depuis {duration(delta)}"
+
+
+def attempts(count: int) -> str:
+    return f"{count} tentative{'s' if count > 1 else ''}"
+
+
+def risk(level: int) -> str:
+    return f"{RISK_WORDS.get(level, 'risque')} ({level})"
+
+
+def number(value: float) -> str:
+    """A score as French writes it: "7,5", "-1", at most one decimal."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text.replace(".", ",")
