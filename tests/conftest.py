@@ -104,6 +104,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles(redis_url: str) -> Iterator[None]:
+    """Login and PIN failure counters live in Redis for 15 minutes: never across tests."""
+    import redis
+
+    connection = redis.Redis.from_url(redis_url)
+
+    def clear() -> None:
+        for key in connection.scan_iter("hotline:throttle:*"):
+            connection.delete(key)
+
+    clear()
+    yield
+    clear()
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The schema built by the migrations (not by create_all), once per session."""
@@ -190,3 +207,19 @@ def emulator(app: Flask, phones: PhoneBook, clock: Clock) -> Emulator:
         phones=phones,
         clock=clock,
     )
+
+
+@pytest.fixture
+def sign_in(app: Flask, session: Any) -> Callable[..., Any]:
+    """sign_in("amina") -> a test client signed in to the dashboard, with its CSRF token."""
+    from tests.dashboard_helpers import sign_in_as
+
+    return lambda key, email=None, slug="demo": sign_in_as(app, session, key, email, slug)
+
+
+@pytest.fixture
+def fake(app: Flask, emulator: Emulator) -> Any:
+    """The emulator's REST API behind the gateway's real twilio client, in-process."""
+    from tests.callback_helpers import install_fake
+
+    return install_fake(app, emulator)
