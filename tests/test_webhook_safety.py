@@ -167,3 +167,27 @@ def test_every_error_response_is_valid_twiml(
     verbs = parse_twiml(response.body)
     assert [v.name for v in verbs][-1] == "Hangup"
     ElementTree.fromstring(response.body)
+
+
+def test_a_missed_call_is_queued_once_when_the_structure_opts_in(
+    emulator: Any, session: Any, load_structure: Any, clock: Any
+) -> None:
+    load_structure(lambda data: data["callbacks"].update(missed_call_callbacks=True))
+    clock.set("2026-12-05 15:00")
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} hangup"))
+    final = {
+        **BASE_PARAMS,
+        "CallSid": log.call_sid,
+        "CallStatus": "completed",
+        "SequenceNumber": "9",
+        "CallDuration": "20",
+    }
+    emulator.post("/voice/status", final)  # Twilio retries the final status callback
+    callbacks = session.scalars(select(Callback)).all()
+    assert len(callbacks) == 1
+    assert callbacks[0].source == "missed_call"
+
+
+def test_a_missed_call_is_not_queued_by_default(emulator: Any, session: Any) -> None:
+    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} hangup"))
+    assert count(session, Callback) == 0

@@ -23,7 +23,7 @@ from typing import Any
 
 from hotline.emulator.call import API_VERSION, Emulator
 from hotline.emulator.errors import EmulatorError
-from hotline.emulator.log import StoredRecording, WebhookCall
+from hotline.emulator.log import RecordingLog, StoredRecording, WebhookCall
 from hotline.emulator.media import silent_media
 from hotline.emulator.outbound import OutboundCall, run_call
 from hotline.emulator.rest_calls import call_resource, new_call, rfc2822, update_call
@@ -48,6 +48,9 @@ ACCOUNT_PATH = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<res
 Handler = Callable[[RestRequest, dict[str, str]], RestResponse]
 
 
+_RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")
+
+
 class FakeTwilio:
     """State and endpoints of the fake REST API, in front of one `Emulator`.
 
@@ -61,6 +64,9 @@ class FakeTwilio:
         self.messages: list[dict[str, Any]] = []
         self.message_requests: list[WebhookCall] = []
         self.on_queued: Callable[[], None] | None = None
+        # Server mode: `hotline call` runs in another process with its own emulator, so the
+        # messages it records are unknown here; serve any well-formed SID as a silent file.
+        self.adopt_unknown_recordings = False
         self._message_callbacks: dict[str, str | None] = {}
         self._pending: deque[tuple[str, str]] = deque()
         self._lock = threading.RLock()
@@ -161,6 +167,13 @@ class FakeTwilio:
 
     def _recording(self, request: RestRequest, sid: str) -> StoredRecording:
         stored = self.recordings.get(sid)
+        if stored is None and self.adopt_unknown_recordings and _RECORDING_SID.fullmatch(sid):
+            stored = StoredRecording(
+                call_sid="CA" + "0" * 32,
+                recording=RecordingLog(sid, self.emulator.recording_url(sid), 1, "completed", None),
+                created_at=self.emulator.clock(),
+            )
+            self.recordings[sid] = stored
         if stored is None:
             raise not_found(request.path)
         return stored

@@ -148,7 +148,9 @@ def run_emulator_server(
     emulator = Emulator(
         HttpTransport(), app_base_url, auth_token, account_sid, phones=book, strict=strict
     )
-    url, stop_server = serve(FakeTwilio(emulator), port=port)
+    fake = FakeTwilio(emulator)
+    fake.adopt_unknown_recordings = True  # messages left through `hotline call --url`
+    url, stop_server = serve(fake, port=port)
     announce(f"Twilio emulator listening on {url} (set TWILIO_API_BASE={url})")
     try:
         (stop or threading.Event()).wait()

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from hotline.telephony import callback_views, staff_menu_views  # noqa: F401 (their routes)
     from hotline.telephony.views import bp
 
     app.register_blueprint(bp)

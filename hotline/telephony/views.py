@@ -14,10 +14,10 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from hotline import calls, clock, voicemails
+from hotline import callbacks, calls, clock, voicemails
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
-from hotline.telephony import flow, signature
+from hotline.telephony import flow, signature, staff_menu
 from hotline.voice import render
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
@@ -98,6 +98,10 @@ def incoming() -> Response:
     if structure is None:
         voice = Voice(script_named("default"), "fr")
         return twiml(render.unknown_number(voice))
+    if request.args.get("caller") != "1":  # set when a staff member asks for the callers' menu
+        staff_greeting = staff_menu.greet(db.session, structure, request.form.get("From", ""))
+        if staff_greeting is not None:
+            return twiml(staff_greeting)
     return _done(flow.greet(_context()))
 
 
@@ -191,7 +195,7 @@ def recording_status() -> Response:
 @bp.post("/status")
 def status() -> Response:
     sequence = request.form.get("SequenceNumber")
-    calls.apply_status(
+    call = calls.apply_status(
         db.session,
         request.form.get("CallSid", ""),
         request.form.get("CallStatus", ""),
@@ -199,6 +203,8 @@ def status() -> Response:
         _form_int("CallDuration"),
         clock.now(),
     )
+    if call is not None:  # a missed call becomes a callback when the structure opted in
+        callbacks.queue_for_missed_call(db.session, call, clock.now())
     db.session.commit()
     return Response(status=204)
 

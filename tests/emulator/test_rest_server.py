@@ -170,3 +170,25 @@ def test_run_emulator_server_blocks_until_stopped(web):
 
     assert not thread.is_alive()
     assert url.startswith("http://127.0.0.1:")
+
+
+def test_server_mode_serves_recordings_made_by_another_process() -> None:
+    """`hotline call --url` records in its own process; the server still serves the file."""
+    from hotline.emulator import Emulator, FakeTwilio, PhoneBook, WsgiTransport
+    from hotline.emulator.rest_http import RestRequest
+
+    emulator = Emulator(
+        WsgiTransport(object()), "http://127.0.0.1:5000", "t", "AC" + "1" * 32, phones=PhoneBook()
+    )
+    fake = FakeTwilio(emulator)
+    path = f"/2010-04-01/Accounts/{emulator.account_sid}/Recordings/RE{'a' * 32}.wav"
+    request = RestRequest("GET", path, {}, (emulator.account_sid, "t"))
+    assert fake.handle(request).status == 404
+    fake.adopt_unknown_recordings = True
+    answered = fake.handle(request)
+    assert answered.status == 200
+    assert answered.content_type.startswith("audio/")
+    bad = RestRequest(
+        "GET", path.replace("RE" + "a" * 32, "REnotasid"), {}, (emulator.account_sid, "t")
+    )
+    assert fake.handle(bad).status == 404

@@ -1,0 +1,197 @@
+"""The one door to the telephony provider's REST API: place calls, send SMS, fetch recordings.
+
+This is the only module that imports `twilio.rest`. Webhooks never call it (DESIGN.md: anything
+outbound is a job); jobs and the dashboard's recording player do. The client is built from the
+app's configuration: the real Twilio, a TwiML-compatible provider or the emulator's server
+(`TWILIO_API_BASE`), or the emulator in-process (`TWILIO_FAKE`, a `FakeTwilio`, for tests).
+
+Privacy: phone numbers are never logged, and provider errors (whose messages quote the numbers
+sent) are re-raised as `GatewayError` carrying only the HTTP status and Twilio's error code, so
+nothing personal ends up in a worker log or in RQ's failed-job registry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+log = logging.getLogger(__name__)
+
+TWILIO_API_BASE = "https://api.twilio.com"
+API_VERSION = "2010-04-01"
+HTTP_TIMEOUT_SECONDS = 10.0  # twilio's own client waits forever by default
+CALL_EVENTS: Sequence[str] = ("initiated", "ringing", "answered", "completed")
+RECORDING_FORMAT = "mp3"
+
+
+class GatewayError(RuntimeError):
+    """The provider refused or could not be reached; says which without any phone number.
+
+    `status` is the HTTP status when the provider answered (so nothing was created), None when
+    the request may or may not have reached it (a timeout: the call or SMS may exist).
+    """
+
+    def __init__(self, action: str, status: int | None, code: int | None) -> None:
+        super().__init__(f"{action} failed (HTTP {status or '-'}, Twilio error {code or '-'})")
+        self.action = action
+        self.status = status
+        self.code = code
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+
+class Media(NamedTuple):
+    """A recording's bytes and their content type: `audio, content_type = fetch_recording(…)`."""
+
+    content: bytes
+    content_type: str
+
+
+def client() -> Client:
+    """A `twilio.rest.Client` for the current app, with an explicit HTTP timeout."""
+    config = current_app.config
+    sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
+    fake = config.get("TWILIO_FAKE")
+    if fake is not None:
+        from hotline.emulator.http_client import EmulatorHttpClient
+
+        return Client(sid, token, http_client=EmulatorHttpClient(fake))
+    http = TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS)
+    twilio = Client(sid, token, http_client=http)
+    base = _api_base()
+    if base != TWILIO_API_BASE:
+        # Every resource we use lives on the Api domain, which reads base_url per request.
+        twilio.api.base_url = base
+        if http.session is not None and urlsplit(base).hostname in ("127.0.0.1", "localhost"):
+            http.session.trust_env = False  # a proxy from the environment must not catch it
+    return twilio
+
+
+def _api_base() -> str:
+    return str(current_app.config.get("TWILIO_API_BASE") or TWILIO_API_BASE).rstrip("/")
+
+
+def place_call(
+    to: str,
+    from_: str,
+    url: str,
+    status_callback: str,
+    timeout: int = 30,
+) -> str:
+    """Ring `to` showing `from_`; when answered, Twilio fetches `url`. Returns the CallSid.
+
+    Every progress event is reported to `status_callback`, so the dashboard can show
+    "ça sonne" and a lost final callback is less likely to leave a leg unknown.
+    """
+    try:
+        call = client().calls.create(
+            to=to,
+            from_=from_,
+            url=url,
+            method="POST",
+            status_callback=status_callback,
+            status_callback_method="POST",
+            status_callback_event=list(CALL_EVENTS),
+            timeout=timeout,
+        )
+    except TwilioRestException as exc:
+        raise GatewayError("place_call", exc.status, exc.code) from None
+    except requests.RequestException:
+        raise GatewayError("place_call", None, None) from None
+    log.info("placed call %s", call.sid)
+    return str(call.sid)
+
+
+def send_sms(to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+    """Send one SMS; returns the MessageSid."""
+    try:
+        message = client().messages.create(
+            to=to, from_=from_, body=body, status_callback=status_callback
+        )
+    except TwilioRestException as exc:
+        raise GatewayError("send_sms", exc.status, exc.code) from None
+    except requests.RequestException:
+        raise GatewayError("send_sms", None, None) from None
+    log.info("sent SMS %s", message.sid)
+    return str(message.sid)
+
+
+def delete_recording(sid: str) -> bool:
+    """Delete a recording at the provider; False when it was already gone (safe to re-run)."""
+    try:
+        client().recordings(sid).delete()
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return False
+        raise GatewayError("delete_recording", exc.status, exc.code) from None
+    except requests.RequestException:
+        raise GatewayError("delete_recording", None, None) from None
+    log.info("deleted recording %s", sid)
+    return True
+
+
+def fetch_recording(url_or_sid: str) -> Media:
+    """The audio of a recording, fetched with our credentials, for the app to stream.
+
+    Accepts a RecordingSid or the `RecordingUrl` Twilio sent. The URL must be on the provider's
+    API host: our credentials are never sent anywhere else, whatever a webhook stored.
+    """
+    url = media_url(url_or_sid)
+    twilio = client()
+    auth = (current_app.config["TWILIO_ACCOUNT_SID"], current_app.config["TWILIO_AUTH_TOKEN"])
+    http = twilio.http_client
+    if isinstance(http, TwilioHttpClient):
+        return _download(http, url, auth)
+    # Another HttpClient (the emulator's): its text carries binary media as latin-1.
+    response = http.request("GET", url, auth=auth, timeout=HTTP_TIMEOUT_SECONDS)
+    if response.status_code != 200:
+        raise GatewayError("fetch_recording", response.status_code, None)
+    content_type = _header(response.headers, "Content-Type") or "audio/mpeg"
+    binary = content_type.startswith("audio/")
+    return Media(response.text.encode("latin-1" if binary else "utf-8"), content_type)
+
+
+def _download(http: TwilioHttpClient, url: str, auth: tuple[str, str]) -> Media:
+    """GET raw bytes: twilio's Response keeps only decoded text, which would mangle audio."""
+    session = http.session or requests.Session()
+    try:
+        # Twilio redirects media to storage; requests drops the credentials on another host.
+        response = session.get(url, auth=auth, timeout=HTTP_TIMEOUT_SECONDS, allow_redirects=True)
+    except requests.RequestException:
+        raise GatewayError("fetch_recording", None, None) from None
+    if response.status_code != 200:
+        raise GatewayError("fetch_recording", response.status_code, None)
+    return Media(response.content, response.headers.get("Content-Type", "audio/mpeg"))
+
+
+def media_url(url_or_sid: str) -> str:
+    """The provider URL of a recording's audio; ValueError for a URL on any other host."""
+    base = _api_base()
+    if "/" not in url_or_sid:
+        sid = current_app.config["TWILIO_ACCOUNT_SID"]
+        return f"{base}/{API_VERSION}/Accounts/{sid}/Recordings/{url_or_sid}.{RECORDING_FORMAT}"
+    given, allowed = urlsplit(url_or_sid), urlsplit(base)
+    if (given.scheme, given.netloc) != (allowed.scheme, allowed.netloc):
+        raise ValueError("recording URL is not on the configured provider API host")
+    if given.path.endswith((".mp3", ".wav")):
+        return url_or_sid
+    return f"{url_or_sid}.{RECORDING_FORMAT}"
+
+
+def _header(headers: object, name: str) -> str | None:
+    if not isinstance(headers, dict):
+        return None
+    for key, value in headers.items():
+        if str(key).lower() == name.lower():
+            return str(value)
+    return None

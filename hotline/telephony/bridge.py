@@ -1,0 +1,119 @@
+"""What the callback webhooks, the staff phone menu and the jobs share about one callback.
+
+Who is called (theme and name, never the number), from which hotline number, in which voice,
+and whether a caller may be rung right now. Kept apart from the views so the staff menu (which
+`/voice/incoming` uses) and the workers can import it without importing the blueprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from sqlalchemy.orm import Session
+
+from hotline import clock, outbound_hours
+from hotline.directory import StructureInfo, directory
+from hotline.extensions import db
+from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure
+from hotline.schedules import describe_moment
+from hotline.voice.render import Voice
+from hotline.voice.scripts_cache import script_named
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """What a bridge webhook needs about one attempt, gathered with a few primary-key reads."""
+
+    attempt: CallbackAttempt
+    callback: Callback
+    structure: StructureInfo
+    voice: Voice
+
+    @property
+    def hotline_number(self) -> str:
+        return hotline_number(self.callback, self.structure)
+
+    def who_is_called(self) -> tuple[str, str]:
+        return who_is_called(self.voice, self.callback)
+
+    @property
+    def still_wanted(self) -> bool:
+        """The staff member may still call: nobody recorded an outcome or ended the attempt."""
+        return self.callback.status == CallbackStatus.CALLING and self.attempt.ended_at is None
+
+
+def hotline_number(callback: Callback, structure: StructureInfo) -> str:
+    """The number the person called (so they recognise it), else the structure's first."""
+    called = callback.call.to_e164 if callback.call is not None else ""
+    return called if called in structure.numbers else structure.numbers[0]
+
+
+def structure_info(session: Session, structure_id: int) -> StructureInfo:
+    slug = session.get_one(Structure, structure_id).slug
+    found = directory().by_slug(session, slug)
+    if found is None:
+        raise LookupError("structure not in the directory")
+    return found
+
+
+def staff_voice(structure: StructureInfo) -> Voice:
+    """Staff hear the structure's default language, as in the whisper."""
+    script = script_named(structure.script)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return Voice(script, structure.default_language, structure, base)
+
+
+def who_is_called(voice: Voice, callback: Callback) -> tuple[str, str]:
+    """(theme label, person's name) as the staff member hears them; never the number."""
+    structure = voice.structure
+    themes = structure.themes if structure is not None else ()
+    theme = next((t for t in themes if t.id == callback.theme_id), None)
+    if callback.person is not None:
+        person = callback.person.name
+    else:
+        person = voice.script.prompt(voice.lang, "callback_unknown_person").text
+    return voice.theme_label(theme), person
+
+
+def load_bridge(session: Session, attempt_id: int) -> Bridge | None:
+    """The attempt and its callback as the database has them now (never a stale copy)."""
+    attempt = session.get(CallbackAttempt, attempt_id, populate_existing=True)
+    if attempt is None:
+        return None
+    callback = session.get_one(Callback, attempt.callback_id, populate_existing=True)
+    structure = structure_info(session, callback.structure_id)
+    return Bridge(attempt, callback, structure, staff_voice(structure))
+
+
+def not_allowed_now(
+    session: Session, structure: StructureInfo, voice: Voice, prefix: str
+) -> tuple[str, dict[str, object]] | None:
+    """None when a caller may be rung now; else the prompt saying when it will be possible.
+
+    Checked again at the moment of dialling: the job may have waited in the queue, and a staff
+    member may let the phone ring past the end of the allowed hours.
+    """
+    now = clock.now()
+    row = session.get_one(Structure, structure.id)
+    if outbound_hours.is_allowed(row, now):
+        return None
+    opens = outbound_hours.next_allowed(row, now)
+    if opens is None:
+        return f"{prefix}_not_allowed_unknown", {}
+    moment = describe_moment(opens, now, structure.tz, voice.script.moments[voice.lang])
+    return f"{prefix}_not_allowed_now", {"moment": moment}
+
+
+def staff_voice_or_default() -> Voice:
+    """The voice of the structure whose number is on this leg (From on ours, To on theirs)."""
+    try:
+        found = directory().by_number
+        form = request.form
+        structure = found(db.session, form.get("From", "")) or found(db.session, form.get("To", ""))
+    except Exception:  # the database itself may be what failed
+        db.session.rollback()
+        structure = None
+    if structure is None:
+        return Voice(script_named("default"), "fr")
+    return staff_voice(structure)

@@ -1,0 +1,149 @@
+"""The staff phone menu: a staff member on a basic phone runs their callbacks through the hotline.
+
+A call to a structure's number from the registered phone of one of its active staff members
+(who has a PIN) is greeted by name and asked for the PIN; then 1 says how many callbacks wait
+per theme, 2 takes the next one in policy order and dials the person from this same leg (the
+hotline's number as caller ID), 3 goes off duty for today or back on, 9 plays the callers' menu
+and * repeats. The caller ID alone proves nothing (it can be spoofed): the PIN does.
+
+Between webhooks the authenticated staff member travels in the URLs we return to Twilio as a
+token signed with SECRET_KEY and bound to the CallSid, so it cannot be replayed on another call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline import callbacks
+from hotline.directory import StructureInfo, directory
+from hotline.models import Callback, CallbackOutcome, DutyException, Staff
+from hotline.models.callbacks import OPEN_STATUSES
+from hotline.telephony.bridge import staff_voice
+from hotline.voice import render_callback
+from hotline.voice.render import Voice, voice_url
+
+MAX_PIN_TRIES = 3
+MAX_SILENT_MENUS = 3
+TOKEN_MAX_AGE_SECONDS = 4 * 3600
+COUNTS, TAKE_NEXT, DUTY, CALLER_MENU, REPEAT = "1", "2", "3", "9", "*"
+OUTCOMES: Mapping[str, CallbackOutcome] = {
+    "1": CallbackOutcome.REACHED,
+    "2": CallbackOutcome.NO_ANSWER,
+    "3": CallbackOutcome.MESSAGE_LEFT,
+    "4": CallbackOutcome.WRONG_NUMBER,
+}
+DUTY_NOTE = "téléphone : hors permanence aujourd'hui"
+
+
+def staff_id_for_phone(structure: StructureInfo, phone: str) -> int | None:
+    """The active staff member whose registered phone this is, from the in-memory snapshot."""
+    if not phone:
+        return None
+    return next((sid for sid, own in structure.staff_phones.items() if own == phone), None)
+
+
+def greet(session: Session, structure: StructureInfo, phone: str) -> str | None:
+    """'Bonjour Amina. Tapez votre code…' for a staff phone; None for anyone else.
+
+    A staff member without a PIN is treated as an ordinary caller: nothing to unlock.
+    """
+    staff_id = staff_id_for_phone(structure, phone)
+    staff = session.get(Staff, staff_id) if staff_id is not None else None
+    if staff is None or not staff.pin_hash:
+        return None
+    voice = staff_voice(structure)
+    action = voice_url("staff/pin", **{"try": 1})
+    return render_callback.ask_pin(voice, VoiceResponse(), first_name(staff.name), action)
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hotline.staff-menu")
+
+
+def issue_token(staff_id: int, call_sid: str) -> str:
+    return _serializer().dumps([staff_id, call_sid])
+
+
+def staff_for_token(session: Session, token: str, call_sid: str) -> Staff | None:
+    """The staff member a token was issued to, on this call only, while active and recent."""
+    try:
+        staff_id, signed_sid = _serializer().loads(token, max_age=TOKEN_MAX_AGE_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if signed_sid != call_sid or not call_sid:
+        return None
+    staff = session.get(Staff, staff_id)
+    return staff if staff is not None and staff.active else None
+
+
+def menu(voice: Voice, token: str, response: VoiceResponse | None = None, silent: int = 0) -> str:
+    """The menu; a silent menu comes back with silent=n+1 so the call ends after a few."""
+    action = voice_url("staff/menu", auth=token)
+    silent_action = voice_url("staff/menu", auth=token, silent=silent + 1)
+    return render_callback.staff_menu(voice, response or VoiceResponse(), action, silent_action)
+
+
+def waiting_counts(
+    session: Session, structure: StructureInfo, voice: Voice, now: datetime
+) -> list[tuple[str, int]]:
+    """(theme label, callbacks that can be taken now) in menu order, 'any theme' last."""
+    counts: dict[int | None, int] = {}
+    for callback in takeable(session, structure, now):
+        counts[callback.theme_id] = counts.get(callback.theme_id, 0) + 1
+    spoken = [(voice.theme_label(t), counts.pop(t.id, 0)) for t in structure.themes]
+    others = sum(counts.values())
+    return [*spoken, (voice.theme_label(None), others)] if others else spoken
+
+
+def takeable(session: Session, structure: StructureInfo, now: datetime) -> list[Callback]:
+    """Open entries due now, in the structure's policy order."""
+    entries = callbacks.list_queue(session, structure.id, now)
+    return [
+        entry.callback
+        for entry in entries
+        if entry.callback.status in OPEN_STATUSES
+        and (entry.callback.due_at is None or entry.callback.due_at <= now)
+    ]
+
+
+def take_next(
+    session: Session, structure: StructureInfo, staff: Staff, now: datetime
+) -> Callback | None:
+    """Claim the first entry nobody else holds; None when there is none."""
+    for callback in takeable(session, structure, now):
+        try:
+            return callbacks.claim_callback(session, callback.id, staff, now)
+        except callbacks.NotClaimable:
+            continue  # taken by someone else meanwhile: the next one
+    return None
+
+
+def toggle_duty_today(
+    session: Session, structure: StructureInfo, staff: Staff, now: datetime
+) -> bool:
+    """Off duty for the whole local day, or back to the usual slots; True when now off.
+
+    A whole-day closure of this staff member today means off; removing it means on again.
+    The directory is refreshed in this process; others see it within its cache delay.
+    """
+    today = now.astimezone(structure.tz).date()
+    closures = [e for e in staff.exceptions if e.day == today and e.closed and e.start is None]
+    for closure in closures:
+        staff.exceptions.remove(closure)  # delete-orphan: the row goes at flush
+    if not closures:
+        staff.exceptions.append(
+            DutyException(structure_id=staff.structure_id, day=today, closed=True, note=DUTY_NOTE)
+        )
+    session.flush()
+    directory().invalidate()
+    return not closures

@@ -1,0 +1,82 @@
+"""Shared fixtures and words for the callback tests: the fake Twilio REST API, a queued callback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import callbacks
+from hotline.emulator import Emulator, FakeTwilio
+from hotline.extensions import redis_store
+from hotline.models import Callback, CallbackAttempt, Person, Staff, Structure, Theme
+
+JEAN = "+33600000101"  # p-001 Jean Martin, a known person with a mobile
+UNKNOWN_CALLER = "+33612345678"
+
+
+def install_fake(app: Flask, emulator: Emulator) -> FakeTwilio:
+    """The emulator's REST API, reached by the gateway's real twilio client in-process.
+
+    Redis is emptied first: the jobs' guards are keyed by row ids, which a fresh SQLite reuses.
+    """
+    redis_store.connection.flushdb()
+    twilio = FakeTwilio(emulator)
+    app.config["TWILIO_FAKE"] = twilio
+    return twilio
+
+
+def staff(session: Any, key: str = "amina") -> Staff:
+    found = session.scalar(select(Staff).where(Staff.key == key))
+    assert found is not None
+    return found
+
+
+def theme(session: Any, key: str) -> Theme:
+    found = session.scalar(select(Theme).where(Theme.key == key))
+    assert found is not None
+    return found
+
+
+def demo_structure(session: Any) -> Structure:
+    found = session.scalar(select(Structure).where(Structure.slug == "demo"))
+    assert found is not None
+    return found
+
+
+def new_callback(
+    session: Any, now: datetime, theme_key: str = "administratif", person: str | None = "p-001"
+) -> Callback:
+    """A waiting entry of the demo structure, committed, added by Sophie (coordinator)."""
+    person_row = session.scalar(select(Person).where(Person.key == person)) if person else None
+    callback = callbacks.create_manual_callback(
+        session,
+        demo_structure(session).id,
+        staff(session, "sophie"),
+        "" if person_row else UNKNOWN_CALLER,
+        theme(session, theme_key).id,
+        person_row.id if person_row else None,
+        "",
+        now,
+    )
+    session.commit()
+    return callback
+
+
+def started_attempt(session: Any, now: datetime, key: str = "amina", **kwargs: Any) -> Any:
+    """A callback claimed by `key`, whose attempt has started (committed): what the job gets."""
+    callback = new_callback(session, now, **kwargs)
+    member = staff(session, key)
+    callbacks.claim_callback(session, callback.id, member, now)
+    attempt = callbacks.start_attempt(session, callback.id, member, now)
+    session.commit()
+    return attempt
+
+
+def reload_attempt(session: Any, attempt_id: int) -> CallbackAttempt:
+    session.expire_all()
+    found = session.get(CallbackAttempt, attempt_id)
+    assert found is not None
+    return found
