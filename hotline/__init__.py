@@ -21,6 +21,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     (a callable returning an aware datetime) to place a call at any moment.
     """
     from hotline import cli, config, directory
+    from hotline.api import init_app as init_api
+    from hotline.dashboard import init_app as init_dashboard
+    from hotline.dashboard.views import init_app as init_pages
     from hotline.extensions import db, redis_store
     from hotline.telephony import init_app as init_telephony
 
@@ -35,10 +38,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs phone numbers
 
+    if app.config["HOTLINE_ENV"] == "production":
+        # Behind the platform's router: the client address (login throttling) and scheme come
+        # from X-Forwarded-*; signatures never depend on them (they use PUBLIC_BASE_URL).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     db.init_app(app)
     redis_store.init_app(app)
     directory.init_app(app)
     init_telephony(app)
+    init_dashboard(app)
+    init_pages(app)
+    init_api(app)
     cli.init_app(app)
     return app
 

@@ -136,10 +136,14 @@ def scheduler() -> None:
 
 
 from hotline.cli_call import call  # noqa: E402  (registered on `main` below)
+from hotline.cli_emulator import emulator  # noqa: E402
 from hotline.cli_run import run  # noqa: E402
+from hotline.cli_staff import staff  # noqa: E402
 
 main.add_command(call)
+main.add_command(emulator)
 main.add_command(run)
+main.add_command(staff)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,15 +7,19 @@ clock of a running server. `--url` sends it to a running server instead.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.cli_emulator import DEFAULT_PORT as EMULATOR_PORT
+from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
     Answers,
     Busy,
@@ -104,8 +108,14 @@ def call(
     with app.app_context():
         demo_lines = services.prepare_demo(app, DEMO_FILE) if to is None else []
     to = to or demo_lines[1].split(":")[-1].strip()
-    if clock is not None:
-        app = create_app({"CLOCK": clock})
+    embedded = None
+    overrides: dict[str, object] = {"CLOCK": clock} if clock is not None else {}
+    if not url and not app.config["REDIS_URL"]:
+        # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`.
+        embedded = EmbeddedRedis(Path(app.instance_path) / "redis-call")
+        overrides["REDIS_URL"] = embedded.url
+    if overrides:
+        app = create_app(overrides)
     transport = HttpTransport() if url else WsgiTransport(app)
     emulator = Emulator(
         transport,
@@ -114,10 +124,17 @@ def call(
         account_sid=app.config["TWILIO_ACCOUNT_SID"],
         phones=_phone_book(app, to, staff),
         clock=clock,
+        # With --url, recordings are fetched by the server from the emulator `hotline run` started.
+        api_base=(os.environ.get("TWILIO_API_BASE") or f"http://127.0.0.1:{EMULATOR_PORT}")
+        if url
+        else "https://api.twilio.com",
     )
     caller = ScriptedCaller(keys) if keys is not None else InteractiveCaller()
     try:
         log = emulator.place_call(from_, to, caller)
     except EmulatorError as error:
         raise click.ClickException(f"the call failed: {error}") from None
+    finally:
+        if embedded is not None:
+            embedded.close()
     click.echo(log.transcript(ascii_only=ascii_only))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from hotline.cli_emulator import DEFAULT_PORT as EMULATOR_PORT
+
 
 @click.command(help="Run the hotline locally: web + worker + scheduler (+ embedded Redis).")
 @click.option("--port", default=5000, show_default=True)
@@ -30,6 +32,10 @@ def run(port: int, no_demo: bool) -> None:
     env = dict(os.environ)
     # Signatures are checked against the public URL: locally, that is this server.
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    if not env.get("TWILIO_API_BASE") and app.config["HOTLINE_ENV"] != "production":
+        # Outbound calls and SMS go to our offline emulator, shared by web and worker.
+        env["TWILIO_API_BASE"] = f"http://127.0.0.1:{EMULATOR_PORT}"
+        env["NO_PROXY"] = "127.0.0.1,localhost"
     if not app.config["REDIS_URL"]:
         embedded = EmbeddedRedis(Path(app.instance_path) / "redis")
         env["REDIS_URL"] = embedded.url
@@ -37,6 +43,8 @@ def run(port: int, no_demo: bool) -> None:
         lines = ["database migrated"] if no_demo else services.prepare_demo(app, DEMO_FILE)
         if no_demo:
             migrate.upgrade(app)
+    # A SIGTERM (a platform stopping us, `timeout`) must stop the children too.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     processes = _start(env, port)
     click.echo(f"hotline écoute sur http://127.0.0.1:{port}  (Ctrl-C pour arrêter)")
     click.echo(f"Redis : {env['REDIS_URL']}")
@@ -52,6 +60,10 @@ def run(port: int, no_demo: bool) -> None:
             process.wait(timeout=15)
         if embedded is not None:
             embedded.close()
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _start(env: dict[str, str], port: int) -> list[subprocess.Popen[bytes]]:
@@ -74,6 +86,8 @@ def _start(env: dict[str, str], port: int) -> list[subprocess.Popen[bytes]]:
         [python, "-m", "hotline.cli", "worker"],
         [python, "-m", "hotline.cli", "scheduler"],
     ]
+    if env.get("TWILIO_API_BASE", "").startswith(f"http://127.0.0.1:{EMULATOR_PORT}"):
+        commands.append([python, "-m", "hotline.cli", "emulator", "--port", str(EMULATOR_PORT)])
     return [subprocess.Popen(command, env=env) for command in commands]
 
 

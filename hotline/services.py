@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
-from hotline import clock, migrate
+from hotline import accounts, clock, migrate
 from hotline.directory import directory
 from hotline.extensions import db
+from hotline.models import Staff
 from hotline.structures import LoadResult, load_structure, parse_structure_file
 
 
@@ -29,7 +31,29 @@ def prepare_demo(app: Flask, demo_file: Path) -> list[str]:
     assert info is not None
     lines = [f"Structure de démonstration : {info.name} ({result.slug})"]
     lines += [f"  numéro : {number}" for number in info.numbers]
+    if app.config["HOTLINE_ENV"] != "production":
+        lines += _demo_accounts(info.id)
     lines.append("Pour appeler (dans un autre terminal) :")
     lines.append(f"  .venv/bin/hotline call --to {info.numbers[0]}")
     lines.append(f'  .venv/bin/hotline call --to {info.numbers[0]} --keys "3 1"')
+    return lines
+
+
+DEMO_PASSWORD = "accueil-demo-2026"
+DEMO_PIN = "2580"
+
+
+def _demo_accounts(structure_id: int) -> list[str]:
+    """Give the demo staff a known password and PIN (never in production), and say so."""
+    staff = db.session.scalars(select(Staff).where(Staff.structure_id == structure_id)).all()
+    lines = ["Tableau de bord (http://127.0.0.1:5000/login), mot de passe " + DEMO_PASSWORD + " :"]
+    for member in staff:
+        if member.email and member.password_hash is None:
+            accounts.set_password(member, DEMO_PASSWORD)
+        if member.pin_hash is None:
+            accounts.set_pin(member, DEMO_PIN)
+        if member.email:
+            lines.append(f"  {member.email} ({member.role})")
+    lines.append(f"Code personnel du menu téléphonique des accompagnants : {DEMO_PIN}")
+    db.session.commit()
     return lines

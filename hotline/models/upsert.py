@@ -20,20 +20,19 @@ def insert_if_absent(
 ) -> bool:
     """Insert a row unless one with the same `unique_on` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
-    statement = _statement(dialect, model, tuple(sorted(values)), tuple(unique_on))
+    statement = _statement(dialect, model.__table__, tuple(sorted(values)), tuple(unique_on))
     result = session.execute(statement, dict(values))
     return bool(getattr(result, "rowcount", 0))
 
 
 @functools.lru_cache(maxsize=64)
 def _statement(
-    dialect: str, model: type[Any], columns: tuple[str, ...], unique_on: tuple[str, ...]
+    dialect: str, table: Any, columns: tuple[str, ...], unique_on: tuple[str, ...]
 ) -> Any:
     """One compiled-once statement per shape: values travel as bound parameters.
 
     Building `.values(**row)` anew on every webhook cost more than the query itself.
     """
-    table = model.__table__
     if dialect == "postgresql":
         statement: Any = postgresql.insert(table)
     elif dialect == "sqlite":

@@ -1,0 +1,160 @@
+"""/api/queue: list, claim, release, call, outcome.
+
+Views parse, call one service, commit, answer. Jobs are enqueued only after
+the commit, so a worker never looks for a row that is not there yet. The same
+endpoints serve the dashboard's plain HTML forms: a form post is answered
+with a redirect back to the page and a French message, a JSON call with JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, request
+from sqlalchemy import select
+
+from hotline import callbacks, clock
+from hotline.api.serialize import callback_json
+from hotline.dashboard.auth import current_staff, login_required, visible_structure_id
+from hotline.dashboard.csrf import protect
+from hotline.extensions import db
+from hotline.models import Callback, CallbackOutcome
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+protect(bp)
+
+
+class ApiError(Exception):
+    """An error the client can act on; `message` is French, for the staff member."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Any:
+    db.session.rollback()
+    if _wants_html():
+        flash(error.message, "error")
+        return redirect(_back())
+    body = {"error": error.code, "message": error.message, **error.extra}
+    return jsonify(body), error.status
+
+
+def _wants_html() -> bool:
+    return not request.is_json and request.accept_mimetypes.accept_html
+
+
+def _back() -> str:
+    target = request.form.get("next") or "/queue"
+    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+
+
+def _done(payload: dict[str, Any], message: str) -> Any:
+    if _wants_html():
+        flash(message, "info")
+        return redirect(_back())
+    return jsonify(payload)
+
+
+def _params() -> dict[str, Any]:
+    return dict(request.get_json(silent=True) or {}) if request.is_json else request.form.to_dict()
+
+
+def _callback(callback_id: int) -> Callback:
+    """The entry, if it belongs to the staff member's structure (else 404, not 403: no leak)."""
+    found = db.session.scalar(
+        select(Callback).where(
+            Callback.id == callback_id, Callback.structure_id == visible_structure_id()
+        )
+    )
+    if found is None:
+        raise ApiError(404, "not_found", "Ce rappel n'existe pas.")
+    return found
+
+
+@bp.get("/queue")
+@login_required
+def queue() -> Response:
+    entries = callbacks.list_queue(db.session, visible_structure_id(), clock.now())
+    return jsonify(
+        {"entries": [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries]}
+    )
+
+
+@bp.post("/callbacks/<int:callback_id>/claim")
+@login_required
+def claim(callback_id: int) -> Any:
+    callback = _callback(callback_id)
+    try:
+        callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
+    except callbacks.AlreadyClaimed as taken:
+        raise ApiError(
+            409,
+            "already_claimed",
+            f"Ce rappel est déjà pris par {taken.by_name}.",
+            claimed_by=taken.by_name,
+        ) from None
+    except callbacks.NotClaimable:
+        raise ApiError(409, "not_claimable", "Ce rappel ne peut pas être pris.") from None
+    db.session.commit()
+    return _done(callback_json(callback), "Rappel pris. Vous pouvez appeler.")
+
+
+@bp.post("/callbacks/<int:callback_id>/release")
+@login_required
+def release(callback_id: int) -> Any:
+    callback = _callback(callback_id)
+    callbacks.release_callback(db.session, callback.id, current_staff(), clock.now())
+    db.session.commit()
+    return _done(callback_json(callback), "Rappel remis dans la file.")
+
+
+@bp.post("/callbacks/<int:callback_id>/call")
+@login_required
+def call(callback_id: int) -> Any:
+    from workers.jobs import enqueue_callback_call
+
+    callback = _callback(callback_id)
+    try:
+        attempt = callbacks.start_attempt(db.session, callback.id, current_staff(), clock.now())
+    except callbacks.OutsideOutboundHours as closed:
+        when = closed.next_allowed.isoformat() if closed.next_allowed else None
+        raise ApiError(
+            409, "outside_hours", "Les rappels ne sont pas permis à cette heure.", next_allowed=when
+        ) from None
+    except callbacks.NotClaimable:
+        raise ApiError(409, "not_claimed", "Prenez d'abord ce rappel.") from None
+    db.session.commit()
+    enqueue_callback_call(attempt.id)
+    return _done(
+        {**callback_json(callback), "attempt": attempt.number},
+        "Votre téléphone va sonner. Tapez 1 pour appeler la personne.",
+    )
+
+
+@bp.post("/callbacks/<int:callback_id>/outcome")
+@login_required
+def outcome(callback_id: int) -> Any:
+    from workers.jobs import enqueue_last_attempt_sms
+
+    callback = _callback(callback_id)
+    params = _params()
+    try:
+        chosen = CallbackOutcome(params.get("outcome", ""))
+    except ValueError:
+        raise ApiError(400, "bad_outcome", "Choisissez le résultat de l'appel.") from None
+    result = callbacks.record_outcome(
+        db.session,
+        callback.id,
+        current_staff(),
+        chosen,
+        str(params.get("note", ""))[:500],
+        str(params.get("referred_to", ""))[:200],
+        clock.now(),
+    )
+    db.session.commit()
+    if result.sms_needed:
+        enqueue_last_attempt_sms(callback.id)
+    return _done(callback_json(result.callback), "Résultat enregistré.")

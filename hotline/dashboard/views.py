@@ -1,0 +1,164 @@
+"""The staff pages: the queue, one callback, its recording, and the coordinator's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from hotline import callbacks, clock, gateway
+from hotline.api.serialize import masked_phone
+from hotline.dashboard.auth import current_staff, login_required, require_role, visible_structure_id
+from hotline.dashboard.csrf import protect
+from hotline.dashboard.helpers import (
+    POLICY_LABELS,
+    WEIGHT_LABELS,
+    next_call_window,
+    policy_from_form,
+    recently_handled,
+)
+from hotline.extensions import db
+from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+protect(bp)
+
+OUTCOME_LABELS = {
+    CallbackOutcome.REACHED: "Joint",
+    CallbackOutcome.NO_ANSWER: "Pas de réponse",
+    CallbackOutcome.MESSAGE_LEFT: "Message laissé",
+    CallbackOutcome.WRONG_NUMBER: "Faux numéro",
+    CallbackOutcome.REFERRED: "Orienté vers…",
+    CallbackOutcome.OTHER: "Autre",
+}
+
+
+STATUS_LABELS = {
+    "waiting": "En attente",
+    "claimed": "Pris",
+    "calling": "Appel en cours",
+    "retry_scheduled": "Nouvelle tentative prévue",
+    "done": "Traité",
+    "abandoned": "Abandonné après la dernière tentative",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def _structure() -> Structure:
+    structure = db.session.get(Structure, visible_structure_id())
+    if structure is None:
+        abort(404)
+    return structure
+
+
+@bp.get("/")
+def home() -> Any:
+    return redirect(url_for("pages.queue"))
+
+
+@bp.get("/queue")
+@login_required
+def queue() -> str:
+    structure = _structure()
+    entries = callbacks.list_queue(db.session, structure.id, clock.now())
+    return render_template(
+        "queue.html",
+        structure=structure,
+        entries=entries,
+        me=current_staff(),
+        masked_phone=masked_phone,
+    )
+
+
+@bp.get("/callbacks/<int:callback_id>")
+@login_required
+def callback(callback_id: int) -> str:
+    structure = _structure()
+    found = db.session.scalar(
+        select(Callback).where(Callback.id == callback_id, Callback.structure_id == structure.id)
+    )
+    if found is None:
+        abort(404)
+    return render_template(
+        "callback.html",
+        structure=structure,
+        callback=found,
+        me=current_staff(),
+        outcomes=OUTCOME_LABELS,
+        masked_phone=masked_phone,
+        statuses=STATUS_LABELS,
+        call_window=next_call_window(structure, clock.now()),
+    )
+
+
+@bp.get("/recordings/<int:voicemail_id>")
+@login_required
+def recording(voicemail_id: int) -> Response:
+    """Stream a message through the app, logging who listened; no provider URL leaves us."""
+    voicemail = db.session.scalar(
+        select(Voicemail).where(
+            Voicemail.id == voicemail_id, Voicemail.structure_id == visible_structure_id()
+        )
+    )
+    if voicemail is None or not voicemail.recording_url:
+        abort(404)
+    try:
+        audio, content_type = gateway.fetch_recording(voicemail.recording_url)
+    except gateway.GatewayError as error:  # gone (purged) or the provider is unreachable
+        abort(404 if error.status == 404 else 502)
+    except ValueError:  # a URL on another host: never send our credentials there
+        abort(502)
+    db.session.add(
+        RecordingAccess(voicemail_id=voicemail.id, staff_id=current_staff().id, at=clock.now())
+    )
+    db.session.commit()
+    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/settings")
+@login_required
+@require_role("coordinator", "admin")
+def settings() -> str:
+    structure = _structure()
+    return render_template(
+        "settings.html",
+        structure=structure,
+        me=current_staff(),
+        current=callbacks.callback_settings(structure),
+        history=callbacks.policy_history(db.session, structure.id),
+        handled=recently_handled(db.session, structure.id),
+        policy_labels=POLICY_LABELS,
+        weight_labels=WEIGHT_LABELS,
+        outcomes=OUTCOME_LABELS,
+    )
+
+
+@bp.post("/settings/policy")
+@login_required
+@require_role("coordinator", "admin")
+def set_policy() -> Any:
+    structure = _structure()
+    try:
+        policy = policy_from_form(request.form)
+        callbacks.set_policy(db.session, structure, current_staff(), policy, clock.now())
+    except (ValueError, callbacks.PolicyError) as error:
+        db.session.rollback()
+        flash(f"Politique refusée : {error}", "error")
+        return redirect(url_for("pages.settings"))
+    db.session.commit()
+    flash("Politique enregistrée.", "info")
+    return redirect(url_for("pages.settings"))

@@ -1,0 +1,222 @@
+"""The JSON API and the dashboard pages: order with reasons, claims, calls, outcomes, scoping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from rq import Queue
+from sqlalchemy import func, select
+
+from hotline import callbacks
+from hotline.extensions import redis_store
+from hotline.models import Callback, CallbackStatus, Person, PolicyChange, RecordingAccess
+
+pytestmark = pytest.mark.usefixtures("demo")
+OPENAPI = Path(__file__).resolve().parents[1] / "hotline" / "api" / "openapi.yaml"
+
+
+def manual(session: Any, person_key: str | None, staff: Any, now: Any) -> Callback:
+    person = session.scalar(select(Person).where(Person.key == person_key)) if person_key else None
+    callback = callbacks.create_manual_callback(
+        session,
+        staff.structure_id,
+        staff,
+        "" if person else "+33612345678",
+        None,
+        person.id if person else None,
+        "",
+        now,
+    )
+    session.commit()
+    return callback
+
+
+def validator(schema_name: str) -> Draft202012Validator:
+    spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:openapi", resource)
+    return Draft202012Validator(
+        {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}, registry=registry
+    )
+
+
+def test_the_api_needs_a_session(app: Any) -> None:
+    response = app.test_client().get("/api/queue", headers={"Accept": "application/json"})
+    assert response.status_code in (302, 401)
+
+
+def test_the_queue_follows_the_policy_and_says_why(sign_in: Any, session: Any, clock: Any) -> None:
+    amina = sign_in("amina")
+    older_unknown = manual(session, None, amina.staff, clock())
+    clock.instant += timedelta(hours=2)
+    isolated = manual(session, "p-001", amina.staff, clock())  # Jean Martin is isolated
+    clock.instant += timedelta(hours=1)
+    response = amina.get("/api/queue")
+    body = response.get_json()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    ids = [entry["id"] for entry in body["entries"]]
+    assert ids == [isolated.id, older_unknown.id]  # the demo's policy: isolated first
+    assert "isolée" in body["entries"][0]["why"]
+    assert "attend depuis" in body["entries"][1]["why"]
+    assert "+33612345678" not in str(body)  # numbers are masked
+    for entry in body["entries"]:
+        validator("Callback").validate(entry)
+
+
+def test_one_claim_wins_and_the_other_sees_who_has_it(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    amina, karim = sign_in("amina"), sign_in("karim")
+    callback = manual(session, "p-001", amina.staff, clock())
+    assert amina.post_json(f"/api/callbacks/{callback.id}/claim").status_code == 200
+    refused = karim.post_json(f"/api/callbacks/{callback.id}/claim")
+    assert refused.status_code == 409
+    assert refused.get_json()["claimed_by"] == "Amina Diallo"
+    validator("Error").validate(refused.get_json())
+
+
+def test_a_post_without_the_csrf_token_is_refused(sign_in: Any, session: Any, clock: Any) -> None:
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    response = amina.client.post(f"/api/callbacks/{callback.id}/claim", json={})
+    assert response.status_code == 400
+    assert session.get(Callback, callback.id).claimed_by_id is None
+
+
+def test_another_structure_sees_nothing(
+    sign_in: Any, session: Any, clock: Any, load_structure: Any
+) -> None:
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+
+    def other(data: dict[str, Any]) -> None:
+        data.update(slug="autre", name="Autre Structure", people=[])
+        data["numbers"] = [{"number": "+33 1 84 88 00 99"}]
+        for member in data["staff"]:
+            member.pop("email", None)
+
+    load_structure(other)
+    stranger = sign_in("karim", email="karim@autre.example", slug="autre")
+    assert stranger.get("/api/queue").get_json()["entries"] == []
+    for action in ("claim", "release", "call", "outcome"):
+        response = stranger.post_json(
+            f"/api/callbacks/{callback.id}/{action}", {"outcome": "reached"}
+        )
+        assert response.status_code == 404, action
+    assert stranger.get(f"/callbacks/{callback.id}").status_code == 404
+    assert stranger.get("/api/queue?structure=demo").get_json()["entries"] == []
+    session.expire_all()
+    assert session.get(Callback, callback.id).status == CallbackStatus.WAITING
+
+
+def test_call_is_refused_outside_allowed_hours_with_when(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    clock.set("2026-12-05 11:00")  # a Saturday
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    response = amina.post_json(f"/api/callbacks/{callback.id}/call")
+    assert response.status_code == 409
+    assert response.get_json()["next_allowed"].startswith("2026-12-07T")
+    page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)
+    assert "lundi 07/12 à 9 h 00" in page
+
+
+def test_call_enqueues_one_bridge_job_after_commit(sign_in: Any, session: Any, clock: Any) -> None:
+    redis_store.connection.flushdb()
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    first = amina.post_json(f"/api/callbacks/{callback.id}/call")
+    second = amina.post_json(f"/api/callbacks/{callback.id}/call")  # a double click
+    assert first.status_code == second.status_code == 200
+    assert first.get_json()["attempt"] == second.get_json()["attempt"] == 1
+    assert len(Queue("default", connection=redis_store.connection)) == 1
+
+
+def test_no_answer_schedules_the_next_attempt_once(sign_in: Any, session: Any, clock: Any) -> None:
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    amina.post_json(f"/api/callbacks/{callback.id}/call")
+    for _ in range(2):
+        response = amina.post_json(
+            f"/api/callbacks/{callback.id}/outcome", {"outcome": "no_answer"}
+        )
+        assert response.status_code in (200, 409)
+    session.expire_all()
+    stored = session.get(Callback, callback.id)
+    assert stored.status == CallbackStatus.RETRY_SCHEDULED
+    assert stored.attempts == 1
+    assert stored.due_at is not None
+
+
+def test_the_form_path_redirects_back_with_a_french_message(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    response = amina.post_form(
+        f"/api/callbacks/{callback.id}/claim", {"next": f"/callbacks/{callback.id}"}
+    )
+    assert response.status_code == 302
+    page = amina.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rappel pris" in page
+    assert "Rappeler" in page
+
+
+def test_a_message_is_streamed_through_the_app_and_the_listen_is_logged(
+    sign_in: Any, session: Any, emulator: Any, clock: Any, app: Any
+) -> None:
+    from hotline.emulator import ScriptedCaller
+    from tests.callback_helpers import install_fake
+
+    install_fake(app, emulator)
+    clock.set("2026-12-05 15:00")
+    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 1 # 1"))
+    callback = session.scalar(select(Callback))
+    amina = sign_in("amina")
+    page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)
+    assert "api.twilio.com" not in page
+    audio = amina.get(f"/recordings/{callback.voicemail_id}")
+    assert audio.status_code == 200
+    assert audio.mimetype.startswith("audio/")
+    assert session.scalar(select(func.count()).select_from(RecordingAccess)) == 1
+
+
+def test_only_coordinators_change_the_policy_and_it_is_versioned(
+    sign_in: Any, session: Any
+) -> None:
+    amina, sophie = sign_in("amina"), sign_in("sophie")
+    assert amina.get("/settings").status_code == 403
+    response = sophie.post_form("/settings/policy", {"kind": "risk_first"})
+    assert response.status_code == 302
+    change = session.scalars(select(PolicyChange).order_by(PolicyChange.id.desc())).first()
+    assert change.policy["kind"] == "risk_first"
+    assert change.staff_id == sophie.staff.id
+    page = sophie.get("/settings").get_data(as_text=True)
+    assert "Sophie" in page
+
+
+def test_every_api_route_is_documented(app: Any) -> None:
+    spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    documented = {
+        (path.replace("{id}", "<int:callback_id>"), method.upper())
+        for path, item in spec["paths"].items()
+        for method in item
+    }
+    served = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served == documented
