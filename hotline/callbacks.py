@@ -15,7 +15,12 @@ from hotline.outbound_hours import OutboundHours, is_allowed, next_allowed
 from hotline.policies import Policy, PolicyError
 from hotline.queue.attempts import latest_attempt, note_attempt_leg, start_attempt
 from hotline.queue.claims import claim_callback, expire_claims, release_callback
-from hotline.queue.entries import create_manual_callback, queue_for_missed_call, queue_for_voicemail
+from hotline.queue.entries import (
+    callable_number,
+    create_manual_callback,
+    queue_for_missed_call,
+    queue_for_voicemail,
+)
 from hotline.queue.errors import (
     AlreadyClaimed,
     CallbackError,
@@ -32,11 +37,14 @@ from hotline.queue.outcomes import (
     mark_sms_sent,
     promote_due_retries,
     record_outcome,
+    sms_still_due,
 )
 from hotline.queue.policy_changes import PolicyVersion, policy_history, set_policy
 from hotline.queue.settings import CallbackSettings, callback_settings, normalise_callback_settings
 
 __all__ = [
+    "sms_still_due",
+    "callable_number",
     "AlreadyClaimed",
     "CallbackError",
     "CallbackSettings",

@@ -237,3 +237,15 @@ def test_staff_already_on_a_hotline_call_are_not_rung(
     assert second.heard_contains(
         fr("nobody_available", theme="le numérique et les démarches en ligne")
     )
+
+
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous"])
+def test_a_withheld_number_is_never_promised_a_callback(
+    emulator: Any, session: Any, clock: Any, withheld: str
+) -> None:
+    clock.set("2026-12-05 15:00")
+    log = call(emulator, f"{FRENCH} {ADMINISTRATIF} # 1", from_=withheld)
+    assert log.heard_contains(fr("callback_impossible"))
+    assert not log.heard_contains(fr("callback_consent"))
+    assert session.scalar(select(Voicemail)) is not None  # the message is kept
+    assert count(session, Callback) == 0

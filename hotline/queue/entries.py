@@ -39,12 +39,18 @@ def _for_call(session: Session, call: Call) -> Callback | None:
 
 def queue_for_voicemail(
     session: Session, voicemail: Voicemail, call: Call, now: datetime
-) -> Callback:
-    """The callback for this message, created the first time only.
+) -> Callback | None:
+    """The callback for this message, created the first time only; None if it can't be called.
 
     Keyed on the call: if a missed-call entry got there first (a status callback overtaking
-    the recording's), it becomes this message's entry instead of a second one.
+    the recording's), it becomes this message's entry instead of a second one. A withheld
+    number (Twilio sends a placeholder such as +266696687) is never queued: it would dial
+    a stranger.
     """
+    if voicemail.structure_id is None or (
+        callable_number(session, voicemail.structure_id, call.from_e164) is None
+    ):
+        return None
     insert_if_absent(
         session,
         Callback,
@@ -80,8 +86,26 @@ def _is_missed(session: Session, call: Call) -> bool:
     return has_message is None
 
 
-def _callable_number(session: Session, structure_id: int, raw: str) -> str | None:
-    """The caller's number if we may ring it back: valid, not hidden, not one of ours."""
+# What Twilio puts in `From` when the caller withholds their number.
+WITHHELD = frozenset(
+    {
+        "+266696687",
+        "+7378742833",
+        "+2562533",
+        "+8656696",
+        "anonymous",
+        "restricted",
+        "unknown",
+        "private",
+        "",
+    }
+)
+
+
+def callable_number(session: Session, structure_id: int, raw: str) -> str | None:
+    """The caller's number if we may ring it back: valid, not withheld, not one of ours."""
+    if raw.strip().lower() in WITHHELD:
+        return None
     try:
         e164 = read_phone(raw)
     except ValueError:
@@ -109,7 +133,7 @@ def queue_for_missed_call(session: Session, call: Call, now: datetime) -> Callba
     existing = _for_call(session, call)
     if existing is not None:
         return existing
-    phone = _callable_number(session, structure.id, call.from_e164)
+    phone = callable_number(session, structure.id, call.from_e164)
     if phone is None:
         return None
     return _open_entry_for(session, structure.id, phone) or _insert_missed(

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import calls, permanences, voicemails
+from hotline import callbacks, calls, permanences, voicemails
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.permanences import RouteKind
@@ -170,7 +170,9 @@ def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -
     """After the <Dial>: goodbye if they talked, otherwise the voicemail."""
     calls.release_staff(ctx.session, ctx.call)
     calls.note_event(ctx.session, ctx.call, "dial", dial_status, ctx.now)
-    if dial_status in ("completed", "answered"):
+    # Only a staff member who pressed 1 counts: a leg answered by a personal voicemail whose
+    # whisper hung up may still be reported "completed" by the network.
+    if dial_status in ("completed", "answered") and ctx.call.answered_at is not None:
         return render.hang_up(ctx.voice, VoiceResponse())
     response = VoiceResponse()
     ctx.voice.speak(response, "nobody_available", theme=ctx.voice.theme_label(theme))
@@ -181,7 +183,7 @@ def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: i
     voicemails.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_saved")
-    return render.ask_consent(ctx.voice, response, 1)
+    return _offer_callback(ctx, response)
 
 
 def no_message(ctx: CallContext) -> str:
@@ -189,6 +191,14 @@ def no_message(ctx: CallContext) -> str:
     voicemails.save_empty_message(ctx.session, ctx.call, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_empty")
+    return _offer_callback(ctx, response)
+
+
+def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
+    """Ask for consent, unless the number is withheld: never promise a call we can't make."""
+    if callbacks.callable_number(ctx.session, ctx.structure.id, ctx.call.from_e164) is None:
+        ctx.voice.speak(response, "callback_impossible")
+        return render.hang_up(ctx.voice, response)
     return render.ask_consent(ctx.voice, response, 1)
 
 

@@ -71,6 +71,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "goodbye": _keys(),
         "technical_error": _keys(),
         "technical_error_end": _keys(),
+        "callback_impossible": _keys(),
         # Callbacks: the staff leg of a click-to-call bridge (hotline.voice.render_callback).
         "callback_staff_intro": _keys("theme", "person"),
         "callback_unknown_person": _keys(),
