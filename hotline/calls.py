@@ -107,18 +107,23 @@ def apply_status(
     return call
 
 
-def connect_staff(session: Session, call_sid: str, staff_id: int, now: datetime) -> Call | None:
-    """A staff member accepted the call on their phone: they are now busy with it."""
+def connect_staff(session: Session, call_sid: str, staff_id: int, now: datetime) -> bool:
+    """A staff member accepted the call on their phone: they are now busy with it.
+
+    The first to accept wins; False for a second one (two pressed 1 at the same moment),
+    whose leg is then hung up instead of overwriting who is on the call.
+    """
     call = find_call_or_none(session, call_sid)
     if call is None or call.status in FINAL_STATUSES:
-        return call
-    if call.staff_id != staff_id or not call.staff_connected:
-        call.staff_id = staff_id
-        call.staff_connected = True
-        call.answered_at = call.answered_at or now
-        note_event(session, call, "answered", f"staff:{staff_id}", now)
-        session.flush()
-    return call
+        return False
+    if call.staff_connected:
+        return call.staff_id == staff_id
+    call.staff_id = staff_id
+    call.staff_connected = True
+    call.answered_at = call.answered_at or now
+    note_event(session, call, "answered", f"staff:{staff_id}", now)
+    session.flush()
+    return True
 
 
 def release_staff(session: Session, call: Call) -> None:

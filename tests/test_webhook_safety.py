@@ -191,3 +191,44 @@ def test_a_missed_call_is_queued_once_when_the_structure_opts_in(
 def test_a_missed_call_is_not_queued_by_default(emulator: Any, session: Any) -> None:
     emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} hangup"))
     assert count(session, Callback) == 0
+
+
+def test_when_two_staff_press_1_together_the_first_keeps_the_call(
+    emulator: Any, session: Any
+) -> None:
+    from hotline.models import Staff
+
+    emulator.post("/voice/incoming", BASE_PARAMS)
+    amina, karim = (
+        session.scalar(select(Staff).where(Staff.key == key)) for key in ("amina", "karim")
+    )
+    leg = {
+        **BASE_PARAMS,
+        "Direction": "outbound-dial",
+        "ParentCallSid": CALL_SID,
+        "From": DEMO_NUMBER,
+        "Digits": "1",
+    }
+    first = emulator.post(
+        f"/voice/whisper-answer?staff={amina.id}&theme=social",
+        {**leg, "CallSid": "CA" + "1" * 32, "To": amina.phone_e164},
+    )
+    second = emulator.post(
+        f"/voice/whisper-answer?staff={karim.id}&theme=social",
+        {**leg, "CallSid": "CA" + "2" * 32, "To": karim.phone_e164},
+    )
+    assert [v.name for v in parse_twiml(first.body)] == ["Say"]
+    assert [v.name for v in parse_twiml(second.body)][-1] == "Hangup"
+    session.expire_all()
+    assert session.scalar(select(Call)).staff_id == amina.id
+
+
+def test_a_completed_dial_that_nobody_accepted_still_offers_the_voicemail(
+    emulator: Any,
+) -> None:
+    emulator.post("/voice/incoming", BASE_PARAMS)
+    response = emulator.post(
+        "/voice/dial-done?lang=fr&theme=social",
+        {**BASE_PARAMS, "DialCallStatus": "completed", "DialCallSid": "CA" + "3" * 32},
+    )
+    assert "Record" in [v.name for v in parse_twiml(response.body)]

@@ -134,7 +134,8 @@ def whisper_answer() -> Response:
     staff_id = _int_arg("staff", 0)
     if request.form.get("Digits", "") != "1" or staff_id not in ctx.structure.staff_phones:
         return _done(render.whisper_refused(voice))
-    calls.connect_staff(db.session, ctx.call.call_sid, staff_id, ctx.now)
+    if not calls.connect_staff(db.session, ctx.call.call_sid, staff_id, ctx.now):
+        return _done(render.whisper_refused(voice))  # someone else took it first
     return _done(render.whisper_accepted(voice))
 
 
