@@ -220,3 +220,19 @@ def test_every_api_route_is_documented(app: Any) -> None:
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert served == documented
+
+
+def test_a_refused_outcome_answers_in_french_not_with_a_500(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    amina, karim = sign_in("amina"), sign_in("karim")
+    callback = manual(session, "p-001", amina.staff, clock())
+    amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    missing_where = amina.post_json(
+        f"/api/callbacks/{callback.id}/outcome", {"outcome": "referred", "referred_to": ""}
+    )
+    assert missing_where.status_code == 400
+    assert missing_where.get_json()["message"]
+    not_his = karim.post_json(f"/api/callbacks/{callback.id}/release")
+    assert not_his.status_code in (403, 409)
+    validator("Error").validate(not_his.get_json())

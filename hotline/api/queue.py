@@ -42,6 +42,20 @@ def _api_error(error: ApiError) -> Any:
     return jsonify(body), error.status
 
 
+@bp.errorhandler(callbacks.CallbackError)
+def _refused(error: callbacks.CallbackError) -> Any:
+    """A queue rule said no: the staff member reads why, in French, never a 500."""
+    if isinstance(error, callbacks.AlreadyClaimed):
+        api_error = ApiError(409, "already_claimed", error.reason, claimed_by=error.by_name)
+    elif isinstance(error, callbacks.InvalidInput):
+        api_error = ApiError(400, "invalid", error.reason)
+    elif isinstance(error, callbacks.NotAllowed):
+        api_error = ApiError(403, "not_allowed", error.reason)
+    else:
+        api_error = ApiError(409, "refused", error.reason)
+    return _api_error(api_error)
+
+
 def _wants_html() -> bool:
     return not request.is_json and request.accept_mimetypes.accept_html
 
@@ -127,10 +141,12 @@ def call(callback_id: int) -> Any:
     except callbacks.NotClaimable:
         raise ApiError(409, "not_claimed", "Prenez d'abord ce rappel.") from None
     db.session.commit()
-    enqueue_callback_call(attempt.id)
+    placed = enqueue_callback_call(attempt.id)
     return _done(
-        {**callback_json(callback), "attempt": attempt.number},
-        "Votre téléphone va sonner. Tapez 1 pour appeler la personne.",
+        {**callback_json(callback), "attempt": attempt.number, "already_requested": not placed},
+        "Votre téléphone va sonner. Tapez 1 pour appeler la personne."
+        if placed
+        else "Cet appel est déjà demandé : votre téléphone va sonner, ou vient de sonner.",
     )
 
 
@@ -150,8 +166,8 @@ def outcome(callback_id: int) -> Any:
         callback.id,
         current_staff(),
         chosen,
-        str(params.get("note", ""))[:500],
-        str(params.get("referred_to", ""))[:200],
+        str(params.get("note", "")),
+        str(params.get("referred_to", "")),
         clock.now(),
     )
     db.session.commit()

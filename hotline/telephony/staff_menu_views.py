@@ -180,9 +180,16 @@ def staff_outcome() -> Response:
 
 
 def _record(attempt: CallbackAttempt, staff: Staff, outcome: CallbackOutcome) -> None:
-    """Record the outcome; the last-attempt SMS is queued once this request commits."""
-    result = callbacks.record_outcome(
-        db.session, attempt.callback_id, staff, outcome, "", "", clock.now()
-    )
+    """Record the outcome; the last-attempt SMS is queued once this request commits.
+
+    If the dashboard already recorded one (or the claim moved on), the phone keeps what is
+    there: the staff member still hears "c'est noté" rather than a technical error.
+    """
+    try:
+        result = callbacks.record_outcome(
+            db.session, attempt.callback_id, staff, outcome, "", "", clock.now()
+        )
+    except callbacks.CallbackError:  # refused before changing anything
+        return
     if result.sms_needed:
         jobs.enqueue_after_commit(db.session, jobs.enqueue_last_attempt_sms, attempt.callback_id)
