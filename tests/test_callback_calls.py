@@ -359,3 +359,22 @@ def test_a_message_left_on_saturday_is_called_back_on_monday_from_the_number_dia
     assert call.from_ == DEMO_NUMBER
     assert {f["From"] for f in caller_leg_forms(call)} == {DEMO_NUMBER}
     assert CALLER not in call.log.heard_text
+
+
+def test_an_sms_whose_job_was_lost_is_sent_by_the_sweep_once(
+    session: Any, clock: Any, fake: FakeTwilio
+) -> None:
+    from datetime import timedelta
+
+    from workers.sweeps import resend_lost_sms
+
+    abandon(session, clock)  # its job was never enqueued: as if lost with Redis
+    assert resend_lost_sms() == 0  # too early: the normal job may still be on its way
+    clock.instant += timedelta(minutes=10)
+    assert resend_lost_sms() == 1
+    connection = redis_store.connection
+    queue = Queue("default", connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    assert resend_lost_sms() == 0  # sent: nothing left to resend
+    assert queue.failed_job_registry.count == 0
+    assert len(fake.messages) == 1

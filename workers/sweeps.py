@@ -54,6 +54,17 @@ def promote_due_retries() -> int:
     return promoted
 
 
+@in_app_context
+def resend_lost_sms() -> int:
+    """Ask again for last-attempt SMS whose job was lost; the job itself sends at most once."""
+    from workers.jobs import enqueue_last_attempt_sms
+
+    due = callbacks.sms_still_due(db.session, clock.now())
+    for callback_id in due:
+        enqueue_last_attempt_sms(callback_id)
+    return len(due)
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -65,6 +76,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("free-stale-staff-legs", 300, free_stale_staff_legs),
     Sweep("expire-callback-claims", 60, expire_callback_claims),
     Sweep("promote-due-retries", 60, promote_due_retries),
+    Sweep("resend-lost-sms", 600, resend_lost_sms),
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff
@@ -175,3 +175,24 @@ def promote_due_retries(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)
+
+
+SMS_GRACE = timedelta(minutes=5)  # leave the job enqueued with the outcome time to run
+SMS_GIVE_UP = timedelta(days=2)  # "we tried to call you" is pointless after that
+
+
+def sms_still_due(session: Session, now: datetime) -> list[int]:
+    """Abandoned entries whose last-attempt SMS was never sent (its job lost with Redis)."""
+    candidates = session.scalars(
+        select(Callback).where(
+            Callback.status == CallbackStatus.ABANDONED,
+            Callback.sms_sent_at.is_(None),
+            Callback.closed_at <= now - SMS_GRACE,
+            Callback.closed_at > now - SMS_GIVE_UP,
+        )
+    )
+    return [
+        callback.id
+        for callback in candidates
+        if _sms_needed(callback, settings_of(session, callback.structure_id))
+    ]
