@@ -19,7 +19,16 @@ def test_migrations_match_the_models(app: Any) -> None:
 
 
 def test_upgrading_twice_changes_nothing(app: Any) -> None:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect, text
+
     from hotline import migrate
 
+    head = ScriptDirectory.from_config(migrate.alembic_config("")).get_current_head()
+    before = sorted(inspect(db.engine).get_table_names())
     migrate.upgrade(app)
     migrate.upgrade(app)
+    with db.engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [row[0] for row in versions] == [head]
+    assert sorted(inspect(db.engine).get_table_names()) == before
