@@ -236,3 +236,21 @@ def test_a_refused_outcome_answers_in_french_not_with_a_500(
     not_his = karim.post_json(f"/api/callbacks/{callback.id}/release")
     assert not_his.status_code in (403, 409)
     validator("Error").validate(not_his.get_json())
+
+
+def test_staff_add_a_callback_by_hand(sign_in: Any, session: Any) -> None:
+    amina = sign_in("amina")
+    added = amina.post_json("/api/callbacks", {"phone": "06 12 34 56 78", "theme": "social"})
+    assert added.status_code == 201
+    validator("Callback").validate(added.get_json())
+    assert added.get_json()["source"] == "manual"
+    stored = session.get(Callback, added.get_json()["id"])
+    assert stored.phone_e164 == "+33612345678"
+    assert stored.theme.key == "social"
+    for bad in ({"phone": "pas un numéro"}, {"phone": "0612345678", "theme": "inconnu"}):
+        refused = amina.post_json("/api/callbacks", bad)
+        assert refused.status_code == 400
+        assert refused.get_json()["message"]
+    form = amina.post_form("/api/callbacks", {"person": "p-002", "next": "/queue"})
+    assert form.status_code == 302
+    assert "Grace Okafor" in amina.get("/queue").get_data(as_text=True)

@@ -18,7 +18,7 @@ from hotline.api.serialize import callback_json
 from hotline.dashboard.auth import current_staff, login_required, visible_structure_id
 from hotline.dashboard.csrf import protect
 from hotline.extensions import db
-from hotline.models import Callback, CallbackOutcome
+from hotline.models import Callback, CallbackOutcome, Person, Theme
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 protect(bp)
@@ -95,6 +95,43 @@ def queue() -> Response:
     return jsonify(
         {"entries": [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries]}
     )
+
+
+@bp.post("/callbacks")
+@login_required
+def add() -> Any:
+    """A staff member adds someone to call back (met in person, a note on paper...)."""
+    params = _params()
+    structure_id = visible_structure_id()
+    theme_id = _owned_id(Theme, params.get("theme"), structure_id)
+    person_id = _owned_id(Person, params.get("person"), structure_id)
+    callback = callbacks.create_manual_callback(
+        db.session,
+        structure_id,
+        current_staff(),
+        str(params.get("phone", "")),
+        theme_id,
+        person_id,
+        str(params.get("note", "")),
+        clock.now(),
+    )
+    db.session.commit()
+    if _wants_html():
+        flash("Rappel ajouté à la file.", "info")
+        return redirect(_back())
+    return jsonify(callback_json(callback)), 201
+
+
+def _owned_id(model: Any, key: Any, structure_id: int) -> int | None:
+    """The id of the theme or person named by its key in this structure ('' for none)."""
+    if not key:
+        return None
+    found = db.session.scalar(
+        select(model.id).where(model.structure_id == structure_id, model.key == str(key))
+    )
+    if found is None:
+        raise ApiError(400, "unknown", f"« {key} » n'existe pas dans votre structure.")
+    return int(found)
 
 
 @bp.post("/callbacks/<int:callback_id>/claim")
