@@ -94,6 +94,7 @@ def test_login_queue_claim_call_outcome(
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/queue")
+    assert page.title() == "File des rappels · Permanence téléphonique"
     assert page.get_by_role("link", name="Jean Martin").is_visible()
     assert page.get_by_text("isolée").first.is_visible()
     snap(page, "1-queue")
