@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks
 from hotline.directory import StructureInfo, directory
-from hotline.models import Callback, CallbackOutcome, DutyException, Staff
+from hotline.models import Callback, CallbackAttempt, CallbackOutcome, DutyException, Staff
 from hotline.models.callbacks import OPEN_STATUSES
 from hotline.telephony.bridge import staff_voice
 from hotline.voice import render_callback
@@ -126,6 +126,26 @@ def take_next(
         except callbacks.NotClaimable:
             continue  # taken by someone else meanwhile: the next one
     return None
+
+
+def start_next_callback(
+    session: Session, structure: StructureInfo, staff: Staff, now: datetime
+) -> tuple[Callback, CallbackAttempt] | None:
+    """Claim the next entry and open an attempt whose staff leg is this very call.
+
+    None when the queue is empty. If calling is not allowed now the claim is given back
+    before OutsideOutboundHours propagates, so the entry never stays held by a phone call.
+    """
+    callback = take_next(session, structure, staff, now)
+    if callback is None:
+        return None
+    try:
+        attempt = callbacks.start_attempt(session, callback.id, staff, now)
+    except callbacks.OutsideOutboundHours:
+        callbacks.release_callback(session, callback.id, staff, now)
+        raise
+    callbacks.note_attempt_leg(session, attempt.id, "staff", None, "in-progress", now)
+    return callback, attempt
 
 
 def toggle_duty_today(

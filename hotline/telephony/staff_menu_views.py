@@ -114,18 +114,17 @@ def _take_next(structure: StructureInfo, voice: Voice, staff: Staff, token: str)
     """Claim the next callback and dial the person from this leg, within allowed hours."""
     response, session, now = VoiceResponse(), db.session, clock.now()
     refusal = not_allowed_now(session, structure, voice, "staff")
-    callback = None if refusal else staff_menu.take_next(session, structure, staff, now)
-    if refusal is not None or callback is None:
+    try:
+        started = (
+            None if refusal else staff_menu.start_next_callback(session, structure, staff, now)
+        )
+    except callbacks.OutsideOutboundHours:
+        refusal = ("staff_not_allowed_unknown", {})
+    if refusal is not None or started is None:
         key, params = refusal or ("staff_queue_empty", {})
         voice.speak(response, key, **params)
         return _done(staff_menu.menu(voice, token, response))
-    try:
-        attempt = callbacks.start_attempt(session, callback.id, staff, now)
-    except callbacks.OutsideOutboundHours:
-        callbacks.release_callback(session, callback.id, staff, now)
-        voice.speak(response, "staff_not_allowed_unknown")
-        return _done(staff_menu.menu(voice, token, response))
-    callbacks.note_attempt_leg(session, attempt.id, "staff", None, "in-progress", now)
+    callback, attempt = started
     theme, person = who_is_called(voice, callback)
     voice.speak(response, "staff_next_callback", theme=theme, person=person)
     action = voice_url("staff/after-call", auth=token, attempt=attempt.id)
