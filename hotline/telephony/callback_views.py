@@ -13,8 +13,6 @@ The attempt id travels in the URL we return to Twilio, which signs it back to us
 from __future__ import annotations
 
 import functools
-import logging
-import traceback
 from collections.abc import Callable
 from typing import ParamSpec
 
@@ -25,11 +23,11 @@ from hotline import callbacks, clock
 from hotline.extensions import db
 from hotline.models import CallbackAttempt
 from hotline.telephony.bridge import load_bridge, not_allowed_now, staff_voice_or_default
+from hotline.telephony.failures import log_webhook_failure
 from hotline.telephony.views import bp, twiml
 from hotline.voice import render_callback
 from hotline.voice.render import voice_url
 
-log = logging.getLogger(__name__)
 P = ParamSpec("P")
 LEGS = ("staff", "caller")
 
@@ -43,8 +41,7 @@ def hang_up_on_error(view: Callable[P, Response]) -> Callable[P, Response]:
             return view(*args, **kwargs)
         except Exception as error:
             db.session.rollback()
-            frames = "".join(traceback.format_tb(error.__traceback__))
-            log.error("%s failed with %s\n%s", request.endpoint, type(error).__name__, frames)
+            log_webhook_failure(error)
             voice = staff_voice_or_default()
             return twiml(render_callback.say_and_hang_up(voice, "technical_error_end"))
 
@@ -125,7 +122,7 @@ def status_on_error(view: Callable[P, Response]) -> Callable[P, Response]:
             return view(*args, **kwargs)
         except Exception as error:
             db.session.rollback()
-            log.error("callback status failed with %s", type(error).__name__)
+            log_webhook_failure(error)
             return Response(status=500)
 
     return wrapper

@@ -7,7 +7,6 @@ valid TwiML: an apology and, where it makes sense, the voicemail.
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -18,6 +17,7 @@ from hotline import callbacks, calls, clock, voicemails
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.telephony import flow, signature, staff_menu
+from hotline.telephony.failures import log_webhook_failure
 from hotline.voice import render
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
@@ -221,9 +221,7 @@ def apologise(error: Exception) -> Any:
     if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
         return error
     db.session.rollback()
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    # The exception text may quote SQL parameters (phone numbers): log its type only.
-    log.error("voice webhook %s failed with %s\n%s", request.endpoint, type(error).__name__, frames)
+    log_webhook_failure(error)
     if request.endpoint in ("voice.status", "voice.recording_status"):
         return Response(status=500)
     return twiml(_apology_twiml())
