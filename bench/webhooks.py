@@ -25,7 +25,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2000"))
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
     os.environ["HOTLINE_INSTANCE_PATH"] = str(folder)
-    from hotline import create_app, migrate, services
+    from hotline import create_app, migrate
+    from hotline.cli import demo as services
 
     app = create_app(
         {"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "PUBLIC_BASE_URL": BASE}

@@ -20,12 +20,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     `overrides` wins over the environment; tests and the emulator pass `CLOCK`
     (a callable returning an aware datetime) to place a call at any moment.
     """
-    from hotline import cli, config, directory
-    from hotline.api import init_app as init_api
-    from hotline.dashboard import init_app as init_dashboard
-    from hotline.dashboard.views import init_app as init_pages
+    from hotline import api, config, dashboard, directory, telephony, web
     from hotline.extensions import db, redis_store
-    from hotline.telephony import init_app as init_telephony
 
     app = Flask(__name__, instance_path=_instance_path())
     env = {**config.read_dotenv(Path.cwd() / ".env"), **os.environ}
@@ -47,11 +43,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_store.init_app(app)
     directory.init_app(app)
-    init_telephony(app)
-    init_dashboard(app)
-    init_pages(app)
-    init_api(app)
-    cli.init_app(app)
+    telephony.init_app(app)
+    web.init_app(app)
+    dashboard.init_app(app)
+    api.init_app(app)
     return app
 
 

@@ -173,7 +173,7 @@ def session(app: Flask) -> Any:
 @pytest.fixture
 def load_structure(app: Flask, tmp_path: Path) -> Callable[..., Any]:
     """Load a structure file (the demo by default), changed by `edit` first if given."""
-    from hotline import services
+    from hotline.cli import demo as services
 
     def load(edit: Callable[[dict[str, Any]], None] | None = None, path: Path = DEMO_FILE) -> Any:
         if edit is None:

@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline import accounts
-from hotline.cli_staff import staff as staff_cli
-from hotline.dashboard import init_app as init_dashboard
-from hotline.dashboard.auth import login_required, require_role, visible_structure_id
-from hotline.dashboard.csrf import protect
+from hotline.cli.staff import staff as staff_cli
 from hotline.extensions import redis_store
 from hotline.models import Staff, Structure
+from hotline.web import init_app as init_dashboard
+from hotline.web.auth import login_required, require_role, visible_structure_id
+from hotline.web.csrf import protect
 
 PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
@@ -314,7 +314,7 @@ def test_pages_are_french_with_a_skip_link_the_structure_and_a_logout_button(
     assert "Amina Diallo" in page
     assert 'action="/logout"' in page
     assert "Se déconnecter" in page
-    assert web.get("/dashboard/static/dashboard.css").status_code == 200
+    assert web.get("/static/web/dashboard.css").status_code == 200
 
 
 # --- the command line ----------------------------------------------------------------------

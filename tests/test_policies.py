@@ -17,6 +17,7 @@ from hotline.callbacks import (
     policy_history,
     set_policy,
 )
+from hotline.callbacks.policy import normalise_policy
 from hotline.models import (
     Callback,
     CallbackSource,
@@ -26,7 +27,6 @@ from hotline.models import (
     Staff,
     Structure,
 )
-from hotline.policies import normalise_policy
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)  # a Thursday afternoon

@@ -19,9 +19,9 @@ from hotline.callbacks import (
     normalise_callback_settings,
     policy_history,
 )
+from hotline.callbacks.hours import is_allowed
 from hotline.models import PolicyChange, Structure
-from hotline.outbound_hours import is_allowed
-from hotline.structures import parse_structure_file
+from hotline.structure_file import parse_structure_file
 from hotline.yamlfile import FileProblems
 
 PARIS = ZoneInfo("Europe/Paris")

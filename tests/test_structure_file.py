@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import event, select
 
 from hotline.models import DutyException, DutySlot, Person, PhoneNumber, Staff, Structure, Theme
-from hotline.structures import (
+from hotline.structure_file import (
     SCHEMA_PATH,
     dump_structure,
     load_structure,

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
-from hotline import permanences
+from hotline import calls
 from hotline.emulator import ScriptedCaller, parse_twiml
 from hotline.models import Call, Callback, CallEvent, Voicemail, VoicemailStatus
 from tests.inbound_helpers import ADMINISTRATIF, CALLER, DEMO_NUMBER, FRENCH, fr
@@ -146,7 +146,7 @@ def test_an_error_inside_a_webhook_apologises_and_offers_the_voicemail(
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(f"boom for {CALLER}")
 
-    monkeypatch.setattr(permanences, "route_call", broken)
+    monkeypatch.setattr(calls, "route_call", broken)
     log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ADMINISTRATIF} # 1"))
     assert log.heard_contains(fr("technical_error"))
     assert log.recordings  # the voicemail still works

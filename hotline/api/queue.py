@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from hotline import callbacks, clock
 from hotline.api.serialize import callback_json
-from hotline.dashboard.auth import current_staff, login_required, visible_structure_id
-from hotline.dashboard.csrf import protect
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
+from hotline.web.auth import current_staff, login_required, visible_structure_id
+from hotline.web.csrf import protect
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 protect(bp)

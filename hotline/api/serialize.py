@@ -6,13 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hotline.models import Callback
-
-
-def masked_phone(e164: str) -> str:
-    """Enough to recognise a number ("+33 6 •• •• •• 78"), not enough to copy it."""
-    if len(e164) < 6:
-        return "••"
-    return f"{e164[:3]} {e164[3]} •• •• •• {e164[-2:]}"
+from hotline.phones import masked
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -32,7 +26,7 @@ def callback_json(
         "source": str(callback.source),
         "theme": callback.theme.key if callback.theme else None,
         "person": callback.person.name if callback.person else None,
-        "phone": masked_phone(callback.phone_e164),
+        "phone": masked(callback.phone_e164),
         "created_at": _iso(callback.created_at),
         "due_at": _iso(callback.due_at),
         "attempts": callback.attempts,

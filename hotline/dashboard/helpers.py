@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.callbacks.hours import next_allowed
 from hotline.models import Callback, CallbackStatus, Structure
-from hotline.outbound_hours import next_allowed
 
 POLICY_LABELS = {
     "oldest": "Les plus anciens d'abord",

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     flash,
@@ -17,10 +16,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway
-from hotline.api.serialize import masked_phone
-from hotline.dashboard.auth import current_staff, login_required, require_role, visible_structure_id
-from hotline.dashboard.csrf import protect
+from hotline import callbacks, clock, gateway, phones
 from hotline.dashboard.helpers import (
     POLICY_LABELS,
     WEIGHT_LABELS,
@@ -30,8 +26,10 @@ from hotline.dashboard.helpers import (
 )
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
+from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
+from hotline.web.csrf import protect
 
-bp = Blueprint("pages", __name__, template_folder="templates")
+bp = Blueprint("dashboard", __name__, template_folder="templates")
 protect(bp)
 
 OUTCOME_LABELS = {
@@ -54,10 +52,6 @@ STATUS_LABELS = {
 }
 
 
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-
-
 def _structure() -> Structure:
     structure = db.session.get(Structure, visible_structure_id())
     if structure is None:
@@ -67,7 +61,7 @@ def _structure() -> Structure:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("pages.queue"))
+    return redirect(url_for("dashboard.queue"))
 
 
 @bp.get("/queue")
@@ -80,7 +74,7 @@ def queue() -> str:
         structure=structure,
         entries=entries,
         me=current_staff(),
-        masked_phone=masked_phone,
+        masked_phone=phones.masked,
     )
 
 
@@ -99,7 +93,7 @@ def callback(callback_id: int) -> str:
         callback=found,
         me=current_staff(),
         outcomes=OUTCOME_LABELS,
-        masked_phone=masked_phone,
+        masked_phone=phones.masked,
         statuses=STATUS_LABELS,
         call_window=next_call_window(structure, clock.now()),
     )
@@ -158,7 +152,7 @@ def set_policy() -> Any:
     except (ValueError, callbacks.PolicyError) as error:
         db.session.rollback()
         flash(f"Politique refusée : {error}", "error")
-        return redirect(url_for("pages.settings"))
+        return redirect(url_for("dashboard.settings"))
     db.session.commit()
     flash("Politique enregistrée.", "info")
-    return redirect(url_for("pages.settings"))
+    return redirect(url_for("dashboard.settings"))

@@ -10,7 +10,14 @@ from hotline.models.callbacks import (
     CallbackStatus,
     PolicyChange,
 )
-from hotline.models.calls import Call, CallEvent, RecordingAccess, Voicemail, VoicemailStatus
+from hotline.models.calls import (
+    FINAL_CALL_STATUSES,
+    Call,
+    CallEvent,
+    RecordingAccess,
+    Voicemail,
+    VoicemailStatus,
+)
 from hotline.models.structure import (
     DutyException,
     DutySlot,
@@ -22,6 +29,7 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "FINAL_CALL_STATUSES",
     "Base",
     "UTCDateTime",
     "Call",

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.models.base import Base, UTCDateTime
 from hotline.models.structure import Person, Staff, Structure, Theme
 
+# Twilio call statuses after which a call leg will never change again.
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
 
 class VoicemailStatus(enum.StrEnum):
     PENDING = "pending"  # the <Record> action arrived; the file may still be processing

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from hotline import clock, outbound_hours
+from hotline import clock
+from hotline.callbacks import hours as outbound_hours
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure

@@ -1,7 +1,7 @@
 """The conversation: from greeting to menu, routing, voicemail and consent.
 
 Each function takes the call's context and the caller's input, asks the
-domain services (permanences, calls, voicemails) what to do, and returns
+domain services (`hotline.calls`, `hotline.callbacks`) what to do, and returns
 TwiML built by `hotline.voice.render`. No sentence is written here: they all
 come from the structure's voice script.
 """
@@ -15,10 +15,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls, permanences, voicemails
+from hotline import callbacks, calls
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
-from hotline.permanences import RouteKind
 from hotline.schedules import describe_moment
 from hotline.voice import render
 from hotline.voice.render import Voice
@@ -141,14 +140,14 @@ def route(
 ) -> str:
     """Ring whoever is on duty for the theme, or say when it reopens and offer a message."""
     calls.choose_route(ctx.session, ctx.call, theme.id if theme else None, ctx.voice.lang, ctx.now)
-    decision = permanences.route_call(ctx.session, ctx.structure, theme, ctx.now)
+    decision = calls.route_call(ctx.session, ctx.structure, theme, ctx.now)
     calls.note_event(
         ctx.session, ctx.call, "route", f"{theme.key if theme else '*'}:{decision.kind}", ctx.now
     )
     label = ctx.voice.theme_label(theme)
-    if decision.kind == RouteKind.RING:
+    if decision.kind == calls.RouteKind.RING:
         return render.ring_staff(ctx.voice, response, theme, decision.staff, ctx.called_number)
-    if decision.kind == RouteKind.ALL_BUSY:
+    if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
         moment = describe_moment(
@@ -180,7 +179,7 @@ def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -
 
 
 def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: int) -> str:
-    voicemails.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
+    calls.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_saved")
     return _offer_callback(ctx, response)
@@ -188,7 +187,7 @@ def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: i
 
 def no_message(ctx: CallContext) -> str:
     """The recording was empty: say so, keep a trace, still offer a callback."""
-    voicemails.save_empty_message(ctx.session, ctx.call, ctx.now)
+    calls.save_empty_message(ctx.session, ctx.call, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_empty")
     return _offer_callback(ctx, response)
@@ -205,7 +204,7 @@ def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
 def answer_consent(ctx: CallContext, attempt: int, digits: str, silent: bool) -> str:
     """Key 1: queue a callback to this number; key 2 (or no answer): keep the message only."""
     if digits in ("1", "2"):
-        voicemails.record_consent(ctx.session, ctx.call, digits == "1", ctx.now)
+        calls.record_consent(ctx.session, ctx.call, digits == "1", ctx.now)
         response = VoiceResponse()
         ctx.voice.speak(response, "callback_confirmed" if digits == "1" else "callback_declined")
         return render.hang_up(ctx.voice, response)

@@ -22,8 +22,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks
 from hotline.directory import StructureInfo, directory
-from hotline.models import Callback, CallbackAttempt, CallbackOutcome, DutyException, Staff
-from hotline.models.callbacks import OPEN_STATUSES
+from hotline.models import (
+    OPEN_STATUSES,
+    Callback,
+    CallbackAttempt,
+    CallbackOutcome,
+    DutyException,
+    Staff,
+)
 from hotline.telephony.bridge import staff_voice
 from hotline.voice import render_callback
 from hotline.voice.render import Voice, voice_url

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from hotline import callbacks, calls, clock, voicemails
+from hotline import callbacks, calls, clock
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.telephony import flow, signature, staff_menu
@@ -180,7 +180,7 @@ def consent() -> Response:
 def recording_status() -> Response:
     call = calls.find_call_or_none(db.session, request.form.get("CallSid", ""))
     if call is not None:
-        voicemails.apply_recording_status(
+        calls.apply_recording_status(
             db.session,
             call,
             request.form.get("RecordingSid", ""),

@@ -1,0 +1,85 @@
+"""The callback queue: every person to call back, in a fair and justified order, once at a time.
+
+This module is the queue's public face; the services live by concept in `hotline.queue`
+(entries, listing, claims, attempts, outcomes, settings, policy changes) and every name
+the dashboard, the API, the gateway and the staff phone menu use is exported here.
+
+Services flush and never commit: the request or the job that calls them commits. Every query
+is scoped to the acting staff member's structure, except the sweeps (all structures) and the
+calls the network makes about an attempt or an SMS by its id.
+"""
+
+from __future__ import annotations
+
+from hotline.callbacks.attempts import latest_attempt, note_attempt_leg, start_attempt
+from hotline.callbacks.claims import claim_callback, expire_claims, release_callback
+from hotline.callbacks.entries import (
+    callable_number,
+    create_manual_callback,
+    queue_for_missed_call,
+    queue_for_voicemail,
+)
+from hotline.callbacks.errors import (
+    AlreadyClaimed,
+    CallbackError,
+    InvalidInput,
+    NotAllowed,
+    NotClaimable,
+    OutsideOutboundHours,
+    SettingsError,
+)
+from hotline.callbacks.hours import OutboundHours, is_allowed, next_allowed
+from hotline.callbacks.listing import QueueEntry, list_queue, waiting_callbacks
+from hotline.callbacks.outcomes import (
+    OutcomeResult,
+    mark_sms_sent,
+    promote_due_retries,
+    record_outcome,
+    sms_still_due,
+)
+from hotline.callbacks.policy import Policy, PolicyError
+from hotline.callbacks.policy_changes import PolicyVersion, policy_history, set_policy
+from hotline.callbacks.settings import (
+    CallbackSettings,
+    callback_settings,
+    normalise_callback_settings,
+)
+
+__all__ = [
+    "sms_still_due",
+    "callable_number",
+    "AlreadyClaimed",
+    "CallbackError",
+    "CallbackSettings",
+    "InvalidInput",
+    "NotAllowed",
+    "NotClaimable",
+    "OutboundHours",
+    "OutcomeResult",
+    "OutsideOutboundHours",
+    "Policy",
+    "PolicyError",
+    "PolicyVersion",
+    "QueueEntry",
+    "SettingsError",
+    "callback_settings",
+    "claim_callback",
+    "create_manual_callback",
+    "expire_claims",
+    "is_allowed",
+    "latest_attempt",
+    "list_queue",
+    "mark_sms_sent",
+    "next_allowed",
+    "normalise_callback_settings",
+    "note_attempt_leg",
+    "policy_history",
+    "promote_due_retries",
+    "queue_for_missed_call",
+    "queue_for_voicemail",
+    "record_outcome",
+    "release_callback",
+    "set_policy",
+    "start_attempt",
+    "waiting_callbacks",
+]

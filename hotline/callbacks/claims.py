@@ -1,0 +1,131 @@
+"""One staff member per callback: claims decided by the database, with a lease.
+
+Two accompagnants clicking "Prendre" at the same instant both send one conditional UPDATE;
+the row can match its WHERE only once, so exactly one gets rowcount 1 (PostgreSQL re-checks
+the WHERE after waiting for the other's row lock; SQLite serialises writers). No
+read-then-write window exists for a second winner to slip into.
+
+A claim on which nothing happens (no call started) lapses after the structure's
+`claim_lease_minutes`: the entry is free again for anyone, with its attempts and history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import Session
+
+from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, settings_of
+from hotline.callbacks.errors import NotClaimable
+from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff
+
+RELEASE_ANY_ROLES = ("coordinator", "admin")
+
+
+def _free_or_mine(staff_id: int, now: datetime) -> Any:
+    """Open, or held on a lapsed lease, or already claimed by this same staff member."""
+    return or_(
+        Callback.status.in_(OPEN_STATUSES),
+        and_(Callback.status.in_(HELD), Callback.claim_expires_at < now),
+        and_(Callback.status == CallbackStatus.CLAIMED, Callback.claimed_by_id == staff_id),
+    )
+
+
+def claim_callback(session: Session, callback_id: int, staff: Staff, now: datetime) -> Callback:
+    """Take the entry for `staff`; claiming it again renews the lease.
+
+    Raises AlreadyClaimed (naming the holder) when someone else holds it, NotClaimable when
+    it is closed or not in the staff member's structure. Flushes nothing else.
+    """
+    if not staff.active:
+        raise NotClaimable("Votre compte est désactivé.")
+    lease = timedelta(minutes=settings_of(session, staff.structure_id).claim_lease_minutes)
+    result = session.execute(
+        update(Callback)
+        .where(
+            Callback.id == callback_id,
+            Callback.structure_id == staff.structure_id,
+            _free_or_mine(staff.id, now),
+        )
+        .values(
+            status=CallbackStatus.CLAIMED,
+            claimed_by_id=staff.id,
+            claim_expires_at=now + lease,
+            version=Callback.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    callback = load_scoped(session, callback_id, staff.structure_id)
+    if rowcount(result) == 1 and callback is not None:
+        return callback
+    calling = callback is not None and callback.status == CallbackStatus.CALLING
+    if calling and callback is not None and callback.claimed_by_id == staff.id:
+        return callback  # already calling it: nothing to take
+    raise refusal(session, callback, staff, now)
+
+
+def _back_status(callback: Callback, now: datetime) -> CallbackStatus:
+    """Where a freed entry goes: a retry not yet due keeps waiting for its time."""
+    if callback.due_at is not None and callback.due_at > now:
+        return CallbackStatus.RETRY_SCHEDULED
+    return CallbackStatus.WAITING
+
+
+def release_callback(session: Session, callback_id: int, staff: Staff, now: datetime) -> Callback:
+    """Give the entry back to the queue; a coordinator may free anyone's claim.
+
+    Releasing an entry nobody holds does nothing. An entry being called cannot be released:
+    its outcome must be recorded first.
+    """
+    callback = load_scoped(session, callback_id, staff.structure_id)
+    if callback is not None and callback.status in OPEN_STATUSES:
+        return callback
+    anyone = staff.role in RELEASE_ANY_ROLES
+    mine = Callback.claimed_by_id.isnot(None) if anyone else Callback.claimed_by_id == staff.id
+    result = session.execute(
+        update(Callback)
+        .where(
+            Callback.id == callback_id,
+            Callback.structure_id == staff.structure_id,
+            Callback.status == CallbackStatus.CLAIMED,
+            mine,
+        )
+        .values(
+            status=_back_status(callback, now) if callback else CallbackStatus.WAITING,
+            claimed_by_id=None,
+            claim_expires_at=None,
+            version=Callback.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    callback = load_scoped(session, callback_id, staff.structure_id)
+    if rowcount(result) == 1 and callback is not None:
+        return callback
+    if callback is not None and callback.status == CallbackStatus.CALLING:
+        raise NotClaimable("Appel en cours : enregistrez d'abord son résultat.")
+    raise refusal(session, callback, staff, now)
+
+
+def expire_claims(session: Session, now: datetime) -> int:
+    """Free every claim whose lease has lapsed, in every structure; returns how many.
+
+    Safe to run twice: a freed entry no longer matches. Attempts and notes stay on the entry.
+    """
+    freed = 0
+    lapsed = and_(Callback.status.in_(HELD), Callback.claim_expires_at < now)
+    for back, still_scheduled in (
+        (CallbackStatus.RETRY_SCHEDULED, Callback.due_at > now),
+        (CallbackStatus.WAITING, or_(Callback.due_at.is_(None), Callback.due_at <= now)),
+    ):
+        result = session.execute(
+            update(Callback)
+            .where(lapsed, still_scheduled)
+            .values(
+                status=back, claimed_by_id=None, claim_expires_at=None, version=Callback.version + 1
+            )
+            .execution_options(synchronize_session=False)
+        )
+        freed += rowcount(result)
+    return freed

@@ -1,0 +1,213 @@
+"""How entries join the queue: a message with consent, a missed call, a staff member's entry.
+
+Each source is idempotent where the network may repeat itself: one call gives at most one
+entry (the unique `call_id`), whether its message or its missed-call status came first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import phones
+from hotline.callbacks.common import HELD
+from hotline.callbacks.errors import InvalidInput, NotAllowed
+from hotline.callbacks.settings import callback_settings
+from hotline.models import (
+    FINAL_CALL_STATUSES,
+    Call,
+    Callback,
+    CallbackSource,
+    CallbackStatus,
+    Person,
+    PhoneNumber,
+    Staff,
+    Structure,
+    Theme,
+    Voicemail,
+)
+from hotline.models.upsert import insert_if_absent
+
+LISTED = (CallbackStatus.WAITING, CallbackStatus.RETRY_SCHEDULED, *HELD)
+
+
+def _for_call(session: Session, call: Call) -> Callback | None:
+    return session.scalar(select(Callback).where(Callback.call_id == call.id))
+
+
+def queue_for_voicemail(
+    session: Session, voicemail: Voicemail, call: Call, now: datetime
+) -> Callback | None:
+    """The callback for this message, created the first time only; None if it can't be called.
+
+    Keyed on the call: if a missed-call entry got there first (a status callback overtaking
+    the recording's), it becomes this message's entry instead of a second one. A withheld
+    number (Twilio sends a placeholder such as +266696687) is never queued: it would dial
+    a stranger.
+    """
+    if voicemail.structure_id is None or (
+        callable_number(session, voicemail.structure_id, call.from_e164) is None
+    ):
+        return None
+    insert_if_absent(
+        session,
+        Callback,
+        {
+            "structure_id": voicemail.structure_id,
+            "source": CallbackSource.VOICEMAIL.value,
+            "status": CallbackStatus.WAITING.value,
+            "call_id": call.id,
+            "voicemail_id": voicemail.id,
+            "theme_id": voicemail.theme_id,
+            "person_id": call.person_id,
+            "phone_e164": call.from_e164,
+            "created_at": now,
+        },
+        unique_on=["call_id"],
+    )
+    callback = _for_call(session, call)
+    assert callback is not None
+    if callback.voicemail_id is None:
+        callback.voicemail_id = voicemail.id
+        callback.source = CallbackSource.VOICEMAIL
+        session.flush()
+    return callback
+
+
+def _is_missed(session: Session, call: Call) -> bool:
+    """An inbound call that ended with nobody answering and no message left."""
+    if call.structure_id is None or call.direction != "inbound":
+        return False
+    if call.status not in FINAL_CALL_STATUSES or call.answered_at is not None:
+        return False
+    has_message = session.scalar(select(Voicemail.id).where(Voicemail.call_id == call.id))
+    return has_message is None
+
+
+def callable_number(session: Session, structure_id: int, raw: str) -> str | None:
+    """The caller's number if we may ring it back: valid, not withheld, not one of ours."""
+    e164 = phones.callable_e164(raw)
+    if e164 is None:
+        return None
+    ours = session.scalar(
+        select(Staff.id).where(Staff.structure_id == structure_id, Staff.phone_e164 == e164)
+    ) or session.scalar(select(PhoneNumber.id).where(PhoneNumber.e164 == e164))
+    return None if ours else e164
+
+
+def queue_for_missed_call(session: Session, call: Call, now: datetime) -> Callback | None:
+    """Queue a callback for a missed inbound call, when the structure opted in; else None.
+
+    Called for every final status of an inbound call; it checks the rest itself: nobody
+    answered, no message was left (the message's consent decides then), the number can be
+    called back and is not a staff member's. A caller who already has an open entry gets
+    that one back rather than a second entry (three missed calls are one person to call).
+    """
+    if not _is_missed(session, call):
+        return None
+    assert call.structure_id is not None
+    structure = session.get(Structure, call.structure_id)
+    if structure is None or not callback_settings(structure).missed_call_callbacks:
+        return None
+    existing = _for_call(session, call)
+    if existing is not None:
+        return existing
+    phone = callable_number(session, structure.id, call.from_e164)
+    if phone is None:
+        return None
+    return _open_entry_for(session, structure.id, phone) or _insert_missed(
+        session, call, phone, now
+    )
+
+
+def _open_entry_for(session: Session, structure_id: int, phone: str) -> Callback | None:
+    return session.scalar(
+        select(Callback)
+        .where(
+            Callback.structure_id == structure_id,
+            Callback.phone_e164 == phone,
+            Callback.status.in_(LISTED),
+        )
+        .order_by(Callback.id)
+        .limit(1)
+    )
+
+
+def _insert_missed(session: Session, call: Call, phone: str, now: datetime) -> Callback | None:
+    insert_if_absent(
+        session,
+        Callback,
+        {
+            "structure_id": call.structure_id,
+            "source": CallbackSource.MISSED_CALL.value,
+            "status": CallbackStatus.WAITING.value,
+            "call_id": call.id,
+            "theme_id": call.theme_id,
+            "person_id": call.person_id,
+            "phone_e164": phone,
+            "created_at": now,
+        },
+        unique_on=["call_id"],
+    )
+    return _for_call(session, call)
+
+
+def _owned(
+    session: Session, model: type[Theme] | type[Person], row_id: int | None, sid: int
+) -> None:
+    if row_id is None:
+        return
+    found = session.scalar(select(model.id).where(model.id == row_id, model.structure_id == sid))
+    if found is None:
+        raise InvalidInput("Thème ou personne inconnus dans votre structure.")
+
+
+def _manual_phone(session: Session, typed: str, person_id: int | None) -> str:
+    """The typed number, else the known person's; InvalidInput for anything else."""
+    person = session.get(Person, person_id) if person_id is not None else None
+    raw = typed.strip() or (person.phone_e164 if person and person.phone_e164 else "")
+    try:
+        return phones.read_phone(raw)
+    except ValueError:
+        raise InvalidInput(f"Numéro de téléphone invalide : {raw or '(vide)'}.") from None
+
+
+def create_manual_callback(
+    session: Session,
+    structure_id: int,
+    staff: Staff,
+    phone: str,
+    theme_id: int | None,
+    person_id: int | None,
+    note: str,
+    now: datetime,
+) -> Callback:
+    """A staff member adds someone to call back (met in person, a message on paper...).
+
+    The phone may be left empty for a known person with a number. InvalidInput, in French,
+    for a bad number or a theme/person of another structure.
+    """
+    if staff.structure_id != structure_id and staff.role != "admin":
+        raise NotAllowed("Vous ne pouvez ajouter un rappel que dans votre structure.")
+    _owned(session, Theme, theme_id, structure_id)
+    _owned(session, Person, person_id, structure_id)
+    e164 = _manual_phone(session, phone, person_id)
+    if len(note.strip()) > 500:
+        raise InvalidInput("La note dépasse 500 caractères.")
+    callback = Callback(
+        structure_id=structure_id,
+        source=CallbackSource.MANUAL,
+        status=CallbackStatus.WAITING,
+        theme_id=theme_id,
+        person_id=person_id,
+        phone_e164=e164,
+        created_at=now,
+        attempts=0,
+        note=note.strip(),
+        version=0,
+    )
+    session.add(callback)
+    session.flush()
+    return callback

@@ -1,0 +1,106 @@
+"""The queue as staff see it: ordered by the structure's policy, each entry with its reasons.
+
+Three groups, in this order: entries that can be called now (waiting, and retries whose time
+has come, in policy order: these get positions 1, 2, 3...), then retries not yet due (by due
+time, with "rappel prévu lun. 9 h"), then entries someone holds ("pris par Amina Diallo").
+A claim whose lease lapsed counts as free even before the sweep frees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.callbacks import wording as french
+from hotline.callbacks.common import HELD, claim_expired
+from hotline.callbacks.entries import LISTED
+from hotline.callbacks.policy import Policy, order, reasons
+from hotline.callbacks.settings import callback_settings
+from hotline.models import Callback, CallbackStatus, Structure
+
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One line of the queue: the entry, its place, and why it is there (French)."""
+
+    callback: Callback
+    position: int
+    reasons: tuple[str, ...]
+    why: str
+
+
+def _group(callback: Callback, now: datetime) -> int:
+    """0: callable now, 1: retry not yet due, 2: held by someone."""
+    if callback.status in HELD and not claim_expired(callback, now):
+        return 2
+    if callback.due_at is not None and callback.due_at > now:
+        return 1
+    return 0
+
+
+def _held_by(callback: Callback) -> str:
+    name = callback.claimed_by.name if callback.claimed_by is not None else "?"
+    if callback.status == CallbackStatus.CALLING:
+        return f"appel en cours ({name})"
+    return f"pris par {name}"
+
+
+def _entries(
+    policy: Policy, tz: ZoneInfo, group: int, callbacks: Sequence[Callback], now: datetime
+) -> list[tuple[Callback, tuple[str, ...]]]:
+    ordered = order(policy, callbacks, now)
+    if group == 1:
+        ordered.sort(key=lambda callback: callback.due_at or now)  # stable: policy breaks ties
+    lines = []
+    for callback in ordered:
+        found = reasons(policy, callback, now)
+        if group == 1 and callback.due_at is not None:
+            found = (*found, f"rappel prévu {french.moment(callback.due_at, now, tz)}")
+        if group == 2:
+            found = (_held_by(callback), *found)
+        lines.append((callback, found))
+    return lines
+
+
+def list_queue(session: Session, structure_id: int, now: datetime) -> list[QueueEntry]:
+    """The structure's open entries in the order to call them, each with its French reasons."""
+    structure = session.get(Structure, structure_id)
+    if structure is None:
+        return []
+    settings = callback_settings(structure)
+    callbacks = session.scalars(
+        select(Callback)
+        .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
+        .options(selectinload(Callback.person), selectinload(Callback.claimed_by))
+    ).all()
+    groups: dict[int, list[Callback]] = {0: [], 1: [], 2: []}
+    for callback in callbacks:
+        groups[_group(callback, now)].append(callback)
+    tz = ZoneInfo(structure.timezone)
+    entries: list[QueueEntry] = []
+    for group, members in groups.items():
+        for callback, found in _entries(settings.policy, tz, group, members, now):
+            position = len(entries) + 1
+            entries.append(QueueEntry(callback, position, found, SEPARATOR.join(found)))
+    return entries
+
+
+def waiting_callbacks(session: Session, structure_id: int) -> list[Callback]:
+    """The waiting entries of one structure, oldest first (no policy: for counts and tests)."""
+    return list(
+        session.scalars(
+            select(Callback)
+            .where(
+                Callback.structure_id == structure_id,
+                Callback.status == CallbackStatus.WAITING,
+            )
+            .order_by(Callback.created_at, Callback.id)
+        )
+    )

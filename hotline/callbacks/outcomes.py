@@ -1,0 +1,187 @@
+"""Recording how a callback went, scheduling the next try within allowed hours, the last SMS.
+
+"No answer" puts the entry back at the next allowed instant after the structure's delay
+(a no-answer at 17:50 with a one-hour delay comes back the next working day at 9:00); after
+the last attempt the entry is abandoned, and one SMS may tell the person the structure
+tried. An outcome posted twice (a double click, a retried request) changes nothing the
+second time: the conditional UPDATE matches only while the entry is still held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline import phones
+from hotline.callbacks.attempts import latest_attempt
+from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, settings_of
+from hotline.callbacks.errors import InvalidInput
+from hotline.callbacks.hours import next_allowed
+from hotline.callbacks.settings import CallbackSettings
+from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff
+
+NOTE_MAX = 500
+REFERRED_MAX = 200
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """The entry after the outcome; `sms_needed` is True once, when the last-attempt SMS is due."""
+
+    callback: Callback
+    sms_needed: bool
+
+
+def _checked_text(outcome: CallbackOutcome, note: str, referred_to: str) -> tuple[str, str]:
+    note, referred_to = note.strip(), referred_to.strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"La note dépasse {NOTE_MAX} caractères.")
+    if len(referred_to) > REFERRED_MAX:
+        raise InvalidInput(f"« Orienté vers » dépasse {REFERRED_MAX} caractères.")
+    if outcome == CallbackOutcome.REFERRED and not referred_to:
+        raise InvalidInput("Indiquez vers qui la personne est orientée.")
+    return note, referred_to if outcome == CallbackOutcome.REFERRED else ""
+
+
+def _transition(
+    callback: Callback, outcome: CallbackOutcome, settings: CallbackSettings, now: datetime
+) -> dict[str, Any]:
+    """The entry's new status, attempt count and due time for this outcome."""
+    attempts = callback.attempts + 1
+    if outcome != CallbackOutcome.NO_ANSWER:
+        return {"status": CallbackStatus.DONE, "attempts": attempts, "closed_at": now}
+    if attempts >= settings.max_attempts:
+        return {"status": CallbackStatus.ABANDONED, "attempts": attempts, "closed_at": now}
+    earliest = now + timedelta(minutes=settings.attempt_delays_minutes[attempts - 1])
+    due = next_allowed(settings.outbound_hours, earliest) or earliest
+    return {"status": CallbackStatus.RETRY_SCHEDULED, "attempts": attempts, "due_at": due}
+
+
+def record_outcome(
+    session: Session,
+    callback_id: int,
+    staff: Staff,
+    outcome: CallbackOutcome,
+    note: str,
+    referred_to: str,
+    now: datetime,
+) -> OutcomeResult:
+    """Close the try the staff member holds: done, retry later, or abandoned after the last.
+
+    The same outcome posted again returns the entry with sms_needed False. InvalidInput for a
+    note too long or « orienté vers » without a name; AlreadyClaimed / NotClaimable otherwise.
+    """
+    note, referred_to = _checked_text(outcome, note, referred_to)
+    callback = load_scoped(session, callback_id, staff.structure_id)
+    if callback is None or callback.status not in HELD or callback.claimed_by_id != staff.id:
+        return _already_recorded(session, callback, staff, outcome, now)
+    settings = settings_of(session, staff.structure_id)
+    change = _transition(callback, outcome, settings, now)
+    change.update(outcome=outcome, note=note, referred_to=referred_to, handled_by_id=staff.id)
+    if not _apply(session, callback, change):
+        fresh = load_scoped(session, callback_id, staff.structure_id)
+        return _already_recorded(session, fresh, staff, outcome, now)
+    _close_attempt(session, callback.id, outcome, now)
+    callback = load_scoped(session, callback_id, staff.structure_id)
+    assert callback is not None
+    return OutcomeResult(callback, _sms_needed(callback, settings))
+
+
+def _apply(session: Session, callback: Callback, change: dict[str, Any]) -> bool:
+    """Write the outcome if the entry is as we read it; False when another request won."""
+    result = session.execute(
+        update(Callback)
+        .where(Callback.id == callback.id, Callback.version == callback.version)
+        .values(**change, claimed_by_id=None, claim_expires_at=None, version=Callback.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def _sms_needed(callback: Callback, settings: CallbackSettings) -> bool:
+    """The last-attempt SMS: once, to a mobile, for structures that want it."""
+    return (
+        callback.status == CallbackStatus.ABANDONED
+        and settings.sms_after_last_attempt
+        and callback.sms_sent_at is None
+        and phones.is_mobile(callback.phone_e164)
+    )
+
+
+def _already_recorded(
+    session: Session,
+    callback: Callback | None,
+    staff: Staff,
+    outcome: CallbackOutcome,
+    now: datetime,
+) -> OutcomeResult:
+    """A repeat of the outcome just recorded is answered quietly; anything else is refused."""
+    if (
+        callback is not None
+        and callback.status not in HELD
+        and callback.outcome == outcome
+        and callback.handled_by_id == staff.id
+    ):
+        return OutcomeResult(callback, False)
+    raise refusal(session, callback, staff, now)
+
+
+def _close_attempt(
+    session: Session, callback_id: int, outcome: CallbackOutcome, now: datetime
+) -> None:
+    attempt = latest_attempt(session, callback_id)
+    if attempt is not None and not attempt.result:
+        attempt.result = outcome.value
+        attempt.ended_at = attempt.ended_at or now
+        session.flush()
+
+
+def mark_sms_sent(session: Session, callback_id: int, now: datetime) -> bool:
+    """Note that the last-attempt SMS went out; True only the first time (the job's guard)."""
+    result = session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, Callback.sms_sent_at.is_(None))
+        .values(sms_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def promote_due_retries(session: Session, now: datetime) -> int:
+    """Retries whose time has come become plain waiting entries, in every structure.
+
+    The queue already lists a due retry with the waiting ones; this keeps the status honest
+    for reports and the API. Safe to run twice: a promoted entry no longer matches.
+    """
+    result = session.execute(
+        update(Callback)
+        .where(Callback.status == CallbackStatus.RETRY_SCHEDULED, Callback.due_at <= now)
+        .values(status=CallbackStatus.WAITING, version=Callback.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
+
+
+SMS_GRACE = timedelta(minutes=5)  # leave the job enqueued with the outcome time to run
+SMS_GIVE_UP = timedelta(days=2)  # "we tried to call you" is pointless after that
+
+
+def sms_still_due(session: Session, now: datetime) -> list[int]:
+    """Abandoned entries whose last-attempt SMS was never sent (its job lost with Redis)."""
+    candidates = session.scalars(
+        select(Callback).where(
+            Callback.status == CallbackStatus.ABANDONED,
+            Callback.sms_sent_at.is_(None),
+            Callback.closed_at <= now - SMS_GRACE,
+            Callback.closed_at > now - SMS_GIVE_UP,
+        )
+    )
+    return [
+        callback.id
+        for callback in candidates
+        if _sms_needed(callback, settings_of(session, callback.structure_id))
+    ]

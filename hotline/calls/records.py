@@ -1,0 +1,155 @@
+"""Calls as the telephone network reports them: one row per CallSid, with history.
+
+Every function is safe to call twice with the same webhook: retries find the
+row already there and out-of-order status callbacks never move a call back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.models import FINAL_CALL_STATUSES, Call, CallEvent, Person
+from hotline.models.upsert import insert_if_absent
+
+FINAL_STATUSES = FINAL_CALL_STATUSES
+STALE_STAFF_LEG = timedelta(hours=4)
+
+
+def record_inbound_call(
+    session: Session, call_sid: str, structure_id: int | None, from_: str, to: str, now: datetime
+) -> Call:
+    """The Call row for this CallSid, created on the first webhook only."""
+    person_id = None
+    if structure_id is not None and from_:
+        person_id = session.scalar(
+            select(Person.id).where(Person.structure_id == structure_id, Person.phone_e164 == from_)
+        )
+    insert_if_absent(
+        session,
+        Call,
+        {
+            "call_sid": call_sid,
+            "structure_id": structure_id,
+            "direction": "inbound",
+            "from_e164": from_,
+            "to_e164": to,
+            "status": "ringing",
+            "last_sequence": -1,
+            "person_id": person_id,
+            "staff_connected": False,
+            "started_at": now,
+        },
+        unique_on=["call_sid"],
+    )
+    return find_call(session, call_sid)
+
+
+def find_call(session: Session, call_sid: str) -> Call:
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        raise LookupError("no call with this CallSid")
+    return call
+
+
+def find_call_or_none(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def note_event(session: Session, call: Call, kind: str, detail: str, now: datetime) -> bool:
+    """Add a history line once; the same (kind, detail) twice is one line."""
+    return insert_if_absent(
+        session,
+        CallEvent,
+        {"call_id": call.id, "kind": kind, "detail": detail[:120], "at": now},
+        unique_on=["call_id", "kind", "detail"],
+    )
+
+
+def choose_route(
+    session: Session, call: Call, theme_id: int | None, language: str, now: datetime
+) -> None:
+    """Remember the theme and language the caller chose (the latest choice wins)."""
+    call.theme_id = theme_id
+    call.language = language
+    if call.status == "ringing":
+        call.status = "in-progress"
+    session.flush()
+
+
+def apply_status(
+    session: Session,
+    call_sid: str,
+    status: str,
+    sequence: int | None,
+    duration: int | None,
+    now: datetime,
+) -> Call | None:
+    """Apply a status callback; an older or repeated one changes nothing."""
+    call = find_call_or_none(session, call_sid)
+    if call is None:
+        return None
+    note_event(session, call, "status", f"{status}#{sequence if sequence is not None else ''}", now)
+    if call.status in FINAL_STATUSES:
+        return call
+    if sequence is not None:
+        if sequence <= call.last_sequence:
+            return call
+        call.last_sequence = sequence
+    call.status = status
+    if status in FINAL_STATUSES:
+        call.ended_at = now
+        call.duration_seconds = duration
+        call.staff_connected = False
+    session.flush()
+    return call
+
+
+def connect_staff(session: Session, call_sid: str, staff_id: int, now: datetime) -> bool:
+    """A staff member accepted the call on their phone: they are now busy with it.
+
+    The first to accept wins; False for a second one (two pressed 1 at the same moment),
+    whose leg is then hung up instead of overwriting who is on the call.
+    """
+    call = find_call_or_none(session, call_sid)
+    if call is None or call.status in FINAL_STATUSES:
+        return False
+    if call.staff_connected:
+        return call.staff_id == staff_id
+    call.staff_id = staff_id
+    call.staff_connected = True
+    call.answered_at = call.answered_at or now
+    note_event(session, call, "answered", f"staff:{staff_id}", now)
+    session.flush()
+    return True
+
+
+def release_staff(session: Session, call: Call) -> None:
+    """The bridged conversation ended: the staff member can be rung again."""
+    if call.staff_connected:
+        call.staff_connected = False
+        session.flush()
+
+
+def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[int]:
+    """Staff currently on a hotline call (legs older than 4 h are treated as stale)."""
+    rows = session.scalars(
+        select(Call.staff_id).where(
+            Call.structure_id == structure_id,
+            Call.staff_connected.is_(True),
+            Call.answered_at > now - STALE_STAFF_LEG,
+        )
+    )
+    return {staff_id for staff_id in rows if staff_id is not None}
+
+
+def close_stale_staff_legs(session: Session, now: datetime) -> int:
+    """Free staff whose call never reported its end (a lost status callback)."""
+    result = session.execute(
+        update(Call)
+        .where(Call.staff_connected.is_(True), Call.answered_at <= now - STALE_STAFF_LEG)
+        .values(staff_connected=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,61 @@
+"""Commands' glue: load a structure file and refresh the caches that depend on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import accounts, clock, migrate
+from hotline.directory import directory
+from hotline.extensions import db
+from hotline.models import Staff
+from hotline.structure_file import LoadResult, load_structure, parse_structure_file
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "structures" / "demo.yaml"
+
+
+def load_structure_path(path: Path) -> LoadResult:
+    """Validate, load and commit a structure file; the webhooks see it at once here."""
+    spec = parse_structure_file(path)
+    result = load_structure(db.session, spec, now=clock.now())
+    db.session.commit()
+    directory().invalidate()
+    return result
+
+
+def prepare_demo(app: Flask, demo_file: Path) -> list[str]:
+    """Migrate, load the demo structure (idempotently) and describe how to call it."""
+    migrate.upgrade(app)
+    result = load_structure_path(demo_file)
+    info = directory().by_slug(db.session, result.slug)
+    assert info is not None
+    lines = [f"Structure de démonstration : {info.name} ({result.slug})"]
+    lines += [f"  numéro : {number}" for number in info.numbers]
+    if app.config["HOTLINE_ENV"] != "production":
+        lines += _demo_accounts(info.id)
+    lines.append("Pour appeler (dans un autre terminal) :")
+    lines.append(f"  .venv/bin/hotline call --to {info.numbers[0]}")
+    lines.append(f'  .venv/bin/hotline call --to {info.numbers[0]} --keys "3 1"')
+    return lines
+
+
+DEMO_PASSWORD = "accueil-demo-2026"
+DEMO_PIN = "2580"
+
+
+def _demo_accounts(structure_id: int) -> list[str]:
+    """Give the demo staff a known password and PIN (never in production), and say so."""
+    staff = db.session.scalars(select(Staff).where(Staff.structure_id == structure_id)).all()
+    lines = ["Tableau de bord (http://127.0.0.1:5000/login), mot de passe " + DEMO_PASSWORD + " :"]
+    for member in staff:
+        if member.email and member.password_hash is None:
+            accounts.set_password(member, DEMO_PASSWORD)
+        if member.pin_hash is None:
+            accounts.set_pin(member, DEMO_PIN)
+        if member.email:
+            lines.append(f"  {member.email} ({member.role})")
+    lines.append(f"Code personnel du menu téléphonique des accompagnants : {DEMO_PIN}")
+    db.session.commit()
+    return lines

@@ -1,0 +1,139 @@
+"""The `hotline` command: run the services, load structures, check scripts, place calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from hotline.yamlfile import FileProblems
+
+
+def _app(**overrides: object) -> Flask:
+    from hotline import create_app
+
+    return create_app(overrides or None)
+
+
+@click.group(help="hotline: a telephone hotline for work-integration social enterprises.")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply the migrations (the Procfile's release step).")
+def db_upgrade() -> None:
+    from hotline import migrate
+
+    migrate.upgrade(_app())
+    click.echo("database is up to date")
+
+
+@main.group(help="Structure files (YAML): load and dump.")
+def structure() -> None:
+    pass
+
+
+@structure.command(
+    "load", help="Load (or update in place) a structure file; loading twice changes nothing."
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def structure_load(path: Path) -> None:
+    from hotline.cli import demo as services
+
+    app = _app()
+    with app.app_context():
+        try:
+            result = services.load_structure_path(path)
+        except FileProblems as problems:
+            raise click.ClickException(f"{path} was not loaded:\n{problems}") from None
+    verb = "created" if result.created else ("updated" if result.changes else "unchanged")
+    click.echo(f"structure {result.slug!r} {verb}")
+    for change in result.changes:
+        click.echo(f"  - {change}")
+
+
+@structure.command("dump", help="Write a structure back as YAML (to stdout).")
+@click.argument("name")
+def structure_dump(name: str) -> None:
+    from hotline.extensions import db as database
+    from hotline.structure_file import dump_structure
+
+    app = _app()
+    with app.app_context():
+        try:
+            click.echo(dump_structure(database.session, name), nl=False)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@main.group(help="Voice scripts.")
+def scripts() -> None:
+    pass
+
+
+@scripts.command("check", help="Validate every voice script (schema, graph, translations).")
+@click.argument(
+    "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+def scripts_check(root: Path | None) -> None:
+    from hotline.voice.check import check_all
+    from hotline.voice.script import scripts_root
+
+    folder = root or scripts_root()
+    problems = check_all(folder)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {folder}")
+    click.echo(f"voice scripts in {folder}: OK")
+
+
+@main.command(help="Migrate, load the demo structure and print its numbers.")
+def demo() -> None:
+    from hotline.cli import demo as services
+
+    app = _app()
+    with app.app_context():
+        lines = services.prepare_demo(app, services.DEMO_FILE)
+    for line in lines:
+        click.echo(line)
+
+
+@main.command(help="Run the RQ worker (with RQ's scheduler for delayed jobs).")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    from rq import Worker
+
+    from hotline.extensions import redis_store
+
+    app = _app()
+    with app.app_context():
+        connection = redis_store.connection
+        Worker(["default"], connection=connection).work(with_scheduler=True, burst=burst)
+
+
+@main.command(help="Run the periodic sweeps (one process per deployment).")
+def scheduler() -> None:
+    from hotline.extensions import redis_store
+    from workers.sweeps import run_scheduler
+
+    app = _app()
+    with app.app_context():
+        run_scheduler(redis_store.connection)
+
+
+from hotline.cli.call import call  # noqa: E402  (registered on `main` below)
+from hotline.cli.emulator import emulator  # noqa: E402
+from hotline.cli.run import run  # noqa: E402
+from hotline.cli.staff import staff  # noqa: E402
+
+main.add_command(call)
+main.add_command(emulator)
+main.add_command(run)
+main.add_command(staff)

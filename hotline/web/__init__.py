@@ -1,0 +1,49 @@
+"""Staff on the web: sign-in, session cookie settings, CSRF and what every page template needs.
+
+`init_app` registers the sign-in blueprint `auth` (`/login`, `/logout`, the stylesheet)
+and hardens the session cookie. The queue pages and the API are separate
+blueprints (`dashboard`, `api`) that use `login_required` and `protect` from here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, has_request_context, request
+
+
+def init_app(app: Flask) -> None:
+    """Register the sign-in pages and make the session cookie safe; calling twice is harmless."""
+    from hotline.web.auth import SESSION_HOURS, bp, signed_in_staff
+    from hotline.web.csrf import csrf_token
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,  # scripts cannot read it, so an injected one cannot steal it
+        SESSION_COOKIE_SAMESITE="Lax",  # not sent with another site's form posts
+        SESSION_COOKIE_SECURE=app.config.get("HOTLINE_ENV") == "production",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+    if bp.name in app.blueprints:
+        return
+    app.register_blueprint(bp)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        if not has_request_context():
+            return {"signed_in": None, "structure_param": ""}
+        staff = signed_in_staff()
+        return {
+            "signed_in": staff,
+            "structure_param": _structure_param(staff),
+        }
+
+
+def _structure_param(staff: Any) -> str:
+    """'?structure=<slug>' when an admin browses another structure, so links keep it."""
+    slug = request.args.get("structure", "").strip()
+    if staff is None or staff.role != "admin" or not slug:
+        return ""
+    return "?" + urlencode({"structure": slug})
