@@ -127,7 +127,7 @@ def test_call_is_refused_outside_allowed_hours_with_when(
     assert response.status_code == 409
     assert response.get_json()["next_allowed"].startswith("2026-12-07T")
     page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)
-    assert "lundi 07/12 à 9 h 00" in page
+    assert "Prochain créneau : lun. 9 h." in page
 
 
 def test_call_enqueues_one_bridge_job_after_commit(sign_in: Any, session: Any, clock: Any) -> None:
@@ -254,3 +254,17 @@ def test_staff_add_a_callback_by_hand(sign_in: Any, session: Any) -> None:
     form = amina.post_form("/api/callbacks", {"person": "p-002", "next": "/queue"})
     assert form.status_code == 302
     assert "Grace Okafor" in amina.get("/queue").get_data(as_text=True)
+
+
+def test_the_api_keeps_the_services_precise_reason(sign_in: Any, session: Any, clock: Any) -> None:
+    """One error handler maps refusals: a closed entry says so, not "take it first"."""
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    callback.status = CallbackStatus.DONE
+    session.commit()
+    claimed = amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    assert claimed.status_code == 409
+    assert claimed.get_json() == {"error": "not_claimable", "message": "Ce rappel est déjà clos."}
+    unclaimed = manual(session, "p-002", amina.staff, clock())
+    called = amina.post_json(f"/api/callbacks/{unclaimed.id}/call")
+    assert called.get_json()["message"] == "Prenez d'abord ce rappel."

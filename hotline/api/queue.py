@@ -42,18 +42,30 @@ def _api_error(error: ApiError) -> Any:
     return jsonify(body), error.status
 
 
+# How each refusal of the callback services reaches an API client: (status, code).
+# The message is always the service's own `reason`, so the precise cause survives
+# ("Ce rappel est déjà clos." never becomes a generic "Prenez d'abord ce rappel.").
+_REFUSALS: tuple[tuple[type[callbacks.CallbackError], int, str], ...] = (
+    (callbacks.AlreadyClaimed, 409, "already_claimed"),
+    (callbacks.OutsideOutboundHours, 409, "outside_hours"),
+    (callbacks.NotClaimable, 409, "not_claimable"),
+    (callbacks.InvalidInput, 400, "invalid"),
+    (callbacks.NotAllowed, 403, "not_allowed"),
+)
+
+
 @bp.errorhandler(callbacks.CallbackError)
 def _refused(error: callbacks.CallbackError) -> Any:
     """A queue rule said no: the staff member reads why, in French, never a 500."""
+    status, code = next(
+        ((s, c) for kind, s, c in _REFUSALS if isinstance(error, kind)), (409, "refused")
+    )
+    extra: dict[str, Any] = {}
     if isinstance(error, callbacks.AlreadyClaimed):
-        api_error = ApiError(409, "already_claimed", error.reason, claimed_by=error.by_name)
-    elif isinstance(error, callbacks.InvalidInput):
-        api_error = ApiError(400, "invalid", error.reason)
-    elif isinstance(error, callbacks.NotAllowed):
-        api_error = ApiError(403, "not_allowed", error.reason)
-    else:
-        api_error = ApiError(409, "refused", error.reason)
-    return _api_error(api_error)
+        extra["claimed_by"] = error.by_name
+    if isinstance(error, callbacks.OutsideOutboundHours):
+        extra["next_allowed"] = error.next_allowed.isoformat() if error.next_allowed else None
+    return _api_error(ApiError(status, code, error.reason, **extra))
 
 
 def _wants_html() -> bool:
@@ -138,17 +150,7 @@ def _owned_id(model: Any, key: Any, structure_id: int) -> int | None:
 @login_required
 def claim(callback_id: int) -> Any:
     callback = _callback(callback_id)
-    try:
-        callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
-    except callbacks.AlreadyClaimed as taken:
-        raise ApiError(
-            409,
-            "already_claimed",
-            f"Ce rappel est déjà pris par {taken.by_name}.",
-            claimed_by=taken.by_name,
-        ) from None
-    except callbacks.NotClaimable:
-        raise ApiError(409, "not_claimable", "Ce rappel ne peut pas être pris.") from None
+    callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
     db.session.commit()
     return _done(callback_json(callback), "Rappel pris. Vous pouvez appeler.")
 
@@ -168,15 +170,7 @@ def call(callback_id: int) -> Any:
     from workers.jobs import enqueue_callback_call
 
     callback = _callback(callback_id)
-    try:
-        attempt = callbacks.start_attempt(db.session, callback.id, current_staff(), clock.now())
-    except callbacks.OutsideOutboundHours as closed:
-        when = closed.next_allowed.isoformat() if closed.next_allowed else None
-        raise ApiError(
-            409, "outside_hours", "Les rappels ne sont pas permis à cette heure.", next_allowed=when
-        ) from None
-    except callbacks.NotClaimable:
-        raise ApiError(409, "not_claimed", "Prenez d'abord ce rappel.") from None
+    attempt = callbacks.start_attempt(db.session, callback.id, current_staff(), clock.now())
     db.session.commit()
     placed = enqueue_callback_call(attempt.id)
     return _done(

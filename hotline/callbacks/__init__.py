@@ -28,8 +28,14 @@ from hotline.callbacks.errors import (
     OutsideOutboundHours,
     SettingsError,
 )
-from hotline.callbacks.hours import OutboundHours, is_allowed, next_allowed
-from hotline.callbacks.listing import QueueEntry, list_queue, waiting_callbacks
+from hotline.callbacks.hours import (
+    CallWindow,
+    OutboundHours,
+    is_allowed,
+    next_allowed,
+    when_may_we_call,
+)
+from hotline.callbacks.listing import QueueEntry, list_queue, recently_handled, waiting_callbacks
 from hotline.callbacks.outcomes import (
     OutcomeResult,
     mark_sms_sent,
@@ -37,7 +43,8 @@ from hotline.callbacks.outcomes import (
     record_outcome,
     sms_still_due,
 )
-from hotline.callbacks.policy import Policy, PolicyError
+from hotline.callbacks.policy import LABELS as POLICY_LABELS
+from hotline.callbacks.policy import WEIGHT_LABELS, Policy, PolicyError
 from hotline.callbacks.policy_changes import PolicyVersion, policy_history, set_policy
 from hotline.callbacks.settings import (
     CallbackSettings,
@@ -46,6 +53,11 @@ from hotline.callbacks.settings import (
 )
 
 __all__ = [
+    "POLICY_LABELS",
+    "WEIGHT_LABELS",
+    "CallWindow",
+    "when_may_we_call",
+    "recently_handled",
     "sms_still_due",
     "callable_number",
     "AlreadyClaimed",

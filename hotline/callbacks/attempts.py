@@ -24,7 +24,7 @@ from hotline.callbacks.common import (
     settings_of,
 )
 from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
-from hotline.callbacks.hours import is_allowed, next_allowed
+from hotline.callbacks.hours import when_may_we_call
 from hotline.models import FINAL_CALL_STATUSES, Callback, CallbackAttempt, CallbackStatus, Staff
 from hotline.models.upsert import insert_if_absent
 
@@ -54,10 +54,10 @@ def _in_progress(session: Session, callback: Callback, staff: Staff) -> Callback
 
 def _check_hours(session: Session, callback: Callback, now: datetime) -> None:
     hours = settings_of(session, callback.structure_id).outbound_hours
-    if not is_allowed(hours, now):
-        when = next_allowed(hours, now)
-        spoken = french.moment(when, now, hours.calendar.tz) if when else ""
-        raise OutsideOutboundHours(when, spoken)
+    window = when_may_we_call(hours, now)
+    if not window.open_now:
+        written = french.call_window(window, hours.calendar.tz) if window.opens else ""
+        raise OutsideOutboundHours(window.opens, written)
 
 
 def start_attempt(

@@ -132,6 +132,27 @@ def is_allowed(source: Structure | OutboundHours, at: datetime) -> bool:
     return is_open(hours.slots, (), hours.calendar, at)
 
 
+@dataclass(frozen=True)
+class CallWindow:
+    """When a person may be rung, seen from `now`: now, at `opens`, or (`opens` None) no slot."""
+
+    now: datetime
+    opens: datetime | None
+
+    @property
+    def open_now(self) -> bool:
+        return self.opens is not None and self.opens <= self.now
+
+
+def when_may_we_call(source: Structure | OutboundHours, now: datetime) -> CallWindow:
+    """The one answer to "when may we call this person": every caller of the hours asks here.
+
+    Starting a callback, dialling it from a job, and showing the "Rappeler" button all read
+    this, so the rule cannot drift between them; `wording.call_window` says it to people.
+    """
+    return CallWindow(now, next_allowed(source, now))
+
+
 def next_allowed(source: Structure | OutboundHours, at: datetime) -> datetime | None:
     """The first instant >= `at` at which a caller may be rung (UTC), or None within 3 weeks.
 

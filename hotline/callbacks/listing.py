@@ -104,3 +104,18 @@ def waiting_callbacks(session: Session, structure_id: int) -> list[Callback]:
             .order_by(Callback.created_at, Callback.id)
         )
     )
+
+
+def recently_handled(session: Session, structure_id: int, limit: int = 50) -> list[Callback]:
+    """Who handled what, most recent first: the coordinator's view of the work done."""
+    return list(
+        session.scalars(
+            select(Callback)
+            .where(
+                Callback.structure_id == structure_id,
+                Callback.status.in_([CallbackStatus.DONE, CallbackStatus.ABANDONED]),
+            )
+            .order_by(Callback.closed_at.desc(), Callback.id.desc())
+            .limit(limit)
+        )
+    )

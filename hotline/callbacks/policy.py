@@ -35,6 +35,14 @@ LABELS = {
     "risk_first": "Le risque de rupture le plus élevé d'abord",
     "weighted": "Combinaison pondérée",
 }
+# How the settings page names each weight of the weighted policy.
+WEIGHT_LABELS = {
+    "isolated": "Personne isolée",
+    "convention": "Convention",
+    "risk": "Niveau de risque (par point)",
+    "waiting_hours": "Attente (par heure)",
+    "attempts": "Tentatives déjà faites (par tentative)",
+}
 
 
 class PolicyError(SettingsError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hotline.callbacks.hours import CallWindow
+
 WEEKDAYS_SHORT = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 RISK_WORDS = {1: "risque faible", 2: "risque moyen", 3: "risque élevé"}
 
@@ -43,6 +45,15 @@ def moment(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     else:
         day = f"{WEEKDAYS_SHORT[local.weekday()]} {local:%d/%m}"
     return f"{day} {clock_time(local)}"
+
+
+def call_window(window: CallWindow, tz: ZoneInfo) -> str:
+    """When we may call, for people: "maintenant", "lun. 9 h", or that no slot is planned."""
+    if window.opens is None:
+        return "aucun créneau de rappel n'est prévu"
+    if window.open_now:
+        return "maintenant"
+    return moment(window.opens, window.now, tz)
 
 
 def waiting(delta: timedelta) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -17,13 +18,8 @@ from flask import (
 from sqlalchemy import select
 
 from hotline import callbacks, clock, gateway, phones
-from hotline.dashboard.helpers import (
-    POLICY_LABELS,
-    WEIGHT_LABELS,
-    next_call_window,
-    policy_from_form,
-    recently_handled,
-)
+from hotline.callbacks import wording
+from hotline.dashboard.helpers import policy_from_form
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
@@ -95,8 +91,14 @@ def callback(callback_id: int) -> str:
         outcomes=OUTCOME_LABELS,
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
-        call_window=next_call_window(structure, clock.now()),
+        call_window=_call_window(structure),
     )
+
+
+def _call_window(structure: Structure) -> str | None:
+    """None when "Rappeler" may be pressed now, else when it will be, for the button."""
+    window = callbacks.when_may_we_call(structure, clock.now())
+    return None if window.open_now else wording.call_window(window, ZoneInfo(structure.timezone))
 
 
 @bp.get("/recordings/<int:voicemail_id>")
@@ -134,9 +136,9 @@ def settings() -> str:
         me=current_staff(),
         current=callbacks.callback_settings(structure),
         history=callbacks.policy_history(db.session, structure.id),
-        handled=recently_handled(db.session, structure.id),
-        policy_labels=POLICY_LABELS,
-        weight_labels=WEIGHT_LABELS,
+        handled=callbacks.recently_handled(db.session, structure.id),
+        policy_labels=callbacks.POLICY_LABELS,
+        weight_labels=callbacks.WEIGHT_LABELS,
         outcomes=OUTCOME_LABELS,
     )
 

@@ -13,7 +13,7 @@ from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.callbacks import hours as outbound_hours
+from hotline.callbacks.hours import when_may_we_call
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure
@@ -96,13 +96,12 @@ def not_allowed_now(
     member may let the phone ring past the end of the allowed hours.
     """
     now = clock.now()
-    row = session.get_one(Structure, structure.id)
-    if outbound_hours.is_allowed(row, now):
+    window = when_may_we_call(session.get_one(Structure, structure.id), now)
+    if window.open_now:
         return None
-    opens = outbound_hours.next_allowed(row, now)
-    if opens is None:
+    if window.opens is None:
         return f"{prefix}_not_allowed_unknown", {}
-    moment = describe_moment(opens, now, structure.tz, voice.script.moments[voice.lang])
+    moment = describe_moment(window.opens, now, structure.tz, voice.script.moments[voice.lang])
     return f"{prefix}_not_allowed_now", {"moment": moment}
 
 
