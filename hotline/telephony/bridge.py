@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from hotline import clock
+from hotline import callbacks, clock
 from hotline.callbacks import hours as outbound_hours
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
@@ -33,7 +33,7 @@ class Bridge:
 
     @property
     def hotline_number(self) -> str:
-        return hotline_number(self.callback, self.structure)
+        return callbacks.hotline_number(self.callback, self.structure)
 
     def who_is_called(self) -> tuple[str, str]:
         return who_is_called(self.voice, self.callback)
@@ -42,20 +42,6 @@ class Bridge:
     def still_wanted(self) -> bool:
         """The staff member may still call: nobody recorded an outcome or ended the attempt."""
         return self.callback.status == CallbackStatus.CALLING and self.attempt.ended_at is None
-
-
-def hotline_number(callback: Callback, structure: StructureInfo) -> str:
-    """The number the person called (so they recognise it), else the structure's first."""
-    called = callback.call.to_e164 if callback.call is not None else ""
-    return called if called in structure.numbers else structure.numbers[0]
-
-
-def structure_info(session: Session, structure_id: int) -> StructureInfo:
-    slug = session.get_one(Structure, structure_id).slug
-    found = directory().by_slug(session, slug)
-    if found is None:
-        raise LookupError("structure not in the directory")
-    return found
 
 
 def staff_voice(structure: StructureInfo) -> Voice:
@@ -83,7 +69,9 @@ def load_bridge(session: Session, attempt_id: int) -> Bridge | None:
     if attempt is None:
         return None
     callback = session.get_one(Callback, attempt.callback_id, populate_existing=True)
-    structure = structure_info(session, callback.structure_id)
+    structure = directory().by_id(session, callback.structure_id)
+    if structure is None:
+        raise LookupError("structure not in the directory")
     return Bridge(attempt, callback, structure, staff_voice(structure))
 
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import accounts, callbacks, clock
+from hotline import accounts, callbacks, calls, clock, tasks
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.models import CallbackAttempt, CallbackOutcome, Staff
 from hotline.telephony import staff_menu
-from hotline.telephony.bridge import hotline_number, not_allowed_now, staff_voice, who_is_called
+from hotline.telephony.bridge import not_allowed_now, staff_voice, who_is_called
 from hotline.telephony.callback_views import hang_up_on_error
 from hotline.telephony.views import bp, twiml
 from hotline.voice import render_callback
 from hotline.voice.render import Voice, voice_url
-from workers import jobs
 
 
 def _structure() -> StructureInfo:
@@ -94,7 +93,7 @@ def staff_menu_choice() -> Response:
     elif digits == staff_menu.TAKE_NEXT:
         return _take_next(structure, voice, staff, token)
     elif digits == staff_menu.DUTY:
-        off = staff_menu.toggle_duty_today(db.session, structure, staff, now)
+        off = calls.toggle_duty_today(db.session, structure, staff, now)
         db.session.commit()
         directory().invalidate()
         voice.speak(response, "staff_duty_off" if off else "staff_duty_on")
@@ -116,7 +115,7 @@ def _take_next(structure: StructureInfo, voice: Voice, staff: Staff, token: str)
     refusal = not_allowed_now(session, structure, voice, "staff")
     try:
         started = (
-            None if refusal else staff_menu.start_next_callback(session, structure, staff, now)
+            None if refusal else callbacks.start_next_callback(session, structure.id, staff, now)
         )
     except callbacks.OutsideOutboundHours:
         refusal = ("staff_not_allowed_unknown", {})
@@ -128,7 +127,7 @@ def _take_next(structure: StructureInfo, voice: Voice, staff: Staff, token: str)
     theme, person = who_is_called(voice, callback)
     voice.speak(response, "staff_next_callback", theme=theme, person=person)
     action = voice_url("staff/after-call", auth=token, attempt=attempt.id)
-    number = hotline_number(callback, structure)
+    number = callbacks.hotline_number(callback, structure)
     xml = render_callback.bridge(voice, response, attempt.id, callback.phone_e164, number, action)
     return _done(xml)
 
@@ -191,4 +190,4 @@ def _record(attempt: CallbackAttempt, staff: Staff, outcome: CallbackOutcome) ->
     except callbacks.CallbackError:  # refused before changing anything
         return
     if result.sms_needed:
-        jobs.enqueue_after_commit(db.session, jobs.enqueue_last_attempt_sms, attempt.callback_id)
+        tasks.enqueue_after_commit(db.session, tasks.SEND_LAST_ATTEMPT_SMS, attempt.callback_id)
