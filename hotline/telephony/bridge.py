@@ -1,25 +1,22 @@
-"""What the callback webhooks, the staff phone menu and the jobs share about one callback.
+"""What the callback webhooks and the staff phone menu say about one callback.
 
 Who is called (theme and name, never the number), from which hotline number, in which voice,
-and whether a caller may be rung right now. Kept apart from the views so the staff menu (which
-`/voice/incoming` uses) and the workers can import it without importing the blueprint.
+and whether a caller may be rung right now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from hotline import callbacks, clock
 from hotline.callbacks import hours as outbound_hours
 from hotline.directory import StructureInfo, directory
-from hotline.extensions import db
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure
 from hotline.schedules import describe_moment
+from hotline.telephony.context import voice_for
 from hotline.voice.render import Voice
-from hotline.voice.scripts_cache import script_named
 
 
 @dataclass(frozen=True)
@@ -44,13 +41,6 @@ class Bridge:
         return self.callback.status == CallbackStatus.CALLING and self.attempt.ended_at is None
 
 
-def staff_voice(structure: StructureInfo) -> Voice:
-    """Staff hear the structure's default language, as in the whisper."""
-    script = script_named(structure.script)
-    base = current_app.config["PUBLIC_BASE_URL"]
-    return Voice(script, structure.default_language, structure, base)
-
-
 def who_is_called(voice: Voice, callback: Callback) -> tuple[str, str]:
     """(theme label, person's name) as the staff member hears them; never the number."""
     structure = voice.structure
@@ -72,7 +62,7 @@ def load_bridge(session: Session, attempt_id: int) -> Bridge | None:
     structure = directory().by_id(session, callback.structure_id)
     if structure is None:
         raise LookupError("structure not in the directory")
-    return Bridge(attempt, callback, structure, staff_voice(structure))
+    return Bridge(attempt, callback, structure, voice_for(structure))
 
 
 def not_allowed_now(
@@ -92,17 +82,3 @@ def not_allowed_now(
         return f"{prefix}_not_allowed_unknown", {}
     moment = describe_moment(opens, now, structure.tz, voice.script.moments[voice.lang])
     return f"{prefix}_not_allowed_now", {"moment": moment}
-
-
-def staff_voice_or_default() -> Voice:
-    """The voice of the structure whose number is on this leg (From on ours, To on theirs)."""
-    try:
-        found = directory().by_number
-        form = request.form
-        structure = found(db.session, form.get("From", "")) or found(db.session, form.get("To", ""))
-    except Exception:  # the database itself may be what failed
-        db.session.rollback()
-        structure = None
-    if structure is None:
-        return Voice(script_named("default"), "fr")
-    return staff_voice(structure)

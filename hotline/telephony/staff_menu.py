@@ -26,7 +26,6 @@ from hotline.models import (
     CallbackOutcome,
     Staff,
 )
-from hotline.telephony.bridge import staff_voice
 from hotline.voice import render_callback
 from hotline.voice.render import Voice, voice_url
 
@@ -49,18 +48,20 @@ def staff_id_for_phone(structure: StructureInfo, phone: str) -> int | None:
     return next((sid for sid, own in structure.staff_phones.items() if own == phone), None)
 
 
-def greet(session: Session, structure: StructureInfo, phone: str) -> str | None:
-    """'Bonjour Amina. Tapez votre code…' for a staff phone; None for anyone else.
+def staff_with_pin(session: Session, structure: StructureInfo, phone: str) -> Staff | None:
+    """The staff member calling from their registered phone, if they have a PIN to unlock.
 
     A staff member without a PIN is treated as an ordinary caller: nothing to unlock.
     """
     staff_id = staff_id_for_phone(structure, phone)
     staff = session.get(Staff, staff_id) if staff_id is not None else None
-    if staff is None or not staff.pin_hash:
-        return None
-    voice = staff_voice(structure)
-    action = voice_url("staff/pin", **{"try": 1})
-    return render_callback.ask_pin(voice, VoiceResponse(), first_name(staff.name), action)
+    return staff if staff is not None and staff.pin_hash else None
+
+
+def ask_pin(voice: Voice, name: str, tries: int, response: VoiceResponse | None = None) -> str:
+    """'Bonjour Amina. Tapez votre code…', for the try numbered `tries`."""
+    action = voice_url("staff/pin", **{"try": tries})
+    return render_callback.ask_pin(voice, response or VoiceResponse(), first_name(name), action)
 
 
 def first_name(name: str) -> str:
