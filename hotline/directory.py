@@ -78,6 +78,7 @@ class Directory:
         self._lock = threading.Lock()
         self._by_number: dict[str, StructureInfo] = {}
         self._by_slug: dict[str, StructureInfo] = {}
+        self._by_id: dict[int, StructureInfo] = {}
         self._loaded_at: float | None = None
 
     def invalidate(self) -> None:
@@ -91,6 +92,11 @@ class Directory:
         self._refresh_if_stale(session)
         return self._by_slug.get(slug)
 
+    def by_id(self, session: Session, structure_id: int) -> StructureInfo | None:
+        """The structure a row belongs to (a call, a callback): no need to re-derive it."""
+        self._refresh_if_stale(session)
+        return self._by_id.get(structure_id)
+
     def _refresh_if_stale(self, session: Session) -> None:
         loaded = self._loaded_at
         if loaded is not None and monotonic_time.monotonic() - loaded < self._max_age:
@@ -99,6 +105,7 @@ class Directory:
             infos = [snapshot(s) for s in _all_structures(session)]
             self._by_number = {n: info for info in infos for n in info.numbers}
             self._by_slug = {info.slug: info for info in infos}
+            self._by_id = {info.id: info for info in infos}
             self._loaded_at = monotonic_time.monotonic()
 
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from rq import Queue, SimpleWorker
 
-from hotline import callbacks
+from hotline import callbacks, tasks
 from hotline.emulator import (
     Answers,
     Busy,
@@ -97,8 +97,8 @@ def test_the_job_enqueued_twice_through_rq_places_one_call(
     connection = redis_store.connection
     connection.flushdb()
 
-    assert jobs.enqueue_callback_call(attempt.id) is True
-    assert jobs.enqueue_callback_call(attempt.id) is False  # same job id, unique
+    assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id) is True
+    assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id) is False  # same job id, unique
     queue = Queue("default", connection=connection)
     assert SimpleWorker([queue], connection=connection).work(burst=True)
     assert queue.failed_job_registry.count == 0
@@ -283,8 +283,8 @@ def test_the_sms_enqueued_twice_through_rq_sends_one_sms(
     callback = abandon(session, clock)
     connection = redis_store.connection
 
-    assert jobs.enqueue_last_attempt_sms(callback.id) is True
-    assert jobs.enqueue_last_attempt_sms(callback.id) is False
+    assert tasks.enqueue(tasks.SEND_LAST_ATTEMPT_SMS, callback.id) is True
+    assert tasks.enqueue(tasks.SEND_LAST_ATTEMPT_SMS, callback.id) is False
     queue = Queue("default", connection=connection)
     assert SimpleWorker([queue], connection=connection).work(burst=True)
     Queue("default", connection=connection).enqueue(jobs.send_last_attempt_sms, callback.id)
@@ -323,14 +323,31 @@ def test_enqueue_after_commit_waits_for_the_commit_and_forgets_a_rollback(
     callback = abandon(session, clock)
     queue = Queue("default", connection=redis_store.connection)
 
-    jobs.enqueue_after_commit(session, jobs.enqueue_last_attempt_sms, callback.id)
+    tasks.enqueue_after_commit(session, tasks.SEND_LAST_ATTEMPT_SMS, callback.id)
     session.rollback()
     session.commit()
     assert len(queue) == 0
-    jobs.enqueue_after_commit(session, jobs.enqueue_last_attempt_sms, callback.id)
+    tasks.enqueue_after_commit(session, tasks.SEND_LAST_ATTEMPT_SMS, callback.id)
     assert len(queue) == 0
     session.commit()
     assert queue.job_ids == [f"sms-{callback.id}"]
+
+
+def test_a_job_queued_after_commit_is_named_by_its_dotted_path_and_queued_once(
+    session: Any, clock: Any, fake: FakeTwilio
+) -> None:
+    attempt = started_attempt(session, clock())
+    queue = Queue("default", connection=redis_store.connection)
+
+    first = tasks.enqueue_after_commit(session, tasks.PLACE_CALLBACK_CALL, attempt.id)
+    session.commit()
+    second = tasks.enqueue_after_commit(session, tasks.PLACE_CALLBACK_CALL, attempt.id)
+    session.commit()
+
+    assert (first.queued, second.queued) == (True, False)
+    [job] = queue.get_jobs()
+    assert job.func_name == "workers.jobs.place_callback_call"
+    assert job.args == (attempt.id,)
 
 
 # --- the whole loop ------------------------------------------------------------------------

@@ -3,26 +3,22 @@
 Each job takes an id, runs in an app context (committing at its end) and is safe to run twice:
 the row says whether the work is done, and a Redis key taken with SET NX covers the moment
 between the provider accepting a request and our commit, so a retried job never rings a phone
-or sends an SMS a second time. The web layer enqueues them only after its own commit
-(`enqueue_callback_call`, `enqueue_last_attempt_sms`, or `enqueue_after_commit`).
+or sends an SMS a second time. Nothing here enqueues: the web and the sweeps queue these jobs
+by dotted name after their commit, through `hotline.tasks`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import phonenumbers
 from flask import current_app
-from rq.exceptions import DuplicateJobError
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline import callbacks, clock, gateway
+from hotline.directory import StructureInfo, directory
 from hotline.extensions import db, redis_store
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Staff, Structure
-from hotline.telephony.bridge import hotline_number, structure_info
 from hotline.voice import render_callback
 from hotline.voice.render import voice_url
 from hotline.voice.scripts_cache import script_named
@@ -32,8 +28,6 @@ log = logging.getLogger(__name__)
 
 STAFF_RING_SECONDS = 25  # then the staff member's own voicemail would answer: stop before
 GUARD_SECONDS = 30 * 24 * 3600  # longer than any retry of the same job
-JOB_OPTIONS: dict[str, Any] = {"result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
-_PENDING = "hotline.jobs_after_commit"
 
 
 def public_url(path: str) -> str:
@@ -48,6 +42,13 @@ def _take_guard(kind: str, row_id: int) -> bool:
 
 def _release_guard(kind: str, row_id: int) -> None:
     redis_store.connection.delete(f"hotline:{kind}:{row_id}")
+
+
+def _structure(session: Session, callback: Callback) -> StructureInfo:
+    found = directory().by_id(session, callback.structure_id)
+    if found is None:
+        raise LookupError("structure not in the directory")
+    return found
 
 
 @in_app_context
@@ -72,11 +73,11 @@ def place_callback_call(attempt_id: int) -> str | None:
     if not _take_guard("callback-call", attempt_id):
         log.info("attempt %d: its call is already being placed", attempt_id)
         return None
-    structure = structure_info(session, callback.structure_id)
+    structure = _structure(session, callback)
     try:
         sid = gateway.place_call(
             to=staff.phone_e164,
-            from_=hotline_number(callback, structure),
+            from_=callbacks.hotline_number(callback, structure),
             url=public_url(voice_url("callback/staff", attempt=attempt_id)),
             status_callback=public_url(
                 voice_url("callback/status", attempt=attempt_id, leg="staff")
@@ -106,8 +107,8 @@ def send_last_attempt_sms(callback_id: int) -> str | None:
         return None
     if callback.status != CallbackStatus.ABANDONED or not _take_guard("callback-sms", callback_id):
         return None
-    structure = structure_info(session, callback.structure_id)
-    sender = hotline_number(callback, structure)
+    structure = _structure(session, callback)
+    sender = callbacks.hotline_number(callback, structure)
     body = sms_body(session, callback, sender)
     if not callbacks.mark_sms_sent(session, callback_id, clock.now()):
         return None
@@ -122,7 +123,7 @@ def send_last_attempt_sms(callback_id: int) -> str | None:
 
 def sms_body(session: Session, callback: Callback, sender: str) -> str:
     """The SMS text in the person's language when the structure speaks it, else its default."""
-    structure = structure_info(session, callback.structure_id)
+    structure = _structure(session, callback)
     person_lang = callback.person.language if callback.person is not None else None
     lang = person_lang if person_lang in structure.languages else structure.default_language
     slots = [slot for duty in structure.duties for slot in duty.slots]
@@ -136,47 +137,3 @@ def spoken_number(e164: str) -> str:
     national = phonenumbers.region_code_for_number(number) == "FR"
     style = phonenumbers.PhoneNumberFormat
     return phonenumbers.format_number(number, style.NATIONAL if national else style.INTERNATIONAL)
-
-
-def enqueue_callback_call(attempt_id: int) -> bool:
-    """Queue the staff call of a committed attempt; False if that job is already queued."""
-    return _enqueue(place_callback_call, attempt_id, f"attempt-{attempt_id}")
-
-
-def enqueue_last_attempt_sms(callback_id: int) -> bool:
-    """Queue the last-attempt SMS of a committed callback; False if already queued."""
-    return _enqueue(send_last_attempt_sms, callback_id, f"sms-{callback_id}")
-
-
-def _enqueue(job: Callable[[int], object], row_id: int, job_id: str) -> bool:
-    try:
-        redis_store.queue().enqueue(job, row_id, job_id=job_id, unique=True, **JOB_OPTIONS)
-    except DuplicateJobError:
-        return False
-    return True
-
-
-def enqueue_after_commit(session: Session, enqueue: Callable[[int], bool], row_id: int) -> None:
-    """Run `enqueue(row_id)` once this session commits; forget it if the session rolls back.
-
-    So a view can say what to enqueue next to the change that needs it, and a job never meets
-    a row that is not committed yet (or never will be).
-    """
-    session.connection()  # inside a transaction, so a rollback is seen and forgets this
-    pending: list[tuple[Callable[[int], bool], int]] | None = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = []
-        event.listen(session, "after_commit", _run_pending)
-        event.listen(session, "after_rollback", _drop_pending)
-    pending.append((enqueue, row_id))
-
-
-def _run_pending(session: Session) -> None:
-    pending = session.info.get(_PENDING) or []
-    while pending:
-        enqueue, row_id = pending.pop(0)
-        enqueue(row_id)
-
-
-def _drop_pending(session: Session) -> None:
-    session.info.get(_PENDING, []).clear()

@@ -16,7 +16,7 @@ from datetime import datetime
 import redis
 from rq import Queue
 
-from hotline import callbacks, calls, clock
+from hotline import callbacks, calls, clock, tasks
 from hotline.extensions import db
 from workers.context import in_app_context
 
@@ -57,11 +57,9 @@ def promote_due_retries() -> int:
 @in_app_context
 def resend_lost_sms() -> int:
     """Ask again for last-attempt SMS whose job was lost; the job itself sends at most once."""
-    from workers.jobs import enqueue_last_attempt_sms
-
     due = callbacks.sms_still_due(db.session, clock.now())
-    for callback_id in due:
-        enqueue_last_attempt_sms(callback_id)
+    for callback_id in due:  # rows committed long ago: no need to wait for this job's commit
+        tasks.enqueue(tasks.SEND_LAST_ATTEMPT_SMS, callback_id)
     return len(due)
 
 

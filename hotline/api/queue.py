@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, request
 from sqlalchemy import select
 
-from hotline import callbacks, clock
+from hotline import callbacks, clock, tasks
 from hotline.api.serialize import callback_json
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
@@ -167,12 +167,11 @@ def release(callback_id: int) -> Any:
 @bp.post("/callbacks/<int:callback_id>/call")
 @login_required
 def call(callback_id: int) -> Any:
-    from workers.jobs import enqueue_callback_call
-
     callback = _callback(callback_id)
     attempt = callbacks.start_attempt(db.session, callback.id, current_staff(), clock.now())
+    job = tasks.enqueue_after_commit(db.session, tasks.PLACE_CALLBACK_CALL, attempt.id)
     db.session.commit()
-    placed = enqueue_callback_call(attempt.id)
+    placed = job.queued
     return _done(
         {**callback_json(callback), "attempt": attempt.number, "already_requested": not placed},
         "Votre téléphone va sonner. Tapez 1 pour appeler la personne."
@@ -184,8 +183,6 @@ def call(callback_id: int) -> Any:
 @bp.post("/callbacks/<int:callback_id>/outcome")
 @login_required
 def outcome(callback_id: int) -> Any:
-    from workers.jobs import enqueue_last_attempt_sms
-
     callback = _callback(callback_id)
     params = _params()
     try:
@@ -201,7 +198,7 @@ def outcome(callback_id: int) -> Any:
         str(params.get("referred_to", "")),
         clock.now(),
     )
-    db.session.commit()
     if result.sms_needed:
-        enqueue_last_attempt_sms(callback.id)
+        tasks.enqueue_after_commit(db.session, tasks.SEND_LAST_ATTEMPT_SMS, callback.id)
+    db.session.commit()
     return _done(callback_json(result.callback), "Résultat enregistré.")

@@ -12,6 +12,7 @@ calls the network makes about an attempt or an SMS by its id.
 from __future__ import annotations
 
 from hotline.callbacks.attempts import latest_attempt, note_attempt_leg, start_attempt
+from hotline.callbacks.bridging import hotline_number
 from hotline.callbacks.claims import claim_callback, expire_claims, release_callback
 from hotline.callbacks.entries import (
     callable_number,
@@ -51,6 +52,7 @@ from hotline.callbacks.settings import (
     callback_settings,
     normalise_callback_settings,
 )
+from hotline.callbacks.take_next import start_next_callback, take_next, takeable
 
 __all__ = [
     "POLICY_LABELS",
@@ -94,4 +96,8 @@ __all__ = [
     "set_policy",
     "start_attempt",
     "waiting_callbacks",
+    "hotline_number",
+    "start_next_callback",
+    "take_next",
+    "takeable",
 ]

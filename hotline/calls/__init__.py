@@ -7,6 +7,7 @@ consent to be called back. Services flush; the webhook commits.
 
 from __future__ import annotations
 
+from hotline.calls.duty import DUTY_NOTE, toggle_duty_today
 from hotline.calls.records import (
     FINAL_STATUSES,
     apply_status,
@@ -29,6 +30,7 @@ from hotline.calls.voicemails import (
 )
 
 __all__ = [
+    "DUTY_NOTE",
     "FINAL_STATUSES",
     "Route",
     "RouteKind",
@@ -47,4 +49,5 @@ __all__ = [
     "route_call",
     "save_empty_message",
     "save_recording",
+    "toggle_duty_today",
 ]

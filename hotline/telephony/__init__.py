@@ -1,12 +1,46 @@
-"""The Twilio webhook blueprint and its signature check."""
+"""The Twilio webhook blueprint: every route signed, every answer TwiML (or an empty status).
+
+The views live by caller in `views` (people calling the hotline), `staff_menu_views` (staff
+on their phone) and `callback_views` (the click-to-call bridge); `context` finds the call and
+its structure, `errors` decides what a failed webhook says, `args` reads the request.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from hotline.extensions import db
+from hotline.telephony import signature
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@bp.before_request
+def verify_signature() -> None:
+    config = current_app.config
+    if not config["VERIFY_SIGNATURES"]:
+        return
+    if not signature.request_is_signed(
+        request, config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"]
+    ):
+        log.warning("rejected an unsigned or forged request to %s", request.path)
+        abort(403)
+
+
+def twiml(xml: str) -> Response:
+    return Response(xml, mimetype="text/xml")
+
+
+def done(xml: str) -> Response:
+    """Commit what the webhook changed, then answer: Twilio acts on the answer at once."""
+    db.session.commit()
+    return twiml(xml)
 
 
 def init_app(app: Flask) -> None:
-    from hotline.telephony import callback_views, staff_menu_views  # noqa: F401 (their routes)
-    from hotline.telephony.views import bp
+    from hotline.telephony import callback_views, staff_menu_views, views  # noqa: F401 (routes)
 
     app.register_blueprint(bp)

@@ -1,25 +1,22 @@
-"""What the callback webhooks, the staff phone menu and the jobs share about one callback.
+"""What the callback webhooks and the staff phone menu say about one callback.
 
 Who is called (theme and name, never the number), from which hotline number, in which voice,
-and whether a caller may be rung right now. Kept apart from the views so the staff menu (which
-`/voice/incoming` uses) and the workers can import it without importing the blueprint.
+and whether a caller may be rung right now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from hotline import clock
+from hotline import callbacks, clock
 from hotline.callbacks.hours import when_may_we_call
 from hotline.directory import StructureInfo, directory
-from hotline.extensions import db
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure
 from hotline.schedules import describe_moment
+from hotline.telephony.context import voice_for
 from hotline.voice.render import Voice
-from hotline.voice.scripts_cache import script_named
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,7 @@ class Bridge:
 
     @property
     def hotline_number(self) -> str:
-        return hotline_number(self.callback, self.structure)
+        return callbacks.hotline_number(self.callback, self.structure)
 
     def who_is_called(self) -> tuple[str, str]:
         return who_is_called(self.voice, self.callback)
@@ -42,27 +39,6 @@ class Bridge:
     def still_wanted(self) -> bool:
         """The staff member may still call: nobody recorded an outcome or ended the attempt."""
         return self.callback.status == CallbackStatus.CALLING and self.attempt.ended_at is None
-
-
-def hotline_number(callback: Callback, structure: StructureInfo) -> str:
-    """The number the person called (so they recognise it), else the structure's first."""
-    called = callback.call.to_e164 if callback.call is not None else ""
-    return called if called in structure.numbers else structure.numbers[0]
-
-
-def structure_info(session: Session, structure_id: int) -> StructureInfo:
-    slug = session.get_one(Structure, structure_id).slug
-    found = directory().by_slug(session, slug)
-    if found is None:
-        raise LookupError("structure not in the directory")
-    return found
-
-
-def staff_voice(structure: StructureInfo) -> Voice:
-    """Staff hear the structure's default language, as in the whisper."""
-    script = script_named(structure.script)
-    base = current_app.config["PUBLIC_BASE_URL"]
-    return Voice(script, structure.default_language, structure, base)
 
 
 def who_is_called(voice: Voice, callback: Callback) -> tuple[str, str]:
@@ -83,8 +59,10 @@ def load_bridge(session: Session, attempt_id: int) -> Bridge | None:
     if attempt is None:
         return None
     callback = session.get_one(Callback, attempt.callback_id, populate_existing=True)
-    structure = structure_info(session, callback.structure_id)
-    return Bridge(attempt, callback, structure, staff_voice(structure))
+    structure = directory().by_id(session, callback.structure_id)
+    if structure is None:
+        raise LookupError("structure not in the directory")
+    return Bridge(attempt, callback, structure, voice_for(structure))
 
 
 def not_allowed_now(
@@ -103,17 +81,3 @@ def not_allowed_now(
         return f"{prefix}_not_allowed_unknown", {}
     moment = describe_moment(window.opens, now, structure.tz, voice.script.moments[voice.lang])
     return f"{prefix}_not_allowed_now", {"moment": moment}
-
-
-def staff_voice_or_default() -> Voice:
-    """The voice of the structure whose number is on this leg (From on ours, To on theirs)."""
-    try:
-        found = directory().by_number
-        form = request.form
-        structure = found(db.session, form.get("From", "")) or found(db.session, form.get("To", ""))
-    except Exception:  # the database itself may be what failed
-        db.session.rollback()
-        structure = None
-    if structure is None:
-        return Voice(script_named("default"), "fr")
-    return staff_voice(structure)

@@ -12,74 +12,45 @@ The attempt id travels in the URL we return to Twilio, which signs it back to us
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import ParamSpec
-
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks, clock
 from hotline.extensions import db
 from hotline.models import CallbackAttempt
-from hotline.telephony.bridge import load_bridge, not_allowed_now, staff_voice_or_default
-from hotline.telephony.failures import log_webhook_failure
-from hotline.telephony.views import bp, twiml
+from hotline.telephony import bp, done, twiml
+from hotline.telephony.args import arg_int, form
+from hotline.telephony.bridge import load_bridge, not_allowed_now
+from hotline.telephony.context import call_voice
+from hotline.telephony.errors import OnError, on_error
 from hotline.voice import render_callback
 from hotline.voice.render import voice_url
 
-P = ParamSpec("P")
 LEGS = ("staff", "caller")
 
 
-def hang_up_on_error(view: Callable[P, Response]) -> Callable[P, Response]:
-    """A failure ends a staff leg with an apology: never the blueprint's 'leave a message'."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:
-            db.session.rollback()
-            log_webhook_failure(error)
-            voice = staff_voice_or_default()
-            return twiml(render_callback.say_and_hang_up(voice, "technical_error_end"))
-
-    return wrapper
-
-
-def attempt_arg() -> int:
-    value = request.args.get("attempt", "")
-    return int(value) if value.isdigit() else 0
-
-
-def done(xml: str) -> Response:
-    db.session.commit()
-    return twiml(xml)
-
-
 @bp.post("/callback/staff")
-@hang_up_on_error
+@on_error(OnError.HANG_UP)
 def callback_staff() -> Response:
     """The staff member picked up: say who is to be called, wait for 1."""
-    bridge = load_bridge(db.session, attempt_arg())
+    bridge = load_bridge(db.session, arg_int("attempt"))
     if bridge is None or not bridge.still_wanted:
-        voice = bridge.voice if bridge else staff_voice_or_default()
+        voice = bridge.voice if bridge else call_voice(db.session)
         return twiml(render_callback.say_and_hang_up(voice, "callback_cancelled"))
     theme, person = bridge.who_is_called()
     return twiml(render_callback.staff_intro(bridge.voice, bridge.attempt.id, theme, person))
 
 
 @bp.post("/callback/staff-answer")
-@hang_up_on_error
+@on_error(OnError.HANG_UP)
 def callback_staff_answer() -> Response:
     """1: dial the caller, if the structure allows calling people now. Anything else: nobody."""
-    bridge = load_bridge(db.session, attempt_arg())
+    bridge = load_bridge(db.session, arg_int("attempt"))
     if bridge is None or not bridge.still_wanted:
-        voice = bridge.voice if bridge else staff_voice_or_default()
+        voice = bridge.voice if bridge else call_voice(db.session)
         return twiml(render_callback.say_and_hang_up(voice, "callback_cancelled"))
     voice = bridge.voice
-    if request.form.get("Digits", "").strip() != "1":
+    if form("Digits") != "1":
         return twiml(render_callback.say_and_hang_up(voice, "callback_not_started"))
     refusal = not_allowed_now(db.session, bridge.structure, voice, "callback")
     if refusal is not None:
@@ -96,14 +67,14 @@ def callback_staff_answer() -> Response:
 
 
 @bp.post("/callback/dial-done")
-@hang_up_on_error
+@on_error(OnError.HANG_UP)
 def callback_dial_done() -> Response:
     """The caller's leg ended: tell the staff member, and note it on the attempt."""
     status = request.form.get("DialCallStatus", "")
     status = "completed" if status == "answered" else status
-    bridge = load_bridge(db.session, attempt_arg())
+    bridge = load_bridge(db.session, arg_int("attempt"))
     if bridge is None:
-        return twiml(render_callback.say_and_hang_up(staff_voice_or_default(), "goodbye"))
+        return twiml(render_callback.say_and_hang_up(call_voice(db.session), "goodbye"))
     sid = request.form.get("DialCallSid") or None
     if status:
         callbacks.note_attempt_leg(
@@ -113,26 +84,11 @@ def callback_dial_done() -> Response:
     return done(render_callback.say_and_hang_up(bridge.voice, key))
 
 
-def status_on_error(view: Callable[P, Response]) -> Callable[P, Response]:
-    """A failed status callback answers 500 (logged, visible), not the blueprint's TwiML."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:
-            db.session.rollback()
-            log_webhook_failure(error)
-            return Response(status=500)
-
-    return wrapper
-
-
 @bp.post("/callback/status")
-@status_on_error
+@on_error(OnError.REPORT)
 def callback_status() -> Response:
     """A leg's status callback: note it on the attempt (repeats and late arrivals are no-ops)."""
-    leg, attempt_id = request.args.get("leg", ""), attempt_arg()
+    leg, attempt_id = request.args.get("leg", ""), arg_int("attempt")
     status = request.form.get("CallStatus", "")
     if leg not in LEGS or not status or db.session.get(CallbackAttempt, attempt_id) is None:
         return Response(status=204)

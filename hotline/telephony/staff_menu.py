@@ -21,16 +21,11 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks
-from hotline.directory import StructureInfo, directory
+from hotline.directory import StructureInfo
 from hotline.models import (
-    OPEN_STATUSES,
-    Callback,
-    CallbackAttempt,
     CallbackOutcome,
-    DutyException,
     Staff,
 )
-from hotline.telephony.bridge import staff_voice
 from hotline.voice import render_callback
 from hotline.voice.render import Voice, voice_url
 
@@ -44,7 +39,6 @@ OUTCOMES: Mapping[str, CallbackOutcome] = {
     "3": CallbackOutcome.MESSAGE_LEFT,
     "4": CallbackOutcome.WRONG_NUMBER,
 }
-DUTY_NOTE = "téléphone : hors permanence aujourd'hui"
 
 
 def staff_id_for_phone(structure: StructureInfo, phone: str) -> int | None:
@@ -54,18 +48,20 @@ def staff_id_for_phone(structure: StructureInfo, phone: str) -> int | None:
     return next((sid for sid, own in structure.staff_phones.items() if own == phone), None)
 
 
-def greet(session: Session, structure: StructureInfo, phone: str) -> str | None:
-    """'Bonjour Amina. Tapez votre code…' for a staff phone; None for anyone else.
+def staff_with_pin(session: Session, structure: StructureInfo, phone: str) -> Staff | None:
+    """The staff member calling from their registered phone, if they have a PIN to unlock.
 
     A staff member without a PIN is treated as an ordinary caller: nothing to unlock.
     """
     staff_id = staff_id_for_phone(structure, phone)
     staff = session.get(Staff, staff_id) if staff_id is not None else None
-    if staff is None or not staff.pin_hash:
-        return None
-    voice = staff_voice(structure)
-    action = voice_url("staff/pin", **{"try": 1})
-    return render_callback.ask_pin(voice, VoiceResponse(), first_name(staff.name), action)
+    return staff if staff is not None and staff.pin_hash else None
+
+
+def ask_pin(voice: Voice, name: str, tries: int, response: VoiceResponse | None = None) -> str:
+    """'Bonjour Amina. Tapez votre code…', for the try numbered `tries`."""
+    action = voice_url("staff/pin", **{"try": tries})
+    return render_callback.ask_pin(voice, response or VoiceResponse(), first_name(name), action)
 
 
 def first_name(name: str) -> str:
@@ -104,72 +100,8 @@ def waiting_counts(
 ) -> list[tuple[str, int]]:
     """(theme label, callbacks that can be taken now) in menu order, 'any theme' last."""
     counts: dict[int | None, int] = {}
-    for callback in takeable(session, structure, now):
+    for callback in callbacks.takeable(session, structure.id, now):
         counts[callback.theme_id] = counts.get(callback.theme_id, 0) + 1
     spoken = [(voice.theme_label(t), counts.pop(t.id, 0)) for t in structure.themes]
     others = sum(counts.values())
     return [*spoken, (voice.theme_label(None), others)] if others else spoken
-
-
-def takeable(session: Session, structure: StructureInfo, now: datetime) -> list[Callback]:
-    """Open entries due now, in the structure's policy order."""
-    entries = callbacks.list_queue(session, structure.id, now)
-    return [
-        entry.callback
-        for entry in entries
-        if entry.callback.status in OPEN_STATUSES
-        and (entry.callback.due_at is None or entry.callback.due_at <= now)
-    ]
-
-
-def take_next(
-    session: Session, structure: StructureInfo, staff: Staff, now: datetime
-) -> Callback | None:
-    """Claim the first entry nobody else holds; None when there is none."""
-    for callback in takeable(session, structure, now):
-        try:
-            return callbacks.claim_callback(session, callback.id, staff, now)
-        except callbacks.NotClaimable:
-            continue  # taken by someone else meanwhile: the next one
-    return None
-
-
-def start_next_callback(
-    session: Session, structure: StructureInfo, staff: Staff, now: datetime
-) -> tuple[Callback, CallbackAttempt] | None:
-    """Claim the next entry and open an attempt whose staff leg is this very call.
-
-    None when the queue is empty. If calling is not allowed now the claim is given back
-    before OutsideOutboundHours propagates, so the entry never stays held by a phone call.
-    """
-    callback = take_next(session, structure, staff, now)
-    if callback is None:
-        return None
-    try:
-        attempt = callbacks.start_attempt(session, callback.id, staff, now)
-    except callbacks.OutsideOutboundHours:
-        callbacks.release_callback(session, callback.id, staff, now)
-        raise
-    callbacks.note_attempt_leg(session, attempt.id, "staff", None, "in-progress", now)
-    return callback, attempt
-
-
-def toggle_duty_today(
-    session: Session, structure: StructureInfo, staff: Staff, now: datetime
-) -> bool:
-    """Off duty for the whole local day, or back to the usual slots; True when now off.
-
-    A whole-day closure of this staff member today means off; removing it means on again.
-    The directory is refreshed in this process; others see it within its cache delay.
-    """
-    today = now.astimezone(structure.tz).date()
-    closures = [e for e in staff.exceptions if e.day == today and e.closed and e.start is None]
-    for closure in closures:
-        staff.exceptions.remove(closure)  # delete-orphan: the row goes at flush
-    if not closures:
-        staff.exceptions.append(
-            DutyException(structure_id=staff.structure_id, day=today, closed=True, note=DUTY_NOTE)
-        )
-    session.flush()
-    directory().invalidate()
-    return not closures

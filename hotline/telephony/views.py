@@ -1,182 +1,147 @@
-"""Twilio voice webhooks: parse the form, call the flow, answer TwiML.
+"""Webhooks of a call to the hotline: parse the form, call the flow, answer TwiML.
 
-Every route is signed (see `signature`), and every failure still answers
-valid TwiML: an apology and, where it makes sense, the voicemail.
+`/voice/incoming` is a call's first webhook: it writes the call's row, then hands a staff
+member's registered phone to the staff menu and everyone else to the callers' greeting.
+Every later hop loads that row (see `context`).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, request
-from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
+from flask import Response, request
 
 from hotline import callbacks, calls, clock
-from hotline.directory import StructureInfo, directory
+from hotline.directory import StructureInfo
 from hotline.extensions import db
-from hotline.telephony import flow, signature, staff_menu
-from hotline.telephony.failures import log_webhook_failure
+from hotline.models import Call
+from hotline.telephony import bp, done, flow, staff_menu, staff_menu_views, twiml
+from hotline.telephony.args import arg_count, arg_int, form, form_int, form_int_or_none
+from hotline.telephony.context import (
+    default_voice,
+    load_call,
+    start_call,
+    structure_by_number,
+    voice_for,
+)
+from hotline.telephony.errors import OnError, on_error
 from hotline.voice import render
-from hotline.voice.render import Voice
-from hotline.voice.scripts_cache import script_named
-
-log = logging.getLogger(__name__)
-bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-# Endpoints after which a technical error must not offer the voicemail again.
-NO_VOICEMAIL_ON_ERROR = {"voice.recorded", "voice.no_message", "voice.consent"}
-
-
-def twiml(xml: str) -> Response:
-    return Response(xml, mimetype="text/xml")
-
-
-@bp.before_request
-def verify_signature() -> None:
-    config = current_app.config
-    if not config["VERIFY_SIGNATURES"]:
-        return
-    if not signature.request_is_signed(
-        request, config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"]
-    ):
-        log.warning("rejected an unsigned or forged request to %s", request.path)
-        abort(403)
-
-
-def _structure() -> StructureInfo | None:
-    """The structure called: `To` on the caller's leg, our caller ID on a staff leg."""
-    number = request.form.get("From" if _is_staff_leg() else "To", "")
-    return directory().by_number(db.session, number)
-
-
-def _is_staff_leg() -> bool:
-    return request.form.get("Direction", "") == "outbound-dial"
-
-
-def _voice(structure: StructureInfo, lang: str | None = None) -> Voice:
-    script = script_named(structure.script)
-    chosen = lang if lang in structure.languages else structure.default_language
-    return Voice(script, chosen, structure, current_app.config["PUBLIC_BASE_URL"])
 
 
 def _context(lang: str | None = None) -> flow.CallContext:
-    structure = _structure()
-    if structure is None:
-        raise LookupError("number not attributed")
     now = clock.now()
-    call_sid = request.form.get("ParentCallSid") if _is_staff_leg() else None
-    call = calls.record_inbound_call(
-        db.session,
-        call_sid or request.form["CallSid"],
-        structure.id,
-        request.form.get("From", ""),
-        request.form.get("To", ""),
-        now,
-    )
-    voice = _voice(structure, lang or call.language)
-    called = request.form.get("To", "") if not _is_staff_leg() else request.form.get("From", "")
-    return flow.CallContext(db.session, structure, voice, call, called, now)
+    found = load_call(db.session, now)
+    if found is None:
+        raise LookupError("number not attributed")
+    return _context_of(*found, lang, now)
 
 
-def _done(xml: str) -> Response:
-    db.session.commit()
-    return twiml(xml)
-
-
-def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
+def _context_of(
+    call: Call, structure: StructureInfo, lang: str | None, now: datetime
+) -> flow.CallContext:
+    voice = voice_for(structure, lang or call.language)
+    return flow.CallContext(db.session, structure, voice, call, call.to_e164, now)
 
 
 @bp.post("/incoming")
+@on_error(OnError.OFFER_VOICEMAIL)
 def incoming() -> Response:
-    structure = _structure()
+    """The number's Voice URL: attribute the call by the number called, then answer it."""
+    structure = structure_by_number(db.session)
     if structure is None:
-        voice = Voice(script_named("default"), "fr")
-        return twiml(render.unknown_number(voice))
-    if request.args.get("caller") != "1":  # set when a staff member asks for the callers' menu
-        staff_greeting = staff_menu.greet(db.session, structure, request.form.get("From", ""))
-        if staff_greeting is not None:
-            return twiml(staff_greeting)
-    return _done(flow.greet(_context()))
+        return twiml(render.unknown_number(default_voice()))
+    now = clock.now()
+    call = start_call(db.session, structure, now)
+    staff = staff_menu.staff_with_pin(db.session, structure, call.from_e164)
+    if staff is not None:
+        return staff_menu_views.answer_staff_phone(structure, staff)
+    return done(flow.greet(_context_of(call, structure, None, now)))
+
+
+@bp.post("/callers")
+@on_error(OnError.OFFER_VOICEMAIL)
+def callers_greeting() -> Response:
+    """The callers' greeting, for a staff member who asked for it from the staff menu."""
+    return done(flow.greet(_context()))
 
 
 @bp.post("/menu")
+@on_error(OnError.OFFER_VOICEMAIL)
 def menu() -> Response:
     ctx = _context(request.args.get("lang"))
     xml = flow.answer_menu(
         ctx,
         request.args.get("node", ctx.voice.script.start),
-        _int_arg("attempt"),
-        request.form.get("Digits", "").strip(),
-        request.form.get("SpeechResult", "").strip(),
+        arg_count("attempt"),
+        form("Digits"),
+        form("SpeechResult"),
         silent=request.args.get("silent") == "1",
     )
-    return _done(xml)
+    return done(xml)
 
 
 @bp.post("/whisper")
+@on_error(OnError.HANG_UP)
 def whisper() -> Response:
     ctx = _context(None)
     voice = ctx.voice.in_language(ctx.structure.default_language)
     theme = ctx.structure.theme_by_key(request.args.get("theme"))
-    return _done(render.whisper(voice, _int_arg("staff", 0), theme))
+    return done(render.whisper(voice, arg_int("staff"), theme))
 
 
 @bp.post("/whisper-answer")
+@on_error(OnError.HANG_UP)
 def whisper_answer() -> Response:
     ctx = _context(None)
     voice = ctx.voice.in_language(ctx.structure.default_language)
-    staff_id = _int_arg("staff", 0)
+    staff_id = arg_int("staff")
     if request.form.get("Digits", "") != "1" or staff_id not in ctx.structure.staff_phones:
-        return _done(render.whisper_refused(voice))
+        return done(render.whisper_refused(voice))
     if not calls.connect_staff(db.session, ctx.call.call_sid, staff_id, ctx.now):
-        return _done(render.whisper_refused(voice))  # someone else took it first
-    return _done(render.whisper_accepted(voice))
+        return done(render.whisper_refused(voice))  # someone else took it first
+    return done(render.whisper_accepted(voice))
 
 
 @bp.post("/dial-done")
+@on_error(OnError.OFFER_VOICEMAIL)
 def dial_done() -> Response:
     ctx = _context(request.args.get("lang"))
     theme = ctx.structure.theme_by_key(request.args.get("theme"))
-    return _done(flow.dial_finished(ctx, theme, request.form.get("DialCallStatus", "")))
+    return done(flow.dial_finished(ctx, theme, request.form.get("DialCallStatus", "")))
 
 
 @bp.post("/recorded")
+@on_error(OnError.HANG_UP)
 def recorded() -> Response:
     ctx = _context(request.args.get("lang"))
-    return _done(
+    return done(
         flow.message_recorded(
             ctx,
             request.form.get("RecordingSid", ""),
             request.form.get("RecordingUrl", ""),
-            _form_int("RecordingDuration"),
+            form_int("RecordingDuration"),
         )
     )
 
 
 @bp.post("/no-message")
+@on_error(OnError.HANG_UP)
 def no_message() -> Response:
-    return _done(flow.no_message(_context(request.args.get("lang"))))
+    return done(flow.no_message(_context(request.args.get("lang"))))
 
 
 @bp.post("/consent")
+@on_error(OnError.HANG_UP)
 def consent() -> Response:
     ctx = _context(request.args.get("lang"))
     xml = flow.answer_consent(
-        ctx,
-        _int_arg("attempt"),
-        request.form.get("Digits", "").strip(),
-        silent=request.args.get("silent") == "1",
+        ctx, arg_count("attempt"), form("Digits"), silent=request.args.get("silent") == "1"
     )
-    return _done(xml)
+    return done(xml)
 
 
 @bp.post("/recording-status")
+@on_error(OnError.REPORT)
 def recording_status() -> Response:
     call = calls.find_call_or_none(db.session, request.form.get("CallSid", ""))
     if call is not None:
@@ -186,7 +151,7 @@ def recording_status() -> Response:
             request.form.get("RecordingSid", ""),
             request.form.get("RecordingStatus", ""),
             request.form.get("RecordingUrl", ""),
-            _form_int("RecordingDuration"),
+            form_int("RecordingDuration"),
             clock.now(),
         )
         db.session.commit()
@@ -194,52 +159,17 @@ def recording_status() -> Response:
 
 
 @bp.post("/status")
+@on_error(OnError.REPORT)
 def status() -> Response:
-    sequence = request.form.get("SequenceNumber")
     call = calls.apply_status(
         db.session,
         request.form.get("CallSid", ""),
         request.form.get("CallStatus", ""),
-        int(sequence) if sequence and sequence.isdigit() else None,
-        _form_int("CallDuration"),
+        form_int_or_none("SequenceNumber"),
+        form_int("CallDuration"),
         clock.now(),
     )
     if call is not None:  # a missed call becomes a callback when the structure opted in
         callbacks.queue_for_missed_call(db.session, call, clock.now())
     db.session.commit()
     return Response(status=204)
-
-
-def _form_int(name: str) -> int:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else 0
-
-
-@bp.errorhandler(Exception)
-def apologise(error: Exception) -> Any:
-    """Whatever failed, the caller hears an apology, never Twilio's error message."""
-    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
-        return error
-    db.session.rollback()
-    log_webhook_failure(error)
-    if request.endpoint in ("voice.status", "voice.recording_status"):
-        return Response(status=500)
-    return twiml(_apology_twiml())
-
-
-def _apology_twiml() -> str:
-    try:
-        structure = _structure()
-    except Exception:  # the database itself may be what failed
-        db.session.rollback()
-        structure = None
-    voice = (
-        _voice(structure, request.args.get("lang"))
-        if structure is not None
-        else Voice(script_named("default"), "fr")
-    )
-    if _is_staff_leg() or request.endpoint in NO_VOICEMAIL_ON_ERROR:
-        return render.hang_up(voice, VoiceResponse(), "technical_error_end")
-    response = VoiceResponse()
-    voice.speak(response, "technical_error")
-    return render.record_message(voice, response)

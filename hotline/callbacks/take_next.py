@@ -1,0 +1,57 @@
+"""'The next one, please': a staff member takes the first callback due, in policy order.
+
+Used by the staff phone menu, where nobody picks an entry from a list: the queue's order
+(the structure's policy) decides, and an entry someone else just took is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.callbacks.attempts import note_attempt_leg, start_attempt
+from hotline.callbacks.claims import claim_callback, release_callback
+from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
+from hotline.callbacks.listing import list_queue
+from hotline.models import OPEN_STATUSES, Callback, CallbackAttempt, Staff
+
+
+def takeable(session: Session, structure_id: int, now: datetime) -> list[Callback]:
+    """Open entries due now, in the structure's policy order."""
+    return [
+        entry.callback
+        for entry in list_queue(session, structure_id, now)
+        if entry.callback.status in OPEN_STATUSES
+        and (entry.callback.due_at is None or entry.callback.due_at <= now)
+    ]
+
+
+def take_next(session: Session, structure_id: int, staff: Staff, now: datetime) -> Callback | None:
+    """Claim the first entry nobody else holds; None when there is none."""
+    for callback in takeable(session, structure_id, now):
+        try:
+            return claim_callback(session, callback.id, staff, now)
+        except NotClaimable:
+            continue  # taken by someone else meanwhile: the next one
+    return None
+
+
+def start_next_callback(
+    session: Session, structure_id: int, staff: Staff, now: datetime
+) -> tuple[Callback, CallbackAttempt] | None:
+    """Claim the next entry and open an attempt whose staff leg is the staff member's call.
+
+    None when the queue is empty. If calling is not allowed now the claim is given back
+    before OutsideOutboundHours propagates, so the entry never stays held by a phone call.
+    """
+    callback = take_next(session, structure_id, staff, now)
+    if callback is None:
+        return None
+    try:
+        attempt = start_attempt(session, callback.id, staff, now)
+    except OutsideOutboundHours:
+        release_callback(session, callback.id, staff, now)
+        raise
+    note_attempt_leg(session, attempt.id, "staff", None, "in-progress", now)
+    return callback, attempt
