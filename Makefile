@@ -19,11 +19,12 @@ install-dev: $(VENV)/bin/activate
 run: install
 	$(VENV)/bin/hotline run
 
-## make test: install the test tools, check the voice scripts, lint, and run every test
+## make test: install the test tools, check the voice scripts, lint, check the import layers, run every test
 test: install-dev
 	$(VENV)/bin/hotline scripts check
 	$(VENV)/bin/ruff check hotline workers tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 clean:

@@ -20,7 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     `overrides` wins over the environment; tests and the emulator pass `CLOCK`
     (a callable returning an aware datetime) to place a call at any moment.
     """
-    from hotline import api, config, dashboard, directory, telephony, web
+    from hotline import api, config, dashboard, directory, gateway, telephony, web
     from hotline.extensions import db, redis_store
 
     app = Flask(__name__, instance_path=_instance_path())
@@ -43,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_store.init_app(app)
     directory.init_app(app)
+    gateway.init_app(app)
     telephony.init_app(app)
     web.init_app(app)
     dashboard.init_app(app)

@@ -1,10 +1,11 @@
 """Staff accounts: secrets hashed with scrypt, login and PIN checks with throttling.
 
-Passwords (dashboard) and PINs (staff phone menu) are stored as
-"scrypt$n$r$p$salt_b64$hash_b64", so the cost can be raised later without
-breaking old hashes. Failed attempts are counted in Redis over a sliding
-window measured with the app's clock; the keys hold a keyed hash of the email,
-phone or address, never the value itself, so a Redis dump reveals nobody.
+Passwords (dashboard) and PINs (staff phone menu) are hashed by Werkzeug (scrypt, its
+parameters stored in the hash, so its default cost can rise without breaking old hashes).
+Hashes written before, as "scrypt$n$r$p$salt_b64$hash_b64" by our own code, still verify
+and are replaced by Werkzeug's on the next successful check. Failed attempts are counted in
+Redis over a sliding window measured with the app's clock; the keys hold a keyed hash of the
+email, phone or address, never the value itself, so a Redis dump reveals nobody.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from typing import cast
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import clock
 from hotline.extensions import redis_store
 from hotline.models import Staff
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-SALT_BYTES, KEY_BYTES = 16, 32
+LEGACY_PREFIX = "scrypt$"  # our own format, before Werkzeug's "scrypt:n:r:p$salt$hash"
 _MAX_MEMORY = 64 * 1024 * 1024
 _MAX_N = 2**20  # refuse stored parameters that would make one check exhaust the machine
 
@@ -110,37 +111,42 @@ PIN_BY_REMOTE = Limit("pin-remote", 20)
 # --- hashing -------------------------------------------------------------------------------
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
 def hash_secret(secret: str) -> str:
     """A salted scrypt hash of `secret`, with its parameters, ready to store."""
-    salt = secrets.token_bytes(SALT_BYTES)
-    key = hashlib.scrypt(
-        secret.encode("utf-8"),
-        salt=salt,
-        n=SCRYPT_N,
-        r=SCRYPT_R,
-        p=SCRYPT_P,
-        maxmem=_MAX_MEMORY,
-        dklen=KEY_BYTES,
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
+    return generate_password_hash(secret, method=_hash_method())
+
+
+def _hash_method() -> str:
+    return str(current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt")
 
 
 def verify_secret(hashed: str, secret: str) -> bool:
-    """Whether `secret` matches `hashed`; a malformed hash never matches.
+    """Whether `secret` matches `hashed` (either format); a malformed hash never matches.
 
-    The comparison is constant-time so the answer's timing says nothing.
+    Both comparisons are constant-time, so the answer's timing says nothing.
     """
+    if hashed.startswith(LEGACY_PREFIX):
+        return _verify_legacy(hashed, secret)
     try:
-        scheme, n_text, r_text, p_text, salt_b64, key_b64 = hashed.split("$")
+        return check_password_hash(hashed, secret)
+    except ValueError:  # an unknown method or malformed parameters
+        return False
+
+
+def needs_rehash(hashed: str) -> bool:
+    """Whether a hash is in the old format, to be replaced once its secret is known."""
+    return hashed.startswith(LEGACY_PREFIX)
+
+
+def _verify_legacy(hashed: str, secret: str) -> bool:
+    """Check a hash written as "scrypt$n$r$p$salt_b64$hash_b64" by the code before Werkzeug's."""
+    try:
+        _scheme, n_text, r_text, p_text, salt_b64, key_b64 = hashed.split("$")
         n, r, p = int(n_text), int(r_text), int(p_text)
         salt, expected = base64.b64decode(salt_b64), base64.b64decode(key_b64)
     except ValueError:
         return False
-    if scheme != "scrypt" or not (1 < n <= _MAX_N) or not expected:
+    if not (1 < n <= _MAX_N) or not expected:
         return False
     try:
         key = hashlib.scrypt(
@@ -157,10 +163,14 @@ def verify_secret(hashed: str, secret: str) -> bool:
     return hmac.compare_digest(key, expected)
 
 
-@cache
 def _decoy_hash() -> str:
     """Checked when no account matches, so an unknown email takes as long as a known one."""
-    return hash_secret(secrets.token_urlsafe(16))
+    return _decoy_hash_for(_hash_method())
+
+
+@cache
+def _decoy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 # --- throttling ----------------------------------------------------------------------------
@@ -222,13 +232,14 @@ def _staff_by_email(session: Session, email: str) -> Staff | None:
 
 
 def authenticate(
-    session: Session, email: str, password: str, now: datetime, remote_addr: str
+    session: Session, *, email: str, password: str, now: datetime, remote_addr: str
 ) -> Staff | None:
     """The active staff member with this email and password, or None.
 
     Raises `TooManyAttempts` after 5 failures for the email or 20 for the address
     within 15 minutes, even when the password is right: otherwise the refusal
-    would itself confirm a guessed password.
+    would itself confirm a guessed password. An old-format hash is replaced (the
+    caller commits).
     """
     email = normalise_email(email)
     limits = [(LOGIN_BY_EMAIL, email), (LOGIN_BY_ADDRESS, remote_addr or "unknown")]
@@ -240,6 +251,8 @@ def authenticate(
         _record_failure(limits, now)
         return None
     _forget(LOGIN_BY_EMAIL, email)
+    if needs_rehash(hashed):
+        staff.password_hash = hash_secret(password)
     return staff
 
 
@@ -305,6 +318,7 @@ def set_pin(staff: Staff, pin: str) -> None:
 
 def verify_staff_pin(
     session: Session,
+    *,
     structure_id: int,
     phone_e164: str,
     pin: str,
@@ -315,6 +329,7 @@ def verify_staff_pin(
 
     Throttled like the login, per phone and per `remote_key` (what the caller
     controls, such as the calling number): a 4-digit PIN falls to guessing otherwise.
+    An old-format hash is replaced (the caller commits).
     """
     now = now or clock.now()
     limits = [(PIN_BY_PHONE, phone_e164), (PIN_BY_REMOTE, remote_key or "unknown")]
@@ -332,4 +347,6 @@ def verify_staff_pin(
         _record_failure(limits, now)
         return None
     _forget(PIN_BY_PHONE, phone_e164)
+    if staff.pin_hash is not None and needs_rehash(staff.pin_hash):
+        staff.pin_hash = hash_secret(pin)
     return staff

@@ -75,6 +75,8 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
         "CLOCK": wall_clock,
+        # Werkzeug's scrypt at its default cost; only the tests choose a cheaper one.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
 
 

@@ -3,7 +3,9 @@
 This is the only module that imports `twilio.rest`. Webhooks never call it (DESIGN.md: anything
 outbound is a job); jobs and the dashboard's recording player do. The client is built from the
 app's configuration: the real Twilio, a TwiML-compatible provider or the emulator's server
-(`TWILIO_API_BASE`), or the emulator in-process (`TWILIO_FAKE`, a `FakeTwilio`, for tests).
+(`TWILIO_API_BASE`), or whatever `HttpClient` `init_app` was given (the emulator in-process, for
+tests). The client is handed in rather than found in the config, so production code never
+imports the emulator.
 
 Privacy: phone numbers are never logged, and provider errors (whose messages quote the numbers
 sent) are re-raised as `GatewayError` carrying only the HTTP status and Twilio's error code, so
@@ -13,13 +15,15 @@ nothing personal ends up in a worker log or in RQ's failed-job registry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app
+from flask import Flask, current_app
 from twilio.base.exceptions import TwilioRestException
+from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -30,6 +34,7 @@ API_VERSION = "2010-04-01"
 HTTP_TIMEOUT_SECONDS = 10.0  # twilio's own client waits forever by default
 CALL_EVENTS: Sequence[str] = ("initiated", "ringing", "answered", "completed")
 RECORDING_FORMAT = "mp3"
+_EXTENSION = "hotline.gateway"
 
 
 class GatewayError(RuntimeError):
@@ -57,15 +62,22 @@ class Media(NamedTuple):
     content_type: str
 
 
+def init_app(app: Flask, http_client: HttpClient | None = None) -> None:
+    """Reach the provider through `http_client`, or through twilio's own client when None.
+
+    Tests and local rehearsals pass the emulator's in-process `HttpClient`; production passes
+    nothing and talks HTTP to `TWILIO_API_BASE`.
+    """
+    app.extensions[_EXTENSION] = http_client
+
+
 def client() -> Client:
     """A `twilio.rest.Client` for the current app, with an explicit HTTP timeout."""
     config = current_app.config
     sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
-    fake = config.get("TWILIO_FAKE")
-    if fake is not None:
-        from hotline.emulator.http_client import EmulatorHttpClient
-
-        return Client(sid, token, http_client=EmulatorHttpClient(fake))
+    given: HttpClient | None = current_app.extensions.get(_EXTENSION)
+    if given is not None:
+        return Client(sid, token, http_client=given)
     http = TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS)
     twilio = Client(sid, token, http_client=http)
     base = _api_base()
@@ -75,6 +87,20 @@ def client() -> Client:
         if http.session is not None and urlsplit(base).hostname in ("127.0.0.1", "localhost"):
             http.session.trust_env = False  # a proxy from the environment must not catch it
     return twilio
+
+
+@contextmanager
+def _provider_errors(action: str) -> Iterator[None]:
+    """Turn the provider's errors into a `GatewayError` that quotes no phone number.
+
+    `from None` drops the provider's exception, whose message repeats the numbers sent.
+    """
+    try:
+        yield
+    except TwilioRestException as exc:
+        raise GatewayError(action, exc.status, exc.code) from None
+    except requests.RequestException:
+        raise GatewayError(action, None, None) from None
 
 
 def _api_base() -> str:
@@ -93,7 +119,7 @@ def place_call(
     Every progress event is reported to `status_callback`, so the dashboard can show
     "ça sonne" and a lost final callback is less likely to leave a leg unknown.
     """
-    try:
+    with _provider_errors("place_call"):
         call = client().calls.create(
             to=to,
             from_=from_,
@@ -104,24 +130,16 @@ def place_call(
             status_callback_event=list(CALL_EVENTS),
             timeout=timeout,
         )
-    except TwilioRestException as exc:
-        raise GatewayError("place_call", exc.status, exc.code) from None
-    except requests.RequestException:
-        raise GatewayError("place_call", None, None) from None
     log.info("placed call %s", call.sid)
     return str(call.sid)
 
 
 def send_sms(to: str, from_: str, body: str, status_callback: str | None = None) -> str:
     """Send one SMS; returns the MessageSid."""
-    try:
+    with _provider_errors("send_sms"):
         message = client().messages.create(
             to=to, from_=from_, body=body, status_callback=status_callback
         )
-    except TwilioRestException as exc:
-        raise GatewayError("send_sms", exc.status, exc.code) from None
-    except requests.RequestException:
-        raise GatewayError("send_sms", None, None) from None
     log.info("sent SMS %s", message.sid)
     return str(message.sid)
 
@@ -129,13 +147,12 @@ def send_sms(to: str, from_: str, body: str, status_callback: str | None = None)
 def delete_recording(sid: str) -> bool:
     """Delete a recording at the provider; False when it was already gone (safe to re-run)."""
     try:
-        client().recordings(sid).delete()
-    except TwilioRestException as exc:
-        if exc.status == 404:
+        with _provider_errors("delete_recording"):
+            client().recordings(sid).delete()
+    except GatewayError as error:
+        if error.status == 404:
             return False
-        raise GatewayError("delete_recording", exc.status, exc.code) from None
-    except requests.RequestException:
-        raise GatewayError("delete_recording", None, None) from None
+        raise
     log.info("deleted recording %s", sid)
     return True
 
@@ -164,11 +181,9 @@ def fetch_recording(url_or_sid: str) -> Media:
 def _download(http: TwilioHttpClient, url: str, auth: tuple[str, str]) -> Media:
     """GET raw bytes: twilio's Response keeps only decoded text, which would mangle audio."""
     session = http.session or requests.Session()
-    try:
+    with _provider_errors("fetch_recording"):
         # Twilio redirects media to storage; requests drops the credentials on another host.
         response = session.get(url, auth=auth, timeout=HTTP_TIMEOUT_SECONDS, allow_redirects=True)
-    except requests.RequestException:
-        raise GatewayError("fetch_recording", None, None) from None
     if response.status_code != 200:
         raise GatewayError("fetch_recording", response.status_code, None)
     return Media(response.content, response.headers.get("Content-Type", "audio/mpeg"))

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import callbacks
-from hotline.emulator import Emulator, FakeTwilio
+from hotline import callbacks, gateway
+from hotline.emulator import Emulator, EmulatorHttpClient, FakeTwilio
 from hotline.extensions import redis_store
 from hotline.models import Callback, CallbackAttempt, Person, Staff, Structure, Theme
 
@@ -24,7 +24,7 @@ def install_fake(app: Flask, emulator: Emulator) -> FakeTwilio:
     """
     redis_store.connection.flushdb()
     twilio = FakeTwilio(emulator)
-    app.config["TWILIO_FAKE"] = twilio
+    gateway.init_app(app, http_client=EmulatorHttpClient(twilio))
     return twilio
 
 

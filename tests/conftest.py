@@ -147,6 +147,7 @@ def app(migrated: str, redis_url: str, clock: Clock) -> Iterator[Flask]:
             "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
             "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
             "TESTING": True,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # a cheap cost: tests hash hundreds of times
         }
     )
     with app.app_context():

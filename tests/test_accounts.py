@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,12 +9,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hotline import accounts
+from hotline import accounts, config
 from hotline.extensions import redis_store
 from hotline.models import Staff
 
 GOOD_PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
+# Written by our own scrypt code before Werkzeug's hashing: GOOD_PASSWORD and the PIN 4829.
+OLD_PASSWORD_HASH = (
+    "scrypt$16384$8$1$TJ8xoOlLP+Bwj+QMKoDhEg==$w3sWJ8NVjbQAIikbWb8zXr7XC+bWtHsPcXJCx3m+4LY="
+)
+OLD_PIN_HASH = (
+    "scrypt$16384$8$1$owC5C9I/cupH1QzStGcKSA==$fGI4WiL45OdCQaJMVfUQAaIEIJ5RpShpUNJW0rWbmNY="
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +53,9 @@ def amina(demo: Any, session: Any) -> Staff:
 
 
 def _login(session: Any, clock: Any, email: str, password: str, addr: str = "192.0.2.1") -> Any:
-    return accounts.authenticate(session, email, password, clock(), addr)
+    return accounts.authenticate(
+        session, email=email, password=password, now=clock(), remote_addr=addr
+    )
 
 
 # --- hashing -------------------------------------------------------------------------------
@@ -62,22 +70,60 @@ def test_a_hash_verifies_its_secret_and_nothing_else() -> None:
 
 def test_a_hash_carries_its_parameters_and_a_fresh_salt() -> None:
     first, second = accounts.hash_secret("same"), accounts.hash_secret("same")
-    scheme, n, r, p, salt, _key = first.split("$")
-    assert (scheme, n, r, p) == ("scrypt", str(2**14), "8", "1")
-    assert len(base64.b64decode(salt)) == 16
+    method, salt, _key = first.split("$")
+    assert method.split(":")[0] == "scrypt"
+    assert len(salt) >= 16
     assert first != second  # salted: equal passwords do not show as equal hashes
     assert "same" not in first
+    assert not accounts.needs_rehash(first)
+
+
+def test_an_old_format_hash_still_verifies_and_asks_to_be_replaced() -> None:
+    assert accounts.verify_secret(OLD_PASSWORD_HASH, GOOD_PASSWORD)
+    assert not accounts.verify_secret(OLD_PASSWORD_HASH, GOOD_PASSWORD.upper())
+    assert accounts.needs_rehash(OLD_PASSWORD_HASH)
 
 
 @pytest.mark.parametrize(
     "hashed",
-    ["", "plain-text", "scrypt$16384$8$1$!!$!!", "md5$1$1$1$AAAA$AAAA", "scrypt$x$8$1$a$b"],
+    [
+        "",
+        "plain-text",
+        "scrypt$16384$8$1$!!$!!",
+        "md5$1$1$1$AAAA$AAAA",
+        "scrypt$x$8$1$a$b",
+        "scrypt$4194304$8$1$AAAA$AAAA",  # a cost that would exhaust the machine
+        "scrypt:x:8:1$salt$00",
+        "md5$salt$00",
+    ],
 )
 def test_a_malformed_hash_never_matches(hashed: str) -> None:
     assert not accounts.verify_secret(hashed, "anything")
 
 
 # --- login ---------------------------------------------------------------------------------
+
+
+def test_an_old_format_password_signs_in_and_is_rehashed(
+    demo: Any, session: Any, clock: Any
+) -> None:
+    staff = _staff(session, "amina")
+    staff.password_hash = OLD_PASSWORD_HASH
+    session.commit()
+    assert _login(session, clock, AMINA, GOOD_PASSWORD) == staff
+    assert staff.password_hash is not None
+    assert not accounts.needs_rehash(staff.password_hash)
+    assert accounts.verify_secret(staff.password_hash, GOOD_PASSWORD)
+
+
+def test_a_wrong_password_leaves_an_old_format_hash_alone(
+    demo: Any, session: Any, clock: Any
+) -> None:
+    staff = _staff(session, "amina")
+    staff.password_hash = OLD_PASSWORD_HASH
+    session.commit()
+    assert _login(session, clock, AMINA, "pas-le-bon-mot") is None
+    assert staff.password_hash == OLD_PASSWORD_HASH
 
 
 def test_the_right_password_signs_in_whatever_the_email_case(
@@ -219,23 +265,53 @@ def amina_pin(demo: Any, session: Any) -> Staff:
     return staff
 
 
+def _pin(
+    session: Any,
+    structure_id: int,
+    phone: str,
+    pin: str,
+    remote: str | None = None,
+    now: Any = None,
+) -> Staff | None:
+    return accounts.verify_staff_pin(
+        session,
+        structure_id=structure_id,
+        phone_e164=phone,
+        pin=pin,
+        remote_key=phone if remote is None else remote,
+        now=now,
+    )
+
+
 def test_the_pin_opens_the_menu_for_that_phone_and_structure_only(
     amina_pin: Staff, session: Any
 ) -> None:
     phone, structure_id = amina_pin.phone_e164, amina_pin.structure_id
-    assert accounts.verify_staff_pin(session, structure_id, phone, "4829", phone) == amina_pin
-    assert accounts.verify_staff_pin(session, structure_id, phone, "4828", phone) is None
-    assert accounts.verify_staff_pin(session, structure_id + 1, phone, "4829", phone) is None
-    assert accounts.verify_staff_pin(session, structure_id, "+33600000002", "4829", "x") is None
+    assert _pin(session, structure_id, phone, "4829") == amina_pin
+    assert _pin(session, structure_id, phone, "4828") is None
+    assert _pin(session, structure_id + 1, phone, "4829") is None
+    assert _pin(session, structure_id, "+33600000002", "4829", "x") is None
+
+
+def test_an_old_format_pin_opens_the_menu_and_is_rehashed(demo: Any, session: Any) -> None:
+    staff = _staff(session, "amina")
+    staff.pin_hash = OLD_PIN_HASH
+    session.commit()
+    assert _pin(session, staff.structure_id, staff.phone_e164, "4829") == staff
+    assert staff.pin_hash is not None
+    assert not accounts.needs_rehash(staff.pin_hash)
 
 
 def test_pin_guessing_is_throttled_per_phone(amina_pin: Staff, session: Any, clock: Any) -> None:
     phone, structure_id = amina_pin.phone_e164, amina_pin.structure_id
     for guess in ("1111", "2222", "3333", "4444", "5555"):
-        accounts.verify_staff_pin(session, structure_id, phone, guess, f"call-{guess}", clock())
+        _pin(session, structure_id, phone, guess, f"call-{guess}", clock())
     with pytest.raises(accounts.TooManyAttempts):
-        accounts.verify_staff_pin(session, structure_id, phone, "4829", "call-new", clock())
+        _pin(session, structure_id, phone, "4829", "call-new", clock())
     clock.instant += timedelta(minutes=16)
-    assert (
-        accounts.verify_staff_pin(session, structure_id, phone, "4829", "x", clock()) == amina_pin
-    )
+    assert _pin(session, structure_id, phone, "4829", "x", clock()) == amina_pin
+
+
+def test_outside_the_tests_hashes_use_werkzeugs_default_cost(tmp_path: Any) -> None:
+    settings = config.environment_settings(tmp_path, {"HOTLINE_ENV": "development"})
+    assert settings["PASSWORD_HASH_METHOD"] == "scrypt"  # the tests' cheap cost is theirs only

@@ -399,4 +399,9 @@ def test_set_pin_asks_twice_and_refuses_an_obvious_code(
     session.expire_all()
     karim = session.scalar(select(Staff).where(Staff.key == "karim"))
     phone = karim.phone_e164
-    assert accounts.verify_staff_pin(session, karim.structure_id, phone, "4829", phone) == karim
+    assert (
+        accounts.verify_staff_pin(
+            session, structure_id=karim.structure_id, phone_e164=phone, pin="4829", remote_key=phone
+        )
+        == karim
+    )

@@ -25,7 +25,14 @@ from hotline.callbacks.common import (
 )
 from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
 from hotline.callbacks.hours import when_may_we_call
-from hotline.models import FINAL_CALL_STATUSES, Callback, CallbackAttempt, CallbackStatus, Staff
+from hotline.models import (
+    FINAL_CALL_STATUSES,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    Staff,
+    must_exist,
+)
 from hotline.models.upsert import insert_if_absent
 
 LEGS = ("staff", "caller")
@@ -129,8 +136,7 @@ def _new_attempt(
             CallbackAttempt.callback_id == callback_id, CallbackAttempt.number == number
         )
     )
-    assert attempt is not None
-    return attempt
+    return must_exist(attempt, "the callback attempt")
 
 
 def _rank(status: str) -> int:

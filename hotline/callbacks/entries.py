@@ -27,6 +27,7 @@ from hotline.models import (
     Structure,
     Theme,
     Voicemail,
+    must_exist,
 )
 from hotline.models.upsert import insert_if_absent
 
@@ -67,8 +68,7 @@ def queue_for_voicemail(
         },
         unique_on=["call_id"],
     )
-    callback = _for_call(session, call)
-    assert callback is not None
+    callback = must_exist(_for_call(session, call), "the voicemail's callback")
     if callback.voicemail_id is None:
         callback.voicemail_id = voicemail.id
         callback.source = CallbackSource.VOICEMAIL
@@ -107,8 +107,7 @@ def queue_for_missed_call(session: Session, call: Call, now: datetime) -> Callba
     """
     if not _is_missed(session, call):
         return None
-    assert call.structure_id is not None
-    structure = session.get(Structure, call.structure_id)
+    structure = session.get(Structure, call.structure_id) if call.structure_id is not None else None
     if structure is None or not callback_settings(structure).missed_call_callbacks:
         return None
     existing = _for_call(session, call)

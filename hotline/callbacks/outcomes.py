@@ -22,7 +22,7 @@ from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, setti
 from hotline.callbacks.errors import InvalidInput
 from hotline.callbacks.hours import next_allowed
 from hotline.callbacks.settings import CallbackSettings
-from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff
+from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff, must_exist
 
 NOTE_MAX = 500
 REFERRED_MAX = 200
@@ -86,8 +86,7 @@ def record_outcome(
         fresh = load_scoped(session, callback_id, staff.structure_id)
         return _already_recorded(session, fresh, staff, outcome, now)
     _close_attempt(session, callback.id, outcome, now)
-    callback = load_scoped(session, callback_id, staff.structure_id)
-    assert callback is not None
+    callback = must_exist(load_scoped(session, callback_id, staff.structure_id), "the callback")
     return OutcomeResult(callback, _sms_needed(callback, settings))
 
 

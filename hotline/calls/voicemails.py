@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import callbacks
-from hotline.models import Call, Callback, Voicemail, VoicemailStatus
+from hotline.models import Call, Callback, Voicemail, VoicemailStatus, must_exist
 from hotline.models.upsert import insert_if_absent
 
 
@@ -44,8 +44,7 @@ def save_recording(
         },
         unique_on=["call_id"],
     )
-    voicemail = _voicemail_of(session, call)
-    assert voicemail is not None
+    voicemail = must_exist(_voicemail_of(session, call), "the call's voicemail")
     if voicemail.recording_sid is None:  # the status callback got here first
         voicemail.recording_sid = recording_sid
         voicemail.recording_url = recording_url
@@ -69,9 +68,7 @@ def save_empty_message(session: Session, call: Call, now: datetime) -> Voicemail
         },
         unique_on=["call_id"],
     )
-    voicemail = _voicemail_of(session, call)
-    assert voicemail is not None
-    return voicemail
+    return must_exist(_voicemail_of(session, call), "the call's voicemail")
 
 
 def apply_recording_status(

@@ -18,6 +18,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from hotline import create_app
+from hotline.cli import demo as services
+from hotline.cli.app import with_app
+from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
@@ -34,6 +38,8 @@ from hotline.emulator import (
     ScriptedCaller,
     WsgiTransport,
 )
+from hotline.extensions import db
+from hotline.models import PhoneNumber, Staff
 
 STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
     "answers": Answers(press="1"),
@@ -41,7 +47,6 @@ STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
     "busy": Busy(),
     "voicemail": PersonalVoicemail(),
 }
-DEFAULT_CALLER = "+33600000999"
 
 
 def _clock_from(at: str | None, timezone: str) -> Callable[[], datetime] | None:
@@ -60,19 +65,37 @@ def _clock_from(at: str | None, timezone: str) -> Callable[[], datetime] | None:
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
-def _phone_book(app: Flask, to: str, staff: str) -> PhoneBook:
-    """Every staff phone of the structure called behaves as `--staff` says."""
-    from hotline.extensions import db
-    from hotline.models import PhoneNumber, Staff
+def _demo_number(app: Flask) -> str:
+    """Prepare the demo (idempotently) and return its first number, as `hotline demo` prints it."""
+    lines = services.prepare_demo(app, services.DEMO_FILE)
+    return lines[1].split(":")[-1].strip()
 
-    with app.app_context():
-        structure_id = db.session.scalar(
-            select(PhoneNumber.structure_id).where(PhoneNumber.e164 == to)
-        )
-        phones = db.session.scalars(
-            select(Staff.phone_e164).where(Staff.structure_id == structure_id)
-        )
-        return PhoneBook({phone: STAFF_BEHAVIOURS[staff] for phone in phones})
+
+def _phone_book(to: str, staff: str) -> PhoneBook:
+    """Every staff phone of the structure called behaves as `--staff` says."""
+    structure_id = db.session.scalar(select(PhoneNumber.structure_id).where(PhoneNumber.e164 == to))
+    phones = db.session.scalars(select(Staff.phone_e164).where(Staff.structure_id == structure_id))
+    book = PhoneBook({phone: STAFF_BEHAVIOURS[staff] for phone in phones})
+    db.session.close()  # the call is answered by another app, with its own sessions
+    return book
+
+
+def _emulator(
+    app: Flask, url: str | None, phones: PhoneBook, clock: Callable[[], datetime] | None
+) -> Emulator:
+    """The emulator placing the call: over HTTP to `url`, or in-process into `app`."""
+    return Emulator(
+        HttpTransport() if url else WsgiTransport(app),
+        url or app.config["PUBLIC_BASE_URL"],
+        app.config["TWILIO_AUTH_TOKEN"],
+        account_sid=app.config["TWILIO_ACCOUNT_SID"],
+        phones=phones,
+        clock=clock,
+        # With --url, recordings are fetched by the server from the emulator `hotline run` started.
+        api_base=(os.environ.get("TWILIO_API_BASE") or f"http://127.0.0.1:{EMULATOR_PORT}")
+        if url
+        else "https://api.twilio.com",
+    )
 
 
 @click.command(help="Place a simulated call to a hotline number and show what the caller hears.")
@@ -89,7 +112,9 @@ def _phone_book(app: Flask, to: str, staff: str) -> PhoneBook:
 )
 @click.option("--url", default=None, help="Call a running server (e.g. http://127.0.0.1:5000).")
 @click.option("--ascii", "ascii_only", is_flag=True, help="No emoji in the transcript.")
+@with_app
 def call(
+    app: Flask,
     to: str | None,
     from_: str,
     keys: str | None,
@@ -98,40 +123,23 @@ def call(
     url: str | None,
     ascii_only: bool,
 ) -> None:
-    from hotline import create_app
-    from hotline.cli import demo as services
-
     if url and at:
         raise click.UsageError("--at only works in-process: a running server keeps its own clock")
-    app = create_app()
     clock = _clock_from(at, app.config["HOTLINE_TIMEZONE"])
-    with app.app_context():
-        demo_lines = services.prepare_demo(app, services.DEMO_FILE) if to is None else []
-    to = to or demo_lines[1].split(":")[-1].strip()
+    to = to or _demo_number(app)
+    phones = _phone_book(to, staff)
     embedded = None
     overrides: dict[str, object] = {"CLOCK": clock} if clock is not None else {}
     if not url and not app.config["REDIS_URL"]:
         # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`.
         embedded = EmbeddedRedis(Path(app.instance_path) / "redis-call")
         overrides["REDIS_URL"] = embedded.url
-    if overrides:
-        app = create_app(overrides)
-    transport = HttpTransport() if url else WsgiTransport(app)
-    emulator = Emulator(
-        transport,
-        url or app.config["PUBLIC_BASE_URL"],
-        app.config["TWILIO_AUTH_TOKEN"],
-        account_sid=app.config["TWILIO_ACCOUNT_SID"],
-        phones=_phone_book(app, to, staff),
-        clock=clock,
-        # With --url, recordings are fetched by the server from the emulator `hotline run` started.
-        api_base=(os.environ.get("TWILIO_API_BASE") or f"http://127.0.0.1:{EMULATOR_PORT}")
-        if url
-        else "https://api.twilio.com",
-    )
     caller = ScriptedCaller(keys) if keys is not None else InteractiveCaller()
     try:
-        log = emulator.place_call(from_, to, caller)
+        # A second app serves the call: Flask would reuse this command's app context, and its
+        # database session, for every webhook of a call served by the same app.
+        served = app if url else create_app(overrides or None)
+        log = _emulator(served, url, phones, clock).place_call(from_, to, caller)
     except EmulatorError as error:
         raise click.ClickException(f"the call failed: {error}") from None
     finally:

@@ -30,7 +30,8 @@ def prepare_demo(app: Flask, demo_file: Path) -> list[str]:
     migrate.upgrade(app)
     result = load_structure_path(demo_file)
     info = directory().by_slug(db.session, result.slug)
-    assert info is not None
+    if info is None:  # the file was just committed: only a concurrent delete gets here
+        raise LookupError(f"structure {result.slug!r} vanished right after it was loaded")
     lines = [f"Structure de démonstration : {info.name} ({result.slug})"]
     lines += [f"  numéro : {number}" for number in info.numbers]
     if app.config["HOTLINE_ENV"] != "production":

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 from sqlalchemy import select
 
+from hotline.cli.app import with_app
 from hotline.emulator import Answers, PhoneBook
+from hotline.emulator.server import run_emulator_server
+from hotline.extensions import db
+from hotline.models import Person, Staff
 
 DEFAULT_PORT = 8790
+DEFAULT_CALLER = "+33600000999"  # who `hotline call` rings from unless told otherwise
 
 
 def demo_phone_book() -> PhoneBook:
     """Every staff and person phone known to the database answers (staff press 1)."""
-    from hotline.cli.call import DEFAULT_CALLER
-    from hotline.extensions import db
-    from hotline.models import Person, Staff
-
     book = PhoneBook({DEFAULT_CALLER: Answers()})
     for phone in db.session.scalars(select(Staff.phone_e164)):
         book[phone] = Answers(press="1")
@@ -27,15 +29,12 @@ def demo_phone_book() -> PhoneBook:
 
 @click.command(help="Run the offline Twilio REST API (calls, SMS, recordings) on 127.0.0.1.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
-def emulator(port: int) -> None:
-    from hotline import create_app
-    from hotline.emulator.server import run_emulator_server
-
-    app = create_app()
+@with_app
+def emulator(app: Flask, port: int) -> None:
     if app.config["HOTLINE_ENV"] == "production":
         raise click.UsageError("the emulator is for local rehearsals, not production")
-    with app.app_context():
-        phones = demo_phone_book()
+    phones = demo_phone_book()
+    db.session.close()  # the server runs until Ctrl-C: hold no database connection meanwhile
     run_emulator_server(
         app.config["PUBLIC_BASE_URL"],
         app.config["TWILIO_AUTH_TOKEN"],

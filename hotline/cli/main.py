@@ -6,14 +6,22 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from rq import Worker
 
+from hotline import migrate
+from hotline.cli import demo as services
+from hotline.cli.app import with_app
+from hotline.cli.call import call
+from hotline.cli.emulator import emulator
+from hotline.cli.run import run
+from hotline.cli.staff import staff
+from hotline.extensions import db as database
+from hotline.extensions import redis_store
+from hotline.structure_file import dump_structure
+from hotline.voice.check import check_all
+from hotline.voice.script import scripts_root
 from hotline.yamlfile import FileProblems
-
-
-def _app(**overrides: object) -> Flask:
-    from hotline import create_app
-
-    return create_app(overrides or None)
+from workers.sweeps import run_scheduler
 
 
 @click.group(help="hotline: a telephone hotline for work-integration social enterprises.")
@@ -27,10 +35,9 @@ def db() -> None:
 
 
 @db.command("upgrade", help="Apply the migrations (the Procfile's release step).")
-def db_upgrade() -> None:
-    from hotline import migrate
-
-    migrate.upgrade(_app())
+@with_app
+def db_upgrade(app: Flask) -> None:
+    migrate.upgrade(app)
     click.echo("database is up to date")
 
 
@@ -43,15 +50,12 @@ def structure() -> None:
     "load", help="Load (or update in place) a structure file; loading twice changes nothing."
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def structure_load(path: Path) -> None:
-    from hotline.cli import demo as services
-
-    app = _app()
-    with app.app_context():
-        try:
-            result = services.load_structure_path(path)
-        except FileProblems as problems:
-            raise click.ClickException(f"{path} was not loaded:\n{problems}") from None
+@with_app
+def structure_load(_app: Flask, path: Path) -> None:
+    try:
+        result = services.load_structure_path(path)
+    except FileProblems as problems:
+        raise click.ClickException(f"{path} was not loaded:\n{problems}") from None
     verb = "created" if result.created else ("updated" if result.changes else "unchanged")
     click.echo(f"structure {result.slug!r} {verb}")
     for change in result.changes:
@@ -60,16 +64,12 @@ def structure_load(path: Path) -> None:
 
 @structure.command("dump", help="Write a structure back as YAML (to stdout).")
 @click.argument("name")
-def structure_dump(name: str) -> None:
-    from hotline.extensions import db as database
-    from hotline.structure_file import dump_structure
-
-    app = _app()
-    with app.app_context():
-        try:
-            click.echo(dump_structure(database.session, name), nl=False)
-        except LookupError as error:
-            raise click.ClickException(str(error)) from None
+@with_app
+def structure_dump(_app: Flask, name: str) -> None:
+    try:
+        click.echo(dump_structure(database.session, name), nl=False)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.group(help="Voice scripts.")
@@ -82,9 +82,6 @@ def scripts() -> None:
     "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 def scripts_check(root: Path | None) -> None:
-    from hotline.voice.check import check_all
-    from hotline.voice.script import scripts_root
-
     folder = root or scripts_root()
     problems = check_all(folder)
     for problem in problems:
@@ -95,43 +92,24 @@ def scripts_check(root: Path | None) -> None:
 
 
 @main.command(help="Migrate, load the demo structure and print its numbers.")
-def demo() -> None:
-    from hotline.cli import demo as services
-
-    app = _app()
-    with app.app_context():
-        lines = services.prepare_demo(app, services.DEMO_FILE)
-    for line in lines:
+@with_app
+def demo(app: Flask) -> None:
+    for line in services.prepare_demo(app, services.DEMO_FILE):
         click.echo(line)
 
 
 @main.command(help="Run the RQ worker (with RQ's scheduler for delayed jobs).")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker(burst: bool) -> None:
-    from rq import Worker
-
-    from hotline.extensions import redis_store
-
-    app = _app()
-    with app.app_context():
-        connection = redis_store.connection
-        Worker(["default"], connection=connection).work(with_scheduler=True, burst=burst)
+@with_app
+def worker(_app: Flask, burst: bool) -> None:
+    Worker(["default"], connection=redis_store.connection).work(with_scheduler=True, burst=burst)
 
 
 @main.command(help="Run the periodic sweeps (one process per deployment).")
-def scheduler() -> None:
-    from hotline.extensions import redis_store
-    from workers.sweeps import run_scheduler
+@with_app
+def scheduler(_app: Flask) -> None:
+    run_scheduler(redis_store.connection)
 
-    app = _app()
-    with app.app_context():
-        run_scheduler(redis_store.connection)
-
-
-from hotline.cli.call import call  # noqa: E402  (registered on `main` below)
-from hotline.cli.emulator import emulator  # noqa: E402
-from hotline.cli.run import run  # noqa: E402
-from hotline.cli.staff import staff  # noqa: E402
 
 main.add_command(call)
 main.add_command(emulator)

@@ -15,19 +15,21 @@ import time
 from pathlib import Path
 
 import click
+from flask import Flask
 
+from hotline import migrate
+from hotline.cli import demo as services
+from hotline.cli.app import with_app
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
+from hotline.embedded import EmbeddedRedis
+from hotline.extensions import db
 
 
 @click.command(help="Run the hotline locally: web + worker + scheduler (+ embedded Redis).")
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo structure.")
-def run(port: int, no_demo: bool) -> None:
-    from hotline import create_app, migrate
-    from hotline.cli import demo as services
-    from hotline.embedded import EmbeddedRedis
-
-    app = create_app()
+@with_app
+def run(app: Flask, port: int, no_demo: bool) -> None:
     embedded = None
     env = dict(os.environ)
     # Signatures are checked against the public URL: locally, that is this server.
@@ -39,10 +41,10 @@ def run(port: int, no_demo: bool) -> None:
     if not app.config["REDIS_URL"]:
         embedded = EmbeddedRedis(Path(app.instance_path) / "redis")
         env["REDIS_URL"] = embedded.url
-    with app.app_context():
-        lines = ["database migrated"] if no_demo else services.prepare_demo(app, services.DEMO_FILE)
-        if no_demo:
-            migrate.upgrade(app)
+    lines = ["database migrated"] if no_demo else services.prepare_demo(app, services.DEMO_FILE)
+    if no_demo:
+        migrate.upgrade(app)
+    db.session.close()  # the children use the database for as long as this command waits
     # A SIGTERM (a platform stopping us, `timeout`) must stop the children too.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     processes = _start(env, port)

@@ -8,18 +8,15 @@ person running the command is often the structure's coordinator.
 from __future__ import annotations
 
 import click
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import accounts
+from hotline.cli.app import with_app
+from hotline.extensions import db
 from hotline.models import Staff, Structure
 from hotline.phones import read_phone
-
-
-def _session() -> Session:
-    from hotline.extensions import db
-
-    return db.session
 
 
 def _structure(session: Session, slug: str) -> Structure:
@@ -69,7 +66,9 @@ def staff() -> None:
 @click.option("--role", type=click.Choice(accounts.ROLES), default=None, help="Default: unchanged.")
 @click.option("--name", default=None, help="Full name, only to create a new staff member.")
 @click.option("--phone", default=None, help="Phone number, only to create a new staff member.")
+@with_app
 def invite(
+    _app: Flask,
     slug: str,
     key: str,
     email: str | None,
@@ -77,21 +76,18 @@ def invite(
     name: str | None,
     phone: str | None,
 ) -> None:
-    from hotline import create_app
-
-    with create_app().app_context():
-        session = _session()
-        structure = _structure(session, slug)
-        member = _find_staff(session, structure, key) or _new_staff(structure, key, name, phone)
-        address = accounts.normalise_email(email or member.email or "")
-        if "@" not in address:
-            raise click.ClickException("Donnez l'adresse de connexion avec --email.")
-        _check_email_free(session, member, address)
-        member.email, member.role = address, role or member.role or "staff"
-        password = accounts.generate_password()
-        accounts.set_password(member, password)
-        session.commit()
-        click.echo(f"Compte prêt : {member.name} <{address}>, rôle {member.role}, {slug}.")
+    session = db.session
+    structure = _structure(session, slug)
+    member = _find_staff(session, structure, key) or _new_staff(structure, key, name, phone)
+    address = accounts.normalise_email(email or member.email or "")
+    if "@" not in address:
+        raise click.ClickException("Donnez l'adresse de connexion avec --email.")
+    _check_email_free(session, member, address)
+    member.email, member.role = address, role or member.role or "staff"
+    password = accounts.generate_password()
+    accounts.set_password(member, password)
+    session.commit()
+    click.echo(f"Compte prêt : {member.name} <{address}>, rôle {member.role}, {slug}.")
     click.echo(f"Mot de passe (affiché une seule fois) : {password}")
     click.echo("Transmettez-le en main propre ou par téléphone, pas par e-mail.")
 
@@ -99,22 +95,20 @@ def invite(
 @staff.command("set-pin", help="Set the PIN of the staff phone menu (asked twice, hidden).")
 @click.option("--structure", "slug", required=True, help="Structure slug, e.g. demo.")
 @click.option("--key", required=True, help="Staff key in the structure file, e.g. amina.")
-def set_pin(slug: str, key: str) -> None:
-    from hotline import create_app
-
-    with create_app().app_context():
-        session = _session()
-        member = _find_staff(session, _structure(session, slug), key)
-        if member is None:
-            raise click.ClickException(f"Aucun membre « {key} » dans {slug}.")
-        pin = click.prompt(
-            "Code du menu téléphonique (4 à 6 chiffres)",
-            hide_input=True,
-            confirmation_prompt="Retapez le code",
-        )
-        try:
-            accounts.set_pin(member, pin.strip())
-        except accounts.WeakSecret as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
-        click.echo(f"Code enregistré pour {member.name}.")
+@with_app
+def set_pin(_app: Flask, slug: str, key: str) -> None:
+    session = db.session
+    member = _find_staff(session, _structure(session, slug), key)
+    if member is None:
+        raise click.ClickException(f"Aucun membre « {key} » dans {slug}.")
+    pin = click.prompt(
+        "Code du menu téléphonique (4 à 6 chiffres)",
+        hide_input=True,
+        confirmation_prompt="Retapez le code",
+    )
+    try:
+        accounts.set_pin(member, pin.strip())
+    except accounts.WeakSecret as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"Code enregistré pour {member.name}.")

@@ -1,6 +1,6 @@
 """Typed models by domain. Every instant is stored in UTC."""
 
-from hotline.models.base import Base, UTCDateTime
+from hotline.models.base import Base, UTCDateTime, must_exist
 from hotline.models.callbacks import (
     OPEN_STATUSES,
     Callback,
@@ -29,6 +29,7 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "must_exist",
     "FINAL_CALL_STATUSES",
     "Base",
     "UTCDateTime",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -16,6 +17,30 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
+
+
+def enum_column(kind: type[enum.StrEnum], length: int = 20) -> Enum:
+    """A status column stored as its value in a VARCHAR, never a database ENUM type.
+
+    Adding a member then needs no ALTER TYPE migration, and SQLite and PostgreSQL agree.
+    """
+    return Enum(
+        kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+def must_exist(row: T | None, what: str) -> T:
+    """`row`, read back right after this transaction wrote it; a clear error if it is gone.
+
+    Only a concurrent delete between the write and the read gets here: an error to report,
+    never a case for the caller to handle.
+    """
+    if row is None:
+        raise LookupError(f"{what} is missing right after it was written")
+    return row
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base, UTCDateTime
-from hotline.models.calls import Call, Voicemail, enum_column
+from hotline.models.base import Base, UTCDateTime, enum_column
+from hotline.models.calls import Call, Voicemail
 from hotline.models.structure import Person, Staff, Theme
 
 

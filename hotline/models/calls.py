@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base, UTCDateTime
+from hotline.models.base import Base, UTCDateTime, enum_column
 from hotline.models.structure import Person, Staff, Structure, Theme
 
 # Twilio call statuses after which a call leg will never change again.
@@ -20,12 +20,6 @@ class VoicemailStatus(enum.StrEnum):
     COMPLETED = "completed"  # the recording status callback confirmed the file
     ABSENT = "absent"  # Twilio reported no usable audio (too short or silent)
     EMPTY = "empty"  # the caller said nothing: no recording was made at all
-
-
-def enum_column(kind: type[enum.StrEnum], length: int = 20) -> Enum:
-    return Enum(
-        kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Call(Base):

@@ -58,7 +58,11 @@ def staff_pin() -> Response:
     pin = form("Digits")
     try:  # silence uses one of the three tries, but is no guess for the throttle
         staff = (
-            accounts.verify_staff_pin(db.session, structure.id, phone, pin, phone) if pin else None
+            accounts.verify_staff_pin(
+                db.session, structure_id=structure.id, phone_e164=phone, pin=pin, remote_key=phone
+            )
+            if pin
+            else None
         )
     except accounts.TooManyAttempts:
         return done(render_callback.say_and_hang_up(voice, "staff_pin_refused"))

@@ -178,10 +178,10 @@ def login() -> Any:
     try:
         staff = accounts.authenticate(
             db.session,
-            email,
-            request.form.get("password", ""),
-            clock.now(),
-            request.remote_addr or "",
+            email=email,
+            password=request.form.get("password", ""),
+            now=clock.now(),
+            remote_addr=request.remote_addr or "",
         )
     except accounts.TooManyAttempts as refused:
         page = render_template(
@@ -190,6 +190,7 @@ def login() -> Any:
         return page, 429, {"Retry-After": str(refused.retry_after_seconds)}
     if staff is None:
         return render_template("login.html", next=target, email=email, failed=True)
+    db.session.commit()  # keeps a password hash that authenticate moved to the current format
     _start_session(staff)
     return redirect(target)
 

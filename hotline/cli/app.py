@@ -1,0 +1,31 @@
+"""`with_app`: how every subcommand that needs the app gets one.
+
+A command builds its own app from the environment (never whatever app a caller has pushed), so
+it behaves the same in a terminal, in a Procfile process and under click's `CliRunner`. The app
+context lives as long as the command, so a command body reads `db.session` directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from flask import Flask
+
+from hotline import create_app
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def with_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
+    """Run `command(app, ...)` inside the context of an app built from the environment."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        app = create_app()
+        with app.app_context():
+            return command(app, *args, **kwargs)
+
+    return wrapper
