@@ -53,16 +53,25 @@ def walk(ctx: CallContext, response: VoiceResponse, node_id: str, attempt: int =
         if node.kind == "say":
             for key in node.prompts:
                 ctx.voice.speak(response, key, retention_days=ctx.structure.retention_days)
-            assert node.next is not None
-            node_id = node.next
+            node_id = _next_of(node)
         elif node.kind == "language_menu" and len(ctx.structure.languages) < 2:
-            assert node.next is not None
-            node_id = node.next
+            node_id = _next_of(node)
         elif node.kind == "language_menu":
             return render.language_menu(ctx.voice, response, node, ctx.structure.languages, attempt)
         else:
             return render.menu(ctx.voice, response, node, attempt)
     raise RuntimeError(f"voice script loops without a menu at node {node_id!r}")
+
+
+def _next_of(node: Node) -> str:
+    """The node after a say-node or a language menu; the script check guarantees it exists.
+
+    Raised, not asserted: a broken script loaded past the check must still reach the
+    webhook error decorator (an apology and the voicemail), even under `python -O`.
+    """
+    if node.next is None:
+        raise RuntimeError(f"voice script node {node.id!r} has no next node")
+    return node.next
 
 
 def answer_menu(
@@ -87,11 +96,9 @@ def _answer_language(ctx: CallContext, node: Node, attempt: int, digits: str) ->
     if digits.isdigit() and 1 <= int(digits) <= len(languages):
         ctx.voice = ctx.voice.in_language(languages[int(digits) - 1])
         calls.choose_route(ctx.session, ctx.call, ctx.call.theme_id, ctx.voice.lang, ctx.now)
-        assert node.next is not None
-        return walk(ctx, VoiceResponse(), node.next)
+        return walk(ctx, VoiceResponse(), _next_of(node))
     if attempt >= ctx.max_attempts:
-        assert node.next is not None
-        return walk(ctx, VoiceResponse(), node.next)
+        return walk(ctx, VoiceResponse(), _next_of(node))
     return walk(ctx, VoiceResponse(), node.id, attempt + 1)
 
 
