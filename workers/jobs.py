@@ -66,7 +66,10 @@ def place_callback_call(attempt_id: int) -> str | None:
     staff = session.get(Staff, attempt.staff_id) if attempt.staff_id else None
     if callback.status != CallbackStatus.CALLING or staff is None:
         return None
-    if not callbacks.is_allowed(session.get_one(Structure, callback.structure_id), clock.now()):
+    window = callbacks.when_may_we_call(
+        session.get_one(Structure, callback.structure_id), clock.now()
+    )
+    if not window.open_now:
         # A job that waited past the allowed hours: end the attempt, ring nobody.
         callbacks.note_attempt_leg(session, attempt_id, "staff", None, "canceled", clock.now())
         return None

@@ -20,7 +20,7 @@ from hotline import phones
 from hotline.callbacks.attempts import latest_attempt
 from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, settings_of
 from hotline.callbacks.errors import InvalidInput
-from hotline.callbacks.hours import next_allowed
+from hotline.callbacks.hours import when_may_we_call
 from hotline.callbacks.settings import CallbackSettings
 from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff, must_exist
 
@@ -57,7 +57,7 @@ def _transition(
     if attempts >= settings.max_attempts:
         return {"status": CallbackStatus.ABANDONED, "attempts": attempts, "closed_at": now}
     earliest = now + timedelta(minutes=settings.attempt_delays_minutes[attempts - 1])
-    due = next_allowed(settings.outbound_hours, earliest) or earliest
+    due = when_may_we_call(settings.outbound_hours, earliest).opens or earliest
     return {"status": CallbackStatus.RETRY_SCHEDULED, "attempts": attempts, "due_at": due}
 
 
