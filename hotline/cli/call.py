@@ -98,11 +98,12 @@ def call(
     url: str | None,
     ascii_only: bool,
 ) -> None:
-    from hotline import create_app
+    from hotline import config, create_app
     from hotline.cli import demo as services
 
     if url and at:
         raise click.UsageError("--at only works in-process: a running server keeps its own clock")
+    config.use_development_by_default(os.environ)
     app = create_app()
     clock = _clock_from(at, app.config["HOTLINE_TIMEZONE"])
     with app.app_context():

@@ -23,10 +23,11 @@ from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo structure.")
 def run(port: int, no_demo: bool) -> None:
-    from hotline import create_app, migrate
+    from hotline import config, create_app, migrate
     from hotline.cli import demo as services
     from hotline.embedded import EmbeddedRedis
 
+    config.use_development_by_default(os.environ)  # children inherit it
     app = create_app()
     embedded = None
     env = dict(os.environ)
