@@ -25,6 +25,8 @@ DEVELOPMENT_VALUES = {
     "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
 }
 MODES = ("production", "development")
+DEFAULT_DATABASE_TIMEOUT = 5.0
+MAX_DATABASE_TIMEOUT = 7.0
 
 
 class ConfigError(RuntimeError):
@@ -78,6 +80,25 @@ def use_development_by_default(environ: MutableMapping[str, str]) -> None:
     environ.setdefault("HOTLINE_ENV", "development")
 
 
+def database_timeout(value: str | None) -> float:
+    """HOTLINE_DB_TIMEOUT in seconds: how long the database may keep a webhook waiting.
+
+    Twilio gives up on a webhook after 15 s and the caller hears its English error;
+    the apology may need the database once more, so twice the budget must fit.
+    """
+    if value is None or value.strip() == "":
+        return DEFAULT_DATABASE_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= MAX_DATABASE_TIMEOUT:
+        raise ConfigError(
+            f"HOTLINE_DB_TIMEOUT={value!r}: give seconds between 1 and {MAX_DATABASE_TIMEOUT:g}"
+        )
+    return seconds
+
+
 def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """Build the settings mapping from environment variables."""
     mode = hotline_mode(env.get("HOTLINE_ENV"))
@@ -104,6 +125,7 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "VERIFY_SIGNATURES": not _flag(env.get("HOTLINE_SKIP_SIGNATURE"), False),
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
+        "DATABASE_TIMEOUT": database_timeout(env.get("HOTLINE_DB_TIMEOUT")),
         "CLOCK": wall_clock,
     }
 

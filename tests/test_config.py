@@ -136,3 +136,19 @@ def test_postgres_urls_use_psycopg(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
     monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/hotline")
     assert create_app().config["DATABASE_URL"] == "postgresql+psycopg://u@db/hotline"
+
+
+@pytest.mark.parametrize("value", ["0", "30", "cinq", "-1"])
+def test_a_database_time_budget_past_twilios_patience_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("HOTLINE_DB_TIMEOUT", value)
+    with pytest.raises(ConfigError, match="HOTLINE_DB_TIMEOUT"):
+        create_app()
+
+
+def test_the_database_time_budget_defaults_to_five_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOTLINE_DB_TIMEOUT", raising=False)
+    assert create_app().config["DATABASE_TIMEOUT"] == 5.0
+    monkeypatch.setenv("HOTLINE_DB_TIMEOUT", "3")
+    assert create_app().config["DATABASE_TIMEOUT"] == 3.0

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import OperationalError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -224,12 +225,12 @@ def apologise(error: Exception) -> Any:
     log_webhook_failure(error)
     if request.endpoint in ("voice.status", "voice.recording_status"):
         return Response(status=500)
-    return twiml(_apology_twiml())
+    return twiml(_apology_twiml(database_down=isinstance(error, OperationalError)))
 
 
-def _apology_twiml() -> str:
-    try:
-        structure = _structure()
+def _apology_twiml(database_down: bool = False) -> str:
+    try:  # a database that timed out once is not waited on twice: Twilio gives up at 15 s
+        structure = None if database_down else _structure()
     except Exception:  # the database itself may be what failed
         db.session.rollback()
         structure = None
