@@ -21,7 +21,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     (a callable returning an aware datetime) to place a call at any moment.
     The mode is production unless HOTLINE_ENV (or `overrides`) says development.
     """
-    from hotline import api, config, dashboard, directory, telephony, web
+    from hotline import api, config, dashboard, directory, failure_log, telephony, web
     from hotline.extensions import db, redis_store
 
     app = Flask(__name__, instance_path=_instance_path())
@@ -37,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.secret_key = app.config["SECRET_KEY"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs phone numbers
+    app.log_exception = failure_log.log_request_failure  # type: ignore[method-assign]
 
     if app.config["HOTLINE_ENV"] == "production":
         # Behind the platform's router: the client address (login throttling) and scheme come

@@ -26,7 +26,8 @@ class Database:
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
         budget = float(app.config.get("DATABASE_TIMEOUT", DEFAULT_DATABASE_TIMEOUT))
-        engine = create_engine(url, **_engine_options(url, budget))
+        # Parameters hold callers' numbers and staff notes: never in an error or a log line.
+        engine = create_engine(url, hide_parameters=True, **_engine_options(url, budget))
         if url.startswith("sqlite"):
             event.listen(engine, "connect", functools.partial(_sqlite_pragmas, budget))
         app.extensions["hotline.engine"] = engine
