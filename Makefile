@@ -17,7 +17,7 @@ install-dev: $(VENV)/bin/activate
 
 ## make run: install, migrate, load the demo and run web + worker + scheduler (+ embedded Redis)
 run: install
-	$(VENV)/bin/hotline run
+	HOTLINE_ENV=development $(VENV)/bin/hotline run
 
 ## make test: install the test tools, check the voice scripts, lint, check the import layers, run every test
 test: install-dev

@@ -29,7 +29,11 @@ def main() -> int:
     from hotline.cli import demo as services
 
     app = create_app(
-        {"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "PUBLIC_BASE_URL": BASE}
+        {
+            "HOTLINE_ENV": "development",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "PUBLIC_BASE_URL": BASE,
+        }
     )
     with app.app_context():
         migrate.upgrade(app)

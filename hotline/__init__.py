@@ -19,20 +19,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     `overrides` wins over the environment; tests and the emulator pass `CLOCK`
     (a callable returning an aware datetime) to place a call at any moment.
+    The mode is production unless HOTLINE_ENV (or `overrides`) says development.
     """
-    from hotline import api, config, dashboard, directory, gateway, telephony, web
+    from hotline import api, config, dashboard, directory, failure_log, gateway, telephony, web
     from hotline.extensions import db, redis_store
 
     app = Flask(__name__, instance_path=_instance_path())
     env = {**config.read_dotenv(Path.cwd() / ".env"), **os.environ}
+    overrides = dict(overrides or {})
+    if "HOTLINE_ENV" in overrides:  # read first: the mode decides every other default
+        env["HOTLINE_ENV"] = overrides.pop("HOTLINE_ENV")
     settings = config.environment_settings(Path(app.instance_path), env)
-    settings.update(overrides or {})
-    config.check_settings(settings, clock_overridden="CLOCK" in (overrides or {}))
+    settings.update(overrides)
+    config.check_settings(settings, clock_overridden="CLOCK" in overrides)
     app.config.update(settings)
     if app.config.get("SECRET_KEY"):
         app.secret_key = app.config["SECRET_KEY"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs phone numbers
+    app.log_exception = failure_log.log_request_failure  # type: ignore[method-assign]
 
     if app.config["HOTLINE_ENV"] == "production":
         # Behind the platform's router: the client address (login throttling) and scheme come

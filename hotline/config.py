@@ -1,13 +1,15 @@
 """Settings read from the environment (and `.env` in development).
 
-The contract (DESIGN.md) names the variables; this module gives each a default
-that lets a newcomer run everything offline, and refuses to start a production
-process whose security depends on a default.
+The contract (DESIGN.md) names the variables. Production is the mode unless
+HOTLINE_ENV=development is chosen (`hotline run`, `hotline call`, the tests):
+only then does each secret get a public default that lets a newcomer run
+everything offline. A production process whose security would depend on a
+default refuses to start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,14 @@ DEV_ACCOUNT_SID = "AC" + "0" * 32
 DEV_SECRET_KEY = "dev-secret-key-not-a-secret"
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")
+DEVELOPMENT_VALUES = {
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
+}
+MODES = ("production", "development")
+DEFAULT_DATABASE_TIMEOUT = 5.0
+MAX_DATABASE_TIMEOUT = 7.0
 
 
 class ConfigError(RuntimeError):
@@ -48,9 +58,50 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def hotline_mode(value: str | None) -> str:
+    """`production` unless HOTLINE_ENV says exactly `development`.
+
+    Fails closed: an unset variable means production, and a value that is neither
+    (`prod`, `Production`, `production ` with a stray space) stops the process
+    rather than guessing, since a wrong guess would run on the public dev secrets.
+    """
+    if value is None or value == "":
+        return "production"
+    if value not in MODES:
+        raise ConfigError(
+            f"HOTLINE_ENV={value!r} is not understood: use 'production' (the default "
+            "when unset) or 'development'"
+        )
+    return value
+
+
+def use_development_by_default(environ: MutableMapping[str, str]) -> None:
+    """Local-only commands (`hotline run`, `hotline call`) choose development unless told."""
+    environ.setdefault("HOTLINE_ENV", "development")
+
+
+def database_timeout(value: str | None) -> float:
+    """HOTLINE_DB_TIMEOUT in seconds: how long the database may keep a webhook waiting.
+
+    Twilio gives up on a webhook after 15 s and the caller hears its English error;
+    the apology may need the database once more, so twice the budget must fit.
+    """
+    if value is None or value.strip() == "":
+        return DEFAULT_DATABASE_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= MAX_DATABASE_TIMEOUT:
+        raise ConfigError(
+            f"HOTLINE_DB_TIMEOUT={value!r}: give seconds between 1 and {MAX_DATABASE_TIMEOUT:g}"
+        )
+    return seconds
+
+
 def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """Build the settings mapping from environment variables."""
-    mode = (env.get("HOTLINE_ENV") or env.get("FLASK_ENV") or "development").lower()
+    mode = hotline_mode(env.get("HOTLINE_ENV"))
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hotline.sqlite3'}"
     if database_url.startswith("postgres://"):  # Heroku-style URLs
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
@@ -74,6 +125,7 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "VERIFY_SIGNATURES": not _flag(env.get("HOTLINE_SKIP_SIGNATURE"), False),
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
+        "DATABASE_TIMEOUT": database_timeout(env.get("HOTLINE_DB_TIMEOUT")),
         "CLOCK": wall_clock,
         # Werkzeug's scrypt at its default cost; only the tests choose a cheaper one.
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -86,13 +138,19 @@ def check_settings(settings: Mapping[str, Any], clock_overridden: bool) -> None:
     Signatures may only be skipped for local rehearsals, and the clock can only
     be replaced by code (tests, the emulator), never in production.
     """
-    if settings["HOTLINE_ENV"] != "production":
+    if settings["HOTLINE_ENV"] == "development":
         return
     missing = [name for name in PRODUCTION_REQUIRED if not settings.get(name)]
     if missing:
-        raise ConfigError(f"production needs these settings: {', '.join(missing)}")
+        raise ConfigError(
+            f"production needs these settings: {', '.join(missing)} "
+            "(or HOTLINE_ENV=development on a developer's machine)"
+        )
+    public = [name for name, value in DEVELOPMENT_VALUES.items() if settings.get(name) == value]
+    if public:
+        raise ConfigError(f"{', '.join(public)} must not be the public development value")
     if not settings["VERIFY_SIGNATURES"]:
-        raise ConfigError("HOTLINE_SKIP_SIGNATURE is only allowed outside production")
+        raise ConfigError("HOTLINE_SKIP_SIGNATURE is only allowed with HOTLINE_ENV=development")
     if clock_overridden:
         raise ConfigError("CLOCK can only be overridden outside production")
     if not str(settings["PUBLIC_BASE_URL"]).startswith("https://"):

@@ -7,6 +7,7 @@ commit stays at that boundary.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import redis
@@ -16,15 +17,19 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.config import DEFAULT_DATABASE_TIMEOUT
+
 
 class Database:
     """The SQLAlchemy engine and an app-context-scoped session."""
 
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
-        engine = create_engine(url, **_engine_options(url))
+        budget = float(app.config.get("DATABASE_TIMEOUT", DEFAULT_DATABASE_TIMEOUT))
+        # Parameters hold callers' numbers and staff notes: never in an error or a log line.
+        engine = create_engine(url, hide_parameters=True, **_engine_options(url, budget))
         if url.startswith("sqlite"):
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", functools.partial(_sqlite_pragmas, budget))
         app.extensions["hotline.engine"] = engine
         app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(_close_session)
@@ -43,18 +48,44 @@ class Database:
         return session
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, budget: float) -> dict[str, Any]:
+    """Every wait on the database is bounded, so a webhook apologises before Twilio gives up.
+
+    The budget (HOTLINE_DB_TIMEOUT) is split: a fifth waiting for a pooled
+    connection, two fifths to connect (PostgreSQL; libpq counts whole seconds,
+    at least 2) and two fifths for each statement or lock wait (on SQLite, the
+    busy wait for another process's write lock).
+    """
+    pool_timeout = budget / 5
+    statement_ms = int(budget * 2 / 5 * 1000)
     if url.startswith("sqlite"):
-        # Web, worker and CLI share one file: wait for a lock instead of failing.
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        # Web, worker and CLI share one file: wait for a lock, but not past the budget.
+        options: dict[str, Any] = {
+            "connect_args": {"timeout": statement_ms / 1000, "check_same_thread": False},
+        }
+        if not _in_memory(url):  # an in-memory database has one connection and no pool wait
+            options["pool_timeout"] = pool_timeout
+        return options
+    return {
+        "pool_pre_ping": True,
+        "pool_timeout": pool_timeout,
+        "connect_args": {
+            "connect_timeout": max(2, int(budget * 2 / 5)),
+            "tcp_user_timeout": statement_ms,  # a peer that stopped acknowledging
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
+        },
+    }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
+def _sqlite_pragmas(budget: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={int(budget * 2 / 5 * 1000)}")
     cursor.close()
 
 

@@ -59,6 +59,14 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _development_mode() -> Iterator[None]:
+    """Tests run in development (production is the default); the CLI and children inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_ENV", "development")
+        yield
+
+
 class Clock:
     """A clock the test sets; the app reads it through the CLOCK override."""
 

@@ -36,6 +36,16 @@ def test_call_walks_from_greeting_to_a_staff_member_accepting(cli_env: CliRunner
     assert "completed" in result.output
 
 
+def test_call_is_a_development_command_by_itself(
+    cli_env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production is the default, yet a newcomer's `hotline call` needs no HOTLINE_ENV."""
+    monkeypatch.delenv("HOTLINE_ENV")
+    result = cli_env.invoke(main, ["call", "--keys", "1 3", "--ascii"])
+    assert result.exit_code == 0, result.output
+    assert "completed" in result.output
+
+
 def test_call_walks_to_a_recorded_message_with_consent(cli_env: CliRunner) -> None:
     result = cli_env.invoke(
         main, ["call", "--keys", "1 1 # 1", "--at", "2026-12-05 15:00", "--ascii"]

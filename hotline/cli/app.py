@@ -8,12 +8,13 @@ context lives as long as the command, so a command body reads `db.session` direc
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from flask import Flask
 
-from hotline import create_app
+from hotline import config, create_app
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,5 +28,22 @@ def with_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
         app = create_app()
         with app.app_context():
             return command(app, *args, **kwargs)
+
+    return wrapper
+
+
+def with_local_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
+    """`with_app` for commands made for a developer's machine (`hotline run`, `hotline call`).
+
+    They choose development unless HOTLINE_ENV says otherwise, in this process's environment
+    so the web, worker and scheduler processes `hotline run` starts inherit it. Everything
+    else, the Procfile's processes included, stays production unless told.
+    """
+    inner = with_app(command)
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        config.use_development_by_default(os.environ)
+        return inner(*args, **kwargs)
 
     return wrapper

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from hotline import create_app
 from hotline.cli import demo as services
-from hotline.cli.app import with_app
+from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.embedded import EmbeddedRedis
@@ -112,7 +112,7 @@ def _emulator(
 )
 @click.option("--url", default=None, help="Call a running server (e.g. http://127.0.0.1:5000).")
 @click.option("--ascii", "ascii_only", is_flag=True, help="No emoji in the transcript.")
-@with_app
+@with_local_app
 def call(
     app: Flask,
     to: str | None,

@@ -19,7 +19,7 @@ from flask import Flask
 
 from hotline import migrate
 from hotline.cli import demo as services
-from hotline.cli.app import with_app
+from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.embedded import EmbeddedRedis
 from hotline.extensions import db
@@ -28,7 +28,7 @@ from hotline.extensions import db
 @click.command(help="Run the hotline locally: web + worker + scheduler (+ embedded Redis).")
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo structure.")
-@with_app
+@with_local_app
 def run(app: Flask, port: int, no_demo: bool) -> None:
     embedded = None
     env = dict(os.environ)

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime, enum_column
-from hotline.models.calls import Call, Voicemail
+from hotline.models.calls import PROVIDER_ADDRESS, PROVIDER_SID, Call, Voicemail
 from hotline.models.structure import Person, Staff, Theme
 
 
@@ -65,7 +65,7 @@ class Callback(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), nullable=True
     )
-    phone_e164: Mapped[str] = mapped_column(String(32))
+    phone_e164: Mapped[str] = mapped_column(String(PROVIDER_ADDRESS))  # the caller's From
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -109,8 +109,12 @@ class CallbackAttempt(Base):
         ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    staff_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    caller_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    staff_call_sid: Mapped[str | None] = mapped_column(
+        String(PROVIDER_SID), unique=True, nullable=True
+    )
+    caller_call_sid: Mapped[str | None] = mapped_column(
+        String(PROVIDER_SID), unique=True, nullable=True
+    )
     staff_status: Mapped[str] = mapped_column(String(20), default="")
     caller_status: Mapped[str] = mapped_column(String(20), default="")
     result: Mapped[str] = mapped_column(String(20), default="")  # the outcome of this try

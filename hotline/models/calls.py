@@ -11,6 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.models.base import Base, UTCDateTime, enum_column
 from hotline.models.structure import Person, Staff, Structure, Theme
 
+# Sizes of what the provider sends, generous on purpose: a value that does not fit makes
+# every webhook of that call fail on PostgreSQL, and the caller only hears an apology.
+PROVIDER_SID = 128  # Twilio documents 34 characters (CA…, RE…); other providers differ
+PROVIDER_ADDRESS = 255  # From/To: an E.164 number, or a SIP URI such as sip:x@y.sip.twilio.com
+PROVIDER_URL = 1024  # RecordingUrl
+
 # Twilio call statuses after which a call leg will never change again.
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
@@ -28,13 +34,13 @@ class Call(Base):
     __tablename__ = "call"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_sid: Mapped[str] = mapped_column(String(PROVIDER_SID), unique=True)
     structure_id: Mapped[int | None] = mapped_column(
         ForeignKey("structure.id", ondelete="CASCADE"), nullable=True, index=True
     )
     direction: Mapped[str] = mapped_column(String(20), default="inbound")
-    from_e164: Mapped[str] = mapped_column(String(32), default="")
-    to_e164: Mapped[str] = mapped_column(String(32), default="")
+    from_e164: Mapped[str] = mapped_column(String(PROVIDER_ADDRESS), default="")
+    to_e164: Mapped[str] = mapped_column(String(PROVIDER_ADDRESS), default="")
     status: Mapped[str] = mapped_column(String(20), default="ringing")
     last_sequence: Mapped[int] = mapped_column(Integer, default=-1)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -92,8 +98,10 @@ class Voicemail(Base):
     theme_id: Mapped[int | None] = mapped_column(
         ForeignKey("theme.id", ondelete="SET NULL"), nullable=True
     )
-    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    recording_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    recording_sid: Mapped[str | None] = mapped_column(
+        String(PROVIDER_SID), unique=True, nullable=True
+    )
+    recording_url: Mapped[str | None] = mapped_column(String(PROVIDER_URL), nullable=True)
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[VoicemailStatus] = mapped_column(enum_column(VoicemailStatus))
     callback_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

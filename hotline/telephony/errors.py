@@ -22,12 +22,13 @@ from collections.abc import Callable
 from typing import ParamSpec
 
 from flask import Response, request
+from sqlalchemy.exc import OperationalError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from hotline.extensions import db
 from hotline.telephony import twiml
-from hotline.telephony.context import call_voice
+from hotline.telephony.context import call_voice, default_voice
 from hotline.voice import render
 
 log = logging.getLogger("hotline.telephony")
@@ -67,7 +68,8 @@ def failed(outcome: OnError, error: Exception) -> Response:
     log_webhook_failure(error)
     if outcome is OnError.REPORT:
         return Response(status=500)
-    voice = call_voice(db.session)
+    # A database that timed out once is not waited on twice: Twilio gives up at 15 s.
+    voice = default_voice() if isinstance(error, OperationalError) else call_voice(db.session)
     if outcome is OnError.HANG_UP:
         return twiml(render.hang_up(voice, VoiceResponse(), "technical_error_end"))
     response = VoiceResponse()
