@@ -19,6 +19,7 @@ from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
 from hotline.web.auth import current_staff, login_required, visible_structure_id
 from hotline.web.csrf import protect
+from hotline.web.redirects import same_origin_path
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 protect(bp)
@@ -73,8 +74,7 @@ def _wants_html() -> bool:
 
 
 def _back() -> str:
-    target = request.form.get("next") or "/queue"
-    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+    return same_origin_path(request.form.get("next"), "/queue")
 
 
 def _done(payload: dict[str, Any], message: str) -> Any:

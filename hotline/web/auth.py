@@ -32,6 +32,7 @@ from hotline import accounts, clock
 from hotline.extensions import db
 from hotline.models import Staff, Structure
 from hotline.web.csrf import protect, rotate_token
+from hotline.web.redirects import same_origin_path
 
 SESSION_HOURS = 12
 HOME = "/queue"
@@ -153,9 +154,7 @@ def visible_structure_id() -> int:
 
 def _safe_next(target: str | None) -> str:
     """A local path to go to after login; anything else (another site) goes home."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return HOME
-    return target
+    return same_origin_path(target, HOME)
 
 
 def _start_session(staff: Staff) -> None:
