@@ -267,6 +267,7 @@ def set_password(staff: Staff, password: str) -> None:
     """Check and store a new password (the caller commits)."""
     check_password(staff, password)
     staff.password_hash = hash_secret(password)
+    staff.session_version = (staff.session_version or 0) + 1  # signs every browser out
 
 
 def generate_password() -> str:
