@@ -24,6 +24,7 @@ from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
+from hotline.web.params import is_row_id
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 protect(bp)
@@ -78,6 +79,8 @@ def queue() -> str:
 @login_required
 def callback(callback_id: int) -> str:
     structure = _structure()
+    if not is_row_id(callback_id):
+        abort(404)
     found = db.session.scalar(
         select(Callback).where(Callback.id == callback_id, Callback.structure_id == structure.id)
     )
@@ -105,6 +108,8 @@ def _call_window(structure: Structure) -> str | None:
 @login_required
 def recording(voicemail_id: int) -> Response:
     """Stream a message through the app, logging who listened; no provider URL leaves us."""
+    if not is_row_id(voicemail_id):
+        abort(404)
     voicemail = db.session.scalar(
         select(Voicemail).where(
             Voicemail.id == voicemail_id, Voicemail.structure_id == visible_structure_id()

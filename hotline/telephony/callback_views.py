@@ -24,6 +24,7 @@ from hotline.extensions import db
 from hotline.models import CallbackAttempt
 from hotline.telephony.bridge import load_bridge, not_allowed_now, staff_voice_or_default
 from hotline.telephony.failures import log_webhook_failure
+from hotline.telephony.params import whole_number
 from hotline.telephony.views import bp, twiml
 from hotline.voice import render_callback
 from hotline.voice.render import voice_url
@@ -49,8 +50,7 @@ def hang_up_on_error(view: Callable[P, Response]) -> Callable[P, Response]:
 
 
 def attempt_arg() -> int:
-    value = request.args.get("attempt", "")
-    return int(value) if value.isdigit() else 0
+    return whole_number(request.args.get("attempt"))
 
 
 def done(xml: str) -> Response:

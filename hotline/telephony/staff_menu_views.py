@@ -16,6 +16,7 @@ from hotline.models import CallbackAttempt, CallbackOutcome, Staff
 from hotline.telephony import staff_menu
 from hotline.telephony.bridge import hotline_number, not_allowed_now, staff_voice, who_is_called
 from hotline.telephony.callback_views import hang_up_on_error
+from hotline.telephony.params import whole_number
 from hotline.telephony.views import bp, twiml
 from hotline.voice import render_callback
 from hotline.voice.render import Voice, voice_url
@@ -30,8 +31,7 @@ def _structure() -> StructureInfo:
 
 
 def _int_arg(name: str) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else 0
+    return whole_number(request.args.get(name))
 
 
 def _authenticated() -> tuple[StructureInfo, Voice, Staff, str] | None:

@@ -18,6 +18,7 @@ from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.telephony import flow, signature, staff_menu
 from hotline.telephony.failures import log_webhook_failure
+from hotline.telephony.params import whole_number, whole_number_or_none
 from hotline.voice import render
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
@@ -195,12 +196,11 @@ def recording_status() -> Response:
 
 @bp.post("/status")
 def status() -> Response:
-    sequence = request.form.get("SequenceNumber")
     call = calls.apply_status(
         db.session,
         request.form.get("CallSid", ""),
         request.form.get("CallStatus", ""),
-        int(sequence) if sequence and sequence.isdigit() else None,
+        whole_number_or_none(request.form.get("SequenceNumber")),
         _form_int("CallDuration"),
         clock.now(),
     )
@@ -211,8 +211,7 @@ def status() -> Response:
 
 
 def _form_int(name: str) -> int:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else 0
+    return whole_number(request.form.get(name))
 
 
 @bp.errorhandler(Exception)
