@@ -17,7 +17,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway, phones
+from hotline import callbacks, clock, gateway, phones, pin_lockout
 from hotline.callbacks import wording
 from hotline.dashboard.helpers import policy_from_form
 from hotline.extensions import db
@@ -72,7 +72,15 @@ def queue() -> str:
         entries=entries,
         me=current_staff(),
         masked_phone=phones.masked,
+        pin_alerts=_pin_alerts(structure),
     )
+
+
+def _pin_alerts(structure: Structure) -> list[pin_lockout.PinAlert]:
+    """Phone-menu PINs locked this week, for coordinators only: someone may be guessing."""
+    if current_staff().role not in ("coordinator", "admin"):
+        return []
+    return pin_lockout.recent_alerts(structure.id, ZoneInfo(structure.timezone))
 
 
 @bp.get("/callbacks/<int:callback_id>")
