@@ -280,6 +280,7 @@ def set_password(staff: Staff, password: str) -> None:
     """Check and store a new password (the caller commits)."""
     check_password(staff, password)
     staff.password_hash = hash_secret(password)
+    staff.session_version = (staff.session_version or 0) + 1  # signs every browser out
 
 
 def generate_password() -> str:
@@ -342,11 +343,19 @@ def verify_staff_pin(
             Staff.pin_hash.is_not(None),
         )
     ).first()
+    from hotline import pin_lockout  # progressive: 15 min after 5 failures, then doubling
+
+    phone_key, staff_id = _pseudonym(phone_e164), staff.id if staff else None
+    wait = pin_lockout.locked_for(phone_key, staff_id, now)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     matches = verify_secret(staff.pin_hash if staff and staff.pin_hash else _decoy_hash(), pin)
     if staff is None or not matches:
         _record_failure(limits, now)
+        pin_lockout.record_failure(phone_key, staff, now)
         return None
     _forget(PIN_BY_PHONE, phone_e164)
     if staff.pin_hash is not None and needs_rehash(staff.pin_hash):
         staff.pin_hash = hash_secret(pin)
+    pin_lockout.forget(phone_key, staff_id)
     return staff

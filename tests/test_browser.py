@@ -89,6 +89,8 @@ def test_login_queue_claim_call_outcome(
     phones["+33600000101"] = Answers()
 
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone screen
+    refused: list[str] = []  # the content security policy blocked something the page needs
+    page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else None)
     page.goto(f"{served}/login")
     page.get_by_label("Adresse e-mail").fill(amina.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -117,6 +119,8 @@ def test_login_queue_claim_call_outcome(
     page.wait_for_url("**/queue")
     assert page.get_by_text("Résultat enregistré").is_visible()
     snap(page, "3-done")
+    assert refused == []
+    assert page.locator(".site-header").evaluate("e => getComputedStyle(e).display") == "flex"
 
     session.expire_all()
     callback = session.scalar(select(Callback))

@@ -19,6 +19,8 @@ from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
 from hotline.web.auth import current_staff, login_required, visible_structure_id
 from hotline.web.csrf import protect
+from hotline.web.params import is_row_id
+from hotline.web.redirects import same_origin_path
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 protect(bp)
@@ -73,8 +75,7 @@ def _wants_html() -> bool:
 
 
 def _back() -> str:
-    target = request.form.get("next") or "/queue"
-    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+    return same_origin_path(request.form.get("next"), "/queue")
 
 
 def _done(payload: dict[str, Any], message: str) -> Any:
@@ -85,15 +86,24 @@ def _done(payload: dict[str, Any], message: str) -> Any:
 
 
 def _params() -> dict[str, Any]:
-    return dict(request.get_json(silent=True) or {}) if request.is_json else request.form.to_dict()
+    if not request.is_json:
+        return request.form.to_dict()
+    body = request.get_json(silent=True)
+    if body is not None and not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Le contenu envoyé doit être un objet JSON.")
+    return body or {}
 
 
 def _callback(callback_id: int) -> Callback:
     """The entry, if it belongs to the staff member's structure (else 404, not 403: no leak)."""
-    found = db.session.scalar(
-        select(Callback).where(
-            Callback.id == callback_id, Callback.structure_id == visible_structure_id()
+    found = (
+        db.session.scalar(
+            select(Callback).where(
+                Callback.id == callback_id, Callback.structure_id == visible_structure_id()
+            )
         )
+        if is_row_id(callback_id)
+        else None
     )
     if found is None:
         raise ApiError(404, "not_found", "Ce rappel n'existe pas.")

@@ -17,13 +17,14 @@ from flask import (
 )
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway, phones
+from hotline import callbacks, clock, gateway, phones, pin_lockout
 from hotline.callbacks import wording
 from hotline.dashboard.helpers import policy_from_form
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
+from hotline.web.params import is_row_id
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 protect(bp)
@@ -71,13 +72,23 @@ def queue() -> str:
         entries=entries,
         me=current_staff(),
         masked_phone=phones.masked,
+        pin_alerts=_pin_alerts(structure),
     )
+
+
+def _pin_alerts(structure: Structure) -> list[pin_lockout.PinAlert]:
+    """Phone-menu PINs locked this week, for coordinators only: someone may be guessing."""
+    if current_staff().role not in ("coordinator", "admin"):
+        return []
+    return pin_lockout.recent_alerts(structure.id, ZoneInfo(structure.timezone))
 
 
 @bp.get("/callbacks/<int:callback_id>")
 @login_required
 def callback(callback_id: int) -> str:
     structure = _structure()
+    if not is_row_id(callback_id):
+        abort(404)
     found = db.session.scalar(
         select(Callback).where(Callback.id == callback_id, Callback.structure_id == structure.id)
     )
@@ -105,6 +116,8 @@ def _call_window(structure: Structure) -> str | None:
 @login_required
 def recording(voicemail_id: int) -> Response:
     """Stream a message through the app, logging who listened; no provider URL leaves us."""
+    if not is_row_id(voicemail_id):
+        abort(404)
     voicemail = db.session.scalar(
         select(Voicemail).where(
             Voicemail.id == voicemail_id, Voicemail.structure_id == visible_structure_id()

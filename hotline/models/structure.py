@@ -92,6 +92,9 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     pin_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Signed into each dashboard session; bumped on logout and password change, so a
+    # cookie copied before either no longer opens anything (see web/auth.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     structure: Mapped[Structure] = relationship(back_populates="staff")
     slots: Mapped[list[DutySlot]] = relationship(

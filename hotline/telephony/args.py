@@ -2,15 +2,28 @@
 
 Twilio sends strings; a missing or mangled number is read as the default, never an error,
 so a webhook always gets far enough to answer something the caller can hear.
+`str.isdigit()` is true for "²" and "١٢", which `int()` then refuses or reads as 12, and a
+30-digit id is a valid int that no database column can bind: each was a failed webhook, so
+a number here is 1 to 18 ASCII digits or it is not a number.
 """
 
 from __future__ import annotations
 
 from flask import request
 
+MAX_DIGITS = 18  # below 2**63: fits every integer column and every primary key
+
+
+def whole_number_or_none(value: str | None) -> int | None:
+    """`value` as a non-negative int if it is 1 to 18 ASCII digits, else None."""
+    if not value or len(value) > MAX_DIGITS or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
 
 def _whole(value: str | None, default: int) -> int:
-    return int(value) if value is not None and value.isdigit() else default
+    number = whole_number_or_none(value)
+    return default if number is None else number
 
 
 def arg_int(name: str, default: int = 0) -> int:
@@ -30,8 +43,7 @@ def form_int(name: str) -> int:
 
 def form_int_or_none(name: str) -> int | None:
     """A whole number from Twilio's form, or None when it sent none (an optional field)."""
-    value = request.form.get(name)
-    return int(value) if value is not None and value.isdigit() else None
+    return whole_number_or_none(request.form.get(name))
 
 
 def form(name: str) -> str:

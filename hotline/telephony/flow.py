@@ -19,6 +19,7 @@ from hotline import callbacks, calls
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.schedules import describe_moment
+from hotline.telephony.args import whole_number_or_none
 from hotline.voice import render
 from hotline.voice.render import Voice
 from hotline.voice.script import Node, Option
@@ -78,7 +79,9 @@ def answer_menu(
     ctx: CallContext, node_id: str, attempt: int, digits: str, speech: str, silent: bool
 ) -> str:
     """Act on what the caller pressed or said at a menu."""
-    node = ctx.voice.script.nodes[node_id]
+    node = ctx.voice.script.nodes.get(node_id)
+    if node is None or node.kind == "say":  # a URL from an older script: start it again
+        return greet(ctx)
     if node.kind == "language_menu":
         return _answer_language(ctx, node, attempt, digits)
     if not silent and (digits or speech):
@@ -93,8 +96,9 @@ def answer_menu(
 
 def _answer_language(ctx: CallContext, node: Node, attempt: int, digits: str) -> str:
     languages = ctx.structure.languages
-    if digits.isdigit() and 1 <= int(digits) <= len(languages):
-        ctx.voice = ctx.voice.in_language(languages[int(digits) - 1])
+    chosen = whole_number_or_none(digits) or 0
+    if 1 <= chosen <= len(languages):
+        ctx.voice = ctx.voice.in_language(languages[chosen - 1])
         calls.choose_route(ctx.session, ctx.call, ctx.call.theme_id, ctx.voice.lang, ctx.now)
         return walk(ctx, VoiceResponse(), _next_of(node))
     if attempt >= ctx.max_attempts:

@@ -1,8 +1,9 @@
 """Staff on the web: sign-in, session cookie settings, CSRF and what every page template needs.
 
-`init_app` registers the sign-in blueprint `auth` (`/login`, `/logout`, the stylesheet)
-and hardens the session cookie. The queue pages and the API are separate
-blueprints (`dashboard`, `api`) that use `login_required` and `protect` from here.
+`init_app` registers the sign-in blueprint `auth` (`/login`, `/logout`, the stylesheet),
+hardens the session cookie and adds the security headers (`headers`) to every response.
+The queue pages and the API are separate blueprints (`dashboard`, `api`) that use
+`login_required` and `protect` from here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Flask, has_request_context, request
 
 def init_app(app: Flask) -> None:
     """Register the sign-in pages and make the session cookie safe; calling twice is harmless."""
+    from hotline.web import headers
     from hotline.web.auth import SESSION_HOURS, bp, signed_in_staff
     from hotline.web.csrf import csrf_token
 
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=app.config.get("HOTLINE_ENV") == "production",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
+    headers.init_app(app)
     if bp.name in app.blueprints:
         return
     app.register_blueprint(bp)

@@ -3,8 +3,9 @@
 A staff member sees their own structure only; an admin may look at another
 with `?structure=<slug>`. The session (a signed cookie) holds the staff id,
 a fingerprint of the password hash (changing the password signs out every
-other browser) and the login time (a session lasts 12 hours at most, even
-when used all along).
+other browser), the staff member's session version (bumped by logout and by a
+new password: a cookie copied before either is refused by the server) and the
+login time (a session lasts 12 hours at most, even when used all along).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from hotline import accounts, clock
 from hotline.extensions import db
 from hotline.models import Staff, Structure
 from hotline.web.csrf import protect, rotate_token
+from hotline.web.redirects import same_origin_path
 
 SESSION_HOURS = 12
 HOME = "/queue"
@@ -72,7 +74,8 @@ def _load_session_staff() -> Staff | None:
     login_at = session.get("login_at")
     too_old = isinstance(login_at, int | float) and time.time() - login_at > SESSION_HOURS * 3600
     stale = "auth" in session and staff is not None and session["auth"] != _fingerprint(staff)
-    if staff is None or not staff.active or too_old or stale:
+    revoked = staff is not None and session.get("ver") != staff.session_version
+    if staff is None or not staff.active or too_old or stale or revoked:
         session.clear()
         return None
     return staff
@@ -153,9 +156,7 @@ def visible_structure_id() -> int:
 
 def _safe_next(target: str | None) -> str:
     """A local path to go to after login; anything else (another site) goes home."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return HOME
-    return target
+    return same_origin_path(target, HOME)
 
 
 def _start_session(staff: Staff) -> None:
@@ -163,6 +164,7 @@ def _start_session(staff: Staff) -> None:
     session.permanent = True
     session["staff_id"] = staff.id
     session["auth"] = _fingerprint(staff)
+    session["ver"] = staff.session_version
     session["login_at"] = int(time.time())
     rotate_token()
 
@@ -197,6 +199,14 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out here and revoke the session on the server: a copy of this cookie stops working.
+
+    The version is per staff member, so their other browsers are signed out as well.
+    """
+    staff = signed_in_staff()
+    if staff is not None:
+        staff.session_version = (staff.session_version or 0) + 1
+        db.session.commit()
     session.clear()
     flash("Vous êtes bien déconnecté·e. À bientôt !", "info")
     return redirect("/login")
