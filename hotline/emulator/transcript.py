@@ -80,14 +80,18 @@ def conference_transcript(room: Conference, *, ascii_only: bool = False) -> str:
         mark = ROOM_LABELS.get(event.kind, "·")
         mark = f"[{event.kind}]" if ascii_only else mark
         lines.append((event.at, order, f"{sim_time(event.at)} {mark} {event.text}"))
+    seen: set[int] = set()
     for p in room.history:
-        for order, event in enumerate(p.log.events):
-            if event.kind not in SHOWN_KINDS or event.at is None:
+        if id(p.log) in seen:  # the same call back in the room after a keypad menu
+            continue
+        seen.add(id(p.log))
+        for order, heard in enumerate(p.log.events):
+            if heard.kind not in SHOWN_KINDS or heard.at is None:
                 continue
-            fancy, plain = LABELS.get(event.kind, ("·", f"[{event.kind}]"))
+            fancy, plain = LABELS.get(heard.kind, ("·", f"[{heard.kind}]"))
             mark = plain if ascii_only else fancy
             who = names[p.call_sid]
-            lines.append((event.at, order, f"{sim_time(event.at)}   {who}: {mark} {event.text}"))
+            lines.append((heard.at, order, f"{sim_time(heard.at)}   {who}: {mark} {heard.text}"))
     lines.sort(key=lambda line: (line[0], line[1]))
     head = f"Conférence {room.friendly_name} ({room.sid}) : {room.status}"
     return "\n".join([head, *(text for _, _, text in lines)])
