@@ -58,7 +58,9 @@ def dial_conference(leg: Leg, dial: Verb, noun: Verb, document_url: str) -> Step
     """Execute <Dial><Conference>: stay in the room, then go on with the Dial action."""
     spec = spec_from_twiml(dial, noun, document_url)
     room = leg.emulator.conferences.open(spec.name)
-    p = Participant(leg.base["CallSid"], leg.base["From"], spec, leg.log, leg.emulator.now())
+    outbound = leg.base.get("Direction", "inbound").startswith("outbound")
+    number = leg.base["To"] if outbound else leg.base["From"]  # the person on this call
+    p = Participant(leg.base["CallSid"], number, spec, leg.log, leg.emulator.now())
     try:
         room.admit(p)
     except ApiError as err:

@@ -267,6 +267,11 @@ class FakeTwilio:
             else:
                 sim.schedule(0, functools.partial(self._deliver, sid), f"sms {sid}")
 
+    def advance(self, seconds: float) -> None:
+        """Dispatch what is queued, then let `seconds` of simulated time pass."""
+        self.dispatch()
+        self.emulator.sim.advance(seconds)
+
     def run_pending(self) -> list[OutboundCall]:
         """Place queued calls and deliver queued SMS, in simulated-time order, until idle.
 
