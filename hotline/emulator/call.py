@@ -2,27 +2,57 @@
 
 `Emulator.place_call` posts the documented parameters to the number's Voice URL, signed with
 `X-Twilio-Signature`, runs the TwiML returned, and finally posts the call's status callback.
+
+Every call runs in simulated time (`Emulator.sim`, see `sim.py`): `place_call` drives the
+simulation until that call ends; `start_call` only starts it, so a test can let other calls
+(dialled through the REST API, say) run while this one waits in a conference, then drive time
+itself with `emulator.sim.advance(seconds)` / `run_until_idle()`. `emulator.now()` is the
+simulated wall clock: the `clock` given (the test's frozen clock) plus simulated seconds.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
+from hotline.emulator.account import DEFAULT_CALLS_PER_SECOND, Account
 from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.signing import signed_request
+from hotline.emulator.sim import Process, Scheduler
 from hotline.emulator.steps import Goto
 from hotline.emulator.transport import Transport, WebhookResponse
 
+if TYPE_CHECKING:
+    from hotline.emulator.conference import Conferences
+
 API_VERSION = "2010-04-01"
 DEFAULT_MAX_STEPS = 60
+# Where a seeded simulation's clock starts when no clock is given (a Monday, 09:00 UTC).
+SEEDED_EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SimultaneousDial = Literal["first-accept", "first-pickup"]
+SIMULTANEOUS_DIAL_MODES = ("first-accept", "first-pickup")
+
+
+@dataclass
+class InboundCall:
+    """A call started with `Emulator.start_call`: its log fills in as simulated time passes."""
+
+    sid: str
+    log: CallLog
+    process: Process
+
+    @property
+    def done(self) -> bool:
+        return self.process.done
 
 
 def new_sid(prefix: str) -> str:
@@ -35,6 +65,13 @@ class Emulator:
 
     `strict` (default) raises on any HTTP error, non-XML body or invalid TwiML so tests fail
     loudly; with `strict=False` the caller hears Twilio's application-error message instead.
+
+    Simulation knobs: `seed` (reproducible SIDs and randomness; None = random SIDs),
+    `calls_per_second` / `max_concurrent_calls` (the account's REST limits, see `account.py`),
+    `simultaneous_dial`: "first-accept" (a <Dial> with several <Number>s lets the others ring
+    while a picked-up leg's `url` screen runs; today's default) or "first-pickup" (Twilio's
+    documented rule: the first leg to pick up, voicemail included, cancels every other leg
+    before its screen runs).
     """
 
     api_version = API_VERSION
@@ -54,23 +91,58 @@ class Emulator:
         max_steps: int = DEFAULT_MAX_STEPS,
         clock: Callable[[], datetime] | None = None,
         country: str = "FR",
+        seed: int | None = None,
+        scheduler: Scheduler | None = None,
+        calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
+        max_concurrent_calls: int | None = None,
+        simultaneous_dial: SimultaneousDial = "first-accept",
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
             raise EmulatorError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        if simultaneous_dial not in SIMULTANEOUS_DIAL_MODES:
+            raise EmulatorError(f"simultaneous_dial must be one of {SIMULTANEOUS_DIAL_MODES}")
+        self.sim = scheduler or Scheduler(seed)
+        self.seeded = seed is not None or scheduler is not None and scheduler.seed is not None
+        self.account = Account(calls_per_second, max_concurrent_calls)
+        self.simultaneous_dial: SimultaneousDial = simultaneous_dial
         self.transport = transport
         self.base_url = base_url.rstrip("/")
         self.auth_token = auth_token
-        self.account_sid = account_sid or new_sid("AC")
+        self.account_sid = account_sid or self.new_sid("AC")
         self.phones = phones or PhoneBook()
         self.voice_path = voice_path
         self.status_path = status_path
         self.api_base = api_base.rstrip("/")
         self.strict = strict
         self.max_steps = max_steps
+        if clock is None and self.seeded:
+            clock = lambda: SEEDED_EPOCH  # noqa: E731 - a seeded run is reproducible to the second
         self.clock = clock or (lambda: datetime.now(UTC))
         self.country = country
         # Completed recordings by sid: Twilio keeps them until deleted through the REST API.
         self.recordings: dict[str, StoredRecording] = {}
+        # Every call's log (inbound, REST-created, conference participants), in start order.
+        self.call_logs: list[CallLog] = []
+        self._conferences: Conferences | None = None
+
+    @property
+    def conferences(self) -> Conferences:
+        """The conference rooms of this account (see `conference.py`)."""
+        if self._conferences is None:
+            from hotline.emulator.conference import Conferences
+
+            self._conferences = Conferences(self)
+        return self._conferences
+
+    def now(self) -> datetime:
+        """The simulated wall clock: `clock()` plus the simulated seconds elapsed."""
+        return self.clock() + timedelta(seconds=self.sim.elapsed)
+
+    def new_log(self, call_sid: str, from_: str, to: str) -> CallLog:
+        """A call log time-stamped with simulated time and listed in `call_logs`."""
+        log = CallLog(call_sid, from_, to, clock=lambda: self.sim.elapsed)
+        self.call_logs.append(log)
+        return log
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL: full URLs are kept as given, paths are appended to base_url."""
@@ -79,6 +151,9 @@ class Emulator:
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
     def new_sid(self, prefix: str) -> str:
+        """A SID; reproducible from the seed when one was given."""
+        if self.seeded:
+            return prefix + f"{self.sim.random.getrandbits(128):032x}"
         return new_sid(prefix)
 
     def account_url(self) -> str:
@@ -89,11 +164,11 @@ class Emulator:
 
     def register_recording(self, call_sid: str, recording: RecordingLog) -> None:
         """Keep a completed recording so `FakeTwilio` can fetch, serve and delete it."""
-        self.recordings[recording.sid] = StoredRecording(call_sid, recording, self.clock())
+        self.recordings[recording.sid] = StoredRecording(call_sid, recording, self.now())
 
     def timestamp(self) -> str:
         """RFC 2822, as Twilio's status callbacks carry it."""
-        return format_datetime(self.clock().astimezone(UTC), usegmt=True)
+        return format_datetime(self.now().astimezone(UTC), usegmt=True)
 
     def send(self, method: str, url: str, params: Mapping[str, str]) -> tuple[str, WebhookResponse]:
         """Sign and deliver one request; return the exact URL sent and the response."""
@@ -121,14 +196,40 @@ class Emulator:
         }
 
     def place_call(self, from_: str, to: str, caller: Caller | None = None) -> CallLog:
-        """Run one inbound call from `from_` to `to` until it ends; return its log."""
-        call_sid = new_sid("CA")
-        state = CallState(CallLog(call_sid, from_, to), self.max_steps)
+        """Run one inbound call from `from_` to `to` until it ends; return its log.
+
+        Drives the simulation until this call is over (other calls due meanwhile run too).
+        """
+        call = self.start_call(from_, to, caller)
+        self.sim.run(stop=lambda: call.done)
+        if call.done:  # deliver what the call's end caused at that instant (room callbacks)
+            self.sim.run(until=self.sim.elapsed)
+        else:
+            raise EmulatorError(
+                f"call {call.sid} is still waiting and nothing else is scheduled:"
+                f" {', '.join(self.sim.waiting())} (give the caller a script that ends)"
+            )
+        return call.log
+
+    def start_call(
+        self, from_: str, to: str, caller: Caller | None = None, delay: float = 0.0
+    ) -> InboundCall:
+        """Start an inbound call `delay` simulated seconds from now; drive `sim` to run it."""
+        call_sid = self.new_sid("CA")
+        state = CallState(self.new_log(call_sid, from_, to), self.max_steps)
         base = self.call_params(call_sid, from_, to)
         leg = Leg(self, state, caller or ScriptedCaller(), base)
-        state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
-        self._final_status(leg, state)
-        return state.log
+
+        def run() -> None:
+            self.account.enter(call_sid)
+            try:
+                state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
+                self._final_status(leg, state)
+            finally:
+                self.account.leave(call_sid)
+
+        process = self.sim.spawn(run, f"inbound {call_sid}", delay)
+        return InboundCall(call_sid, state.log, process)
 
     def _final_status(self, leg: Leg, state: CallState) -> None:
         params = {

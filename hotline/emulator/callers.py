@@ -48,6 +48,26 @@ GatherInput = Keys | Speech | Silence | HangUp
 
 
 @dataclass(frozen=True)
+class Stay:
+    """In a conference: stay and listen for `seconds` (None = until the room lets you go)."""
+
+    seconds: float | None = None
+
+
+# What a person does in a conference: stay a while, press keys (`*` leaves with hangupOnStar),
+# or hang up.
+ConferenceInput = Stay | Keys | HangUp
+
+
+@dataclass(frozen=True)
+class ConferencePrompt:
+    """What a participant knows in a room: its name and whether `*` takes them out."""
+
+    name: str
+    hangup_on_star: bool
+
+
+@dataclass(frozen=True)
 class RecordInput:
     """The caller speaks for `seconds` (0 = an empty recording), then `end` stops the recording."""
 
@@ -85,12 +105,18 @@ class Caller(Protocol):
 def _check_token(token: str) -> str:
     if DIGITS.match(token) or token in ("-", "hangup", "silent"):
         return token
-    if re.fullmatch(r"rec:\d+", token) or (token.startswith("say:") and token[4:].strip()):
+    if re.fullmatch(r"(rec|wait):\d+", token) or (token.startswith("say:") and token[4:].strip()):
         return token
     raise ValueError(
         f"unknown caller token {token!r}: use digits (1, 12#, *), say:words, -, hangup,"
-        " silent or rec:N"
+        " silent, rec:N or wait:N"
     )
+
+
+def conference_input(caller: Caller, prompt: ConferencePrompt) -> ConferenceInput:
+    """Ask a caller what they do in a room; callers without a `conference` method just stay."""
+    ask = getattr(caller, "conference", None)
+    return Stay() if ask is None else ask(prompt)
 
 
 @dataclass
@@ -98,9 +124,12 @@ class ScriptedCaller:
     """Plays a fixed sequence of tokens, one per <Gather> or <Record>.
 
     Tokens: digits (`1`, `12#`, `*`), `say:words` (speech), `-` (silence), `hangup`,
-    `silent`/`rec:0` (empty recording) and `rec:N` (speak N seconds). A string is split on
-    spaces; pass a list to keep spaces inside a `say:` token. Once the script is exhausted the
-    caller stays silent, and gives up after `patience` silent menus (None = never).
+    `silent`/`rec:0` (empty recording), `rec:N` (speak N seconds) and, in a conference,
+    `wait:N` (stay N seconds, then take the next token: `wait:30 *` presses `*` after 30 s,
+    `wait:30 hangup` hangs up). A string is split on spaces; pass a list to keep spaces inside
+    a `say:` token. Once the script is exhausted the caller stays silent, gives up after
+    `patience` silent menus (None = never), and stays in a conference until it ends.
+    A `wait:N` token met at a <Gather> counts as silence.
     """
 
     keys: str | Sequence[str] = ""
@@ -134,6 +163,18 @@ class ScriptedCaller:
             return Keys(token)
         return Silence()
 
+    def conference(self, prompt: ConferencePrompt) -> ConferenceInput:
+        token = self._next()
+        if token is None:
+            return Stay()
+        if token == "hangup":
+            return HangUp()
+        if token.startswith("wait:"):
+            return Stay(int(token[5:]))
+        if DIGITS.match(token):
+            return Keys(token)
+        return Stay(0)
+
     def record(self, prompt: RecordPrompt) -> RecordInput:
         token = self._next()
         if token in ("silent", "rec:0"):
@@ -145,6 +186,35 @@ class ScriptedCaller:
         if token is not None and DIGITS.match(token):
             return RecordInput(self.speak_seconds, Keys(token))
         return RecordInput(self.speak_seconds, Silence())
+
+
+@dataclass
+class VoicemailCaller:
+    """A voicemail that picked up: silent at every menu, records, never presses a key.
+
+    In a conference it records for `listen_seconds` (None = until dropped), then hangs up.
+    """
+
+    listen_seconds: float | None = None
+    speak_seconds: int = DEFAULT_SPEAK_SECONDS
+    _asked: bool = field(default=False, init=False)
+
+    def hear(self, text: str) -> None:
+        """A greeting plays over whatever the app says."""
+
+    def gather(self, prompt: GatherPrompt) -> GatherInput:
+        return Silence()
+
+    def record(self, prompt: RecordPrompt) -> RecordInput:
+        return RecordInput(self.speak_seconds, Silence())
+
+    def conference(self, prompt: ConferencePrompt) -> ConferenceInput:
+        if self.listen_seconds is None:
+            return Stay()
+        if self._asked:
+            return HangUp("the voicemail stops recording and hangs up")
+        self._asked = True
+        return Stay(self.listen_seconds)
 
 
 class InteractiveCaller:

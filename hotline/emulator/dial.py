@@ -1,9 +1,17 @@
 """Executing <Dial>: ringing staff phones at once, running whispers, bridging one of them.
 
 All <Number>s ring together. Phones pick up in order of their ring time (document order on a
-tie); each runs its `url` whisper on its own leg and the first whose whisper ends without
-hanging up is bridged, the others are canceled. A phone picked up without a whisper is bridged
-directly, which for a personal voicemail is logged loudly: the caller is talking to a machine.
+tie). What happens next depends on `Emulator.simultaneous_dial`:
+
+- "first-pickup", Twilio's documented rule ("the first call to pick up is connected to the
+  current call and the rest are hung up"): the first leg to pick up, a voicemail included,
+  cancels every other leg at once, then runs its `url` screen; if the screen does not accept,
+  nobody is bridged.
+- "first-accept" (the default for now): each picked-up leg runs its screen while the others
+  ring on, and the first whose screen ends without hanging up is bridged.
+
+A phone picked up without a whisper is bridged directly, which for a personal voicemail is
+logged loudly: the caller is talking to a machine. <Dial><Conference> is in `conference_leg`.
 """
 
 from __future__ import annotations
@@ -13,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from hotline.emulator.errors import TwimlError
 from hotline.emulator.log import DialOutcome, LegLog
-from hotline.emulator.phones import PhoneBehaviour
-from hotline.emulator.steps import End, Goto, Step, resolve
+from hotline.emulator.phones import PhoneBehaviour, hangup_after
+from hotline.emulator.steps import Goto, Step, resolve
 from hotline.emulator.twiml import Verb
 
 if TYPE_CHECKING:
@@ -33,6 +41,7 @@ class Ring:
     behaviour: PhoneBehaviour
     log: LegLog
     sequence: int = 0
+    finished: bool = False  # its final status callback was sent
 
     @property
     def number(self) -> str:
@@ -43,17 +52,19 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
     if leg.staff is not None:
         raise TwimlError("<Dial> is not allowed in a <Number url> whisper (Twilio refuses it)")
     if verb.children and verb.children[0].name == "Conference":
-        return _conference(leg, verb.children[0])
+        from hotline.emulator.conference_leg import dial_conference
+
+        return dial_conference(leg, verb, verb.children[0], document_url)
     nouns = verb.children or (Verb("Number", {}, verb.text),)
     timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT)
     caller_id = verb.get("callerId") or leg.base["From"]
     rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
-    winner = _pick_winner(leg, rings, timeout, caller_id, document_url)
+    winner, waited = _pick_winner(leg, rings, timeout, caller_id, document_url)
     for ring in rings:
         if ring.log.status == "ringing":
             ring.log.status = "canceled" if winner else "no-answer"
-        _status_callback(leg, ring, caller_id, document_url, "completed", ring.log.status)
-    outcome = _outcome(leg, rings, winner, timeout)
+        _finish(leg, ring, caller_id, document_url)
+    outcome = _outcome(leg, rings, winner, timeout, waited)
     action = verb.get("action")
     if not action:
         return None
@@ -80,9 +91,17 @@ def _start(leg: Leg, index: int, noun: Verb, caller_id: str, document_url: str) 
     return ring
 
 
+def _finish(leg: Leg, ring: Ring, caller_id: str, document_url: str) -> None:
+    """Send a leg's final (`completed` event) status callback, once."""
+    if not ring.finished:
+        ring.finished = True
+        _status_callback(leg, ring, caller_id, document_url, "completed", ring.log.status)
+
+
 def _pick_winner(
     leg: Leg, rings: list[Ring], timeout: int, caller_id: str, document_url: str
-) -> Ring | None:
+) -> tuple[Ring | None, float]:
+    """The bridged leg (or None), and the seconds of ringing already waited."""
     pickups = sorted(
         (after, ring.index, ring)
         for ring in rings
@@ -90,17 +109,40 @@ def _pick_winner(
         and (after := ring.behaviour.answer_after) is not None
         and after <= timeout
     )
+    first_pickup = leg.emulator.simultaneous_dial == "first-pickup"
+    waited = 0.0
     for after, _, ring in pickups:
+        if ring.log.status != "ringing":
+            continue
+        if after > waited:
+            leg.elapse(after - waited)
+            waited = float(after)
         ring.log.answered = True
         ring.log.status = "in-progress"
         leg.note("leg", f"{ring.number} picks up after {after} s ({ring.log.behaviour})")
         _status_callback(leg, ring, caller_id, document_url, "answered", "in-progress")
+        if first_pickup:
+            _hang_up_the_rest(leg, rings, ring, caller_id, document_url)
         bridged = _screen(leg, ring, caller_id, document_url)
         ring.log.status = "completed"
         if bridged:
             ring.log.bridged = True
-            return ring
-    return None
+            return ring, waited
+        if first_pickup:
+            _finish(leg, ring, caller_id, document_url)
+            return None, waited
+    return None, waited
+
+
+def _hang_up_the_rest(
+    leg: Leg, rings: list[Ring], picked: Ring, caller_id: str, document_url: str
+) -> None:
+    """Twilio's rule: the first leg to pick up ends every other one, before any screen."""
+    for other in rings:
+        if other is not picked and other.log.status == "ringing":
+            other.log.status = "canceled"
+            leg.note("leg", f"{other.number}: canceled, {picked.number} picked up first")
+            _finish(leg, other, caller_id, document_url)
 
 
 def _screen(leg: Leg, ring: Ring, caller_id: str, document_url: str) -> bool:
@@ -119,6 +161,9 @@ def _screen(leg: Leg, ring: Ring, caller_id: str, document_url: str) -> bool:
     child = leg.spawn(
         ring.behaviour.whisper_caller(), _child_params(leg, ring, caller_id), ring.log
     )
+    after = hangup_after(ring.behaviour)
+    if after is not None and leg.emulator.sim.current() is not None:
+        child.hangup_at = leg.emulator.sim.elapsed + after
     reason = child.run(Goto(resolve(document_url, url), ring.noun.get("method") or "POST"))
     accepted = reason == "twiml-ended"
     verdict = "accepted: bridging" if accepted else f"not bridged ({reason})"
@@ -126,16 +171,18 @@ def _screen(leg: Leg, ring: Ring, caller_id: str, document_url: str) -> bool:
     return accepted
 
 
-def _outcome(leg: Leg, rings: list[Ring], winner: Ring | None, timeout: int) -> DialOutcome:
+def _outcome(
+    leg: Leg, rings: list[Ring], winner: Ring | None, timeout: int, waited: float
+) -> DialOutcome:
     statuses = {r.log.status for r in rings}
     if winner:
         status, duration = "completed", winner.behaviour.talk_seconds
         leg.note("dial", f"bridged to {winner.number}, talk {duration} s")
-        leg.elapse((winner.behaviour.answer_after or 0) + duration)
+        leg.elapse(duration)
     else:
         status = statuses.pop() if statuses in ({"busy"}, {"failed"}) else "no-answer"
         duration = 0
-        leg.elapse(timeout if status == "no-answer" else 1)
+        leg.elapse(max(0.0, timeout - waited) if status == "no-answer" else 1)
     sid = winner.log.call_sid if winner else rings[0].log.call_sid
     outcome = DialOutcome(
         status, sid, duration, winner.number if winner else None, tuple(r.number for r in rings)
@@ -181,10 +228,3 @@ def _status_callback(
     leg.callback(
         resolve(document_url, url), ring.noun.get("statusCallbackMethod") or "POST", params
     )
-
-
-def _conference(leg: Leg, noun: Verb) -> Step:
-    """Minimal: the caller joins the room and stays until their script is over."""
-    leg.note("conference", f"joined conference {noun.text}", name=noun.text)
-    leg.note("note", "the caller leaves the conference and hangs up")
-    return End("caller-hangup")

@@ -6,7 +6,7 @@ Tests assert on it (`heard_text`, `ended_by`, `legs`…) and `hotline call` prin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -41,6 +41,7 @@ class Event:
     kind: str
     text: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    at: float | None = None  # simulated seconds since the emulator's simulation started
 
 
 class WebhookCall(NamedTuple):
@@ -109,9 +110,11 @@ class CallLog:
     dial_outcomes: list[DialOutcome] = field(default_factory=list)
     legs: list[LegLog] = field(default_factory=list)
     recordings: list[RecordingLog] = field(default_factory=list)
+    # Reads the simulated clock (seconds) to time-stamp events; set by the emulator.
+    clock: Callable[[], float] | None = field(default=None, repr=False, compare=False)
 
     def add(self, kind: str, text: str, **data: Any) -> None:
-        self.events.append(Event(kind, text, data))
+        self.events.append(Event(kind, text, data, self.clock() if self.clock else None))
 
     @property
     def heard(self) -> list[str]:
@@ -140,13 +143,29 @@ class CallLog:
         """True when a <Dial> connected the caller to a staff member's own voicemail."""
         return bool(self.events_of("voicemail-bridge"))
 
-    def transcript(self, *, ascii_only: bool = False, show_requests: bool = False) -> str:
-        """A readable account of the call for the terminal, one event per line."""
+    def transcript(
+        self, *, ascii_only: bool = False, show_requests: bool = False, times: bool = False
+    ) -> str:
+        """A readable account of the call for the terminal, one event per line.
+
+        `times=True` prefixes each line with its simulated time (`[mm:ss]`).
+        """
         lines = [f"Appel {self.call_sid}  {self.from_} -> {self.to}"]
         for event in self.events:
             if event.kind == "request" and not show_requests:
                 continue
             fancy, plain = LABELS.get(event.kind, ("·", f"[{event.kind}]"))
-            lines.append(f"{plain if ascii_only else fancy} {event.text}")
+            stamp = f"{sim_time(event.at)} " if times else ""
+            lines.append(f"{stamp}{plain if ascii_only else fancy} {event.text}")
         lines.append(f"Fin de l'appel : {self.ended_by}")
         return "\n".join(lines)
+
+
+def sim_time(seconds: float | None) -> str:
+    """Simulated seconds as `[mm:ss]` (`[h:mm:ss]` past an hour)."""
+    if seconds is None:
+        return "[--:--]"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"[{hours}:{minutes:02d}:{secs:02d}]" if hours else f"[{minutes:02d}:{secs:02d}]"

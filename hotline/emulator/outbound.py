@@ -7,19 +7,24 @@ inbound interpreter (`session.Leg`) — so a nested `<Dial><Number>` rings a sec
 same PhoneBook, which is how a click-to-call bridge reaches the caller after the staff member.
 
 A REST update (`Status=completed`, a new `Url`/`Twiml`) reaches a running call at the next
-TwiML document boundary: the emulator executes each document atomically.
+TwiML document boundary: the emulator executes each document atomically. A call still ringing
+is canceled at once (the ring is a simulated wait), and a call in a conference leaves it.
+
+A call created through the Participants API (`OutboundCall.conference` set) runs no TwiML:
+once answered it is put straight into its conference (`conference_leg.join_from_api`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog
-from hotline.emulator.phones import PhoneBehaviour
-from hotline.emulator.session import CallState, Leg
+from hotline.emulator.phones import PhoneBehaviour, hangup_after
+from hotline.emulator.session import CallerGone, CallState, Leg
+from hotline.emulator.sim import Signal
 from hotline.emulator.steps import End, Goto
 from hotline.emulator.twiml import Verb, parse_twiml
 
@@ -71,6 +76,10 @@ class OutboundCall:
     redirect: Instructions | None = None
     callbacks: list[dict[str, str]] = field(default_factory=list)
     done: bool = False  # set once the final status callback has been sent
+    queue_time: int = 0  # milliseconds the account's CPS pacing kept the call queued
+    start_at: float = 0.0  # simulated time (s) the pacing lets the call be placed
+    conference: Any = None  # a `conference.JoinSpec` for a Participants API call
+    interrupt: Signal | None = None  # fired by REST updates so a waiting call notices them
 
     @property
     def ended(self) -> bool:
@@ -129,23 +138,43 @@ class OutboundLeg(Leg):
 
 def run_call(emulator: Emulator, call: OutboundCall) -> CallLog:
     """Place one queued (or canceled) call to the end; its final status is on `call`."""
-    state = CallState(CallLog(call.sid, call.from_, call.to), emulator.max_steps)
+    state = CallState(
+        call.log or emulator.new_log(call.sid, call.from_, call.to), emulator.max_steps
+    )
     call.log = state.log
     behaviour = emulator.phones.behaviour(call.to)
     leg = OutboundLeg(emulator, state, behaviour, call)
+    call.interrupt = Signal(emulator.sim, f"call {call.sid}")
     for name in call.ignored:
         leg.note("note", f"REST parameter {name} is accepted but not emulated")
-    if call.status == "canceled":
-        leg.note("end", "canceled through the REST API while queued: the phone never rings")
-        state.log.ended_by = "canceled"
-        call.duration = 0
-        _progress(leg, "completed")
-    else:
-        if _ring(leg, behaviour):
-            _answer(leg, behaviour)
-        _finish(leg)
+    try:
+        if call.status == "canceled":
+            leg.note("end", "canceled through the REST API while queued: the phone never rings")
+            state.log.ended_by = "canceled"
+            call.duration = 0
+            _progress(leg, "completed")
+        else:
+            if _ring(leg, behaviour):
+                _answer(leg, behaviour)
+            _finish(leg)
+    finally:
+        emulator.account.leave(call.sid)
+        if call.conference is not None:
+            emulator.conferences.call_ended(call)
     call.done = True
     return state.log
+
+
+def _ring_wait(leg: OutboundLeg, seconds: float) -> None:
+    """Ring for `seconds` of simulated time, stopping early if the call is canceled."""
+    sim = leg.emulator.sim
+    call = leg.call
+    while sim.current() is not None and not call.hangup_requested and seconds > 0:
+        call.interrupt = Signal(sim, f"call {call.sid}")
+        start = sim.elapsed
+        if not sim.wait(call.interrupt, seconds):
+            return
+        seconds -= sim.elapsed - start
 
 
 def _ring(leg: OutboundLeg, behaviour: PhoneBehaviour) -> bool:
@@ -161,6 +190,7 @@ def _ring(leg: OutboundLeg, behaviour: PhoneBehaviour) -> bool:
     _set_status(leg, "ringing")
     _progress(leg, "ringing")
     after = behaviour.answer_after
+    _ring_wait(leg, call.timeout if after is None or after > call.timeout else after)
     if after is None or after > call.timeout or call.hangup_requested:
         why = "canceled through the REST API" if call.hangup_requested else "nobody picks up"
         leg.note("leg", f"{call.to} rings for {call.timeout} s: {why}")
@@ -175,12 +205,24 @@ def _answer(leg: OutboundLeg, behaviour: PhoneBehaviour) -> None:
     """Run the call's TwiML with the person who answered, following REST redirects."""
     call = leg.call
     _set_status(leg, "in-progress")
-    call.start_time = leg.emulator.clock()
+    call.start_time = leg.emulator.now()
     leg.answered = True
+    after = hangup_after(behaviour)
+    if after is not None:
+        leg.hangup_at = leg.emulator.sim.elapsed + after
     if call.machine_detection:
         call.answered_by = _answered_by(behaviour, call.machine_detection)
         leg.base["AnsweredBy"] = call.answered_by
     _progress(leg, "answered")
+    if call.conference is not None:
+        from hotline.emulator.conference_leg import join_from_api
+
+        try:
+            reason = join_from_api(leg, call.conference)
+        except CallerGone:
+            reason = "caller-hangup"
+        leg.state.log.ended_by = reason
+        return
     instructions = call.instructions
     while True:
         reason = leg.run(leg.begin(instructions))
@@ -209,7 +251,7 @@ def _finish(leg: OutboundLeg) -> None:
     if call.start_time:
         call.end_time = call.start_time + timedelta(seconds=seconds)
     else:
-        call.end_time = leg.emulator.clock()
+        call.end_time = leg.emulator.now()
     if call.status == "in-progress":
         call.status = leg.state.final_status
     leg.note("end", f"call {call.status} after {seconds} s ({leg.state.log.ended_by})")
@@ -218,7 +260,7 @@ def _finish(leg: OutboundLeg) -> None:
 
 def _set_status(leg: OutboundLeg, status: str) -> None:
     leg.call.status = status
-    leg.call.updated_at = leg.emulator.clock()
+    leg.call.updated_at = leg.emulator.now()
 
 
 def _progress(leg: OutboundLeg, event: str) -> None:

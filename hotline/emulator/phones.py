@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hotline.emulator.callers import Caller, ScriptedCaller
+from hotline.emulator.callers import Caller, ScriptedCaller, VoicemailCaller
 from hotline.emulator.twiml_rules import E164
 
 RING_SECONDS = 6
@@ -40,23 +40,34 @@ class PhoneBehaviour(Protocol):
         ...
 
 
+def hangup_after(behaviour: PhoneBehaviour) -> float | None:
+    """Seconds after pick-up when this phone hangs up on its own, wherever the call is."""
+    value = getattr(behaviour, "hangup_after", None)
+    return None if value is None else float(value)
+
+
 @dataclass(frozen=True)
 class Answers:
     """Someone who picks up after `rings` rings and presses `press` at the whisper.
 
-    `press` is one token per <Gather> in `ScriptedCaller` syntax: "1", or "1 2#" / ("1", "2#")
-    for a person who answers several menus (an outbound call's own TwiML, say).
+    `press` is one token per <Gather> (or conference stay) in `ScriptedCaller` syntax: "1",
+    or "1 2#" / ("1", "2#") for a person who answers several menus, "1 wait:60 *" for one who
+    joins a room, listens a minute and presses `*`. `pickup_seconds` overrides the ring count
+    with an exact delay; `hangup_after` makes them hang up that many seconds after picking up,
+    wherever the call is (a menu, a room).
     """
 
     press: str | tuple[str, ...] = "1"
     rings: int = 1
     talk_seconds: int = 60
+    pickup_seconds: int | None = None
+    hangup_after: int | None = None
     network_result: str | None = field(default=None, init=False, repr=False)
     is_voicemail: bool = field(default=False, init=False, repr=False)
 
     @property
     def answer_after(self) -> int | None:
-        return self.rings * RING_SECONDS
+        return self.pickup_seconds if self.pickup_seconds is not None else self.rings * RING_SECONDS
 
     def whisper_caller(self) -> Caller:
         return ScriptedCaller(self.press)
@@ -64,19 +75,24 @@ class Answers:
 
 @dataclass(frozen=True)
 class PersonalVoicemail:
-    """A mobile whose voicemail picks up after `rings` rings and then listens silently."""
+    """A mobile whose voicemail picks up after `rings` rings and then listens silently.
+
+    `pickup_seconds=2` models a phone that is off or declines: the voicemail answers at once.
+    It never presses a key; put in a conference it records `talk_seconds`, then hangs up.
+    """
 
     rings: int = 4
     talk_seconds: int = 30
+    pickup_seconds: int | None = None
     network_result: str | None = field(default=None, init=False, repr=False)
     is_voicemail: bool = field(default=True, init=False, repr=False)
 
     @property
     def answer_after(self) -> int | None:
-        return self.rings * RING_SECONDS
+        return self.pickup_seconds if self.pickup_seconds is not None else self.rings * RING_SECONDS
 
     def whisper_caller(self) -> Caller:
-        return ScriptedCaller([], patience=None)
+        return VoicemailCaller(listen_seconds=self.talk_seconds)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,18 @@ Nothing runs inside a REST request: created calls are queued (status `queued`, a
 answers) and placed by `run_pending()`, which tests call and the server's runner thread calls
 after each request. So every webhook the app receives arrives outside the request that caused
 it, exactly as with Twilio — and a canceled queued call never rings.
+
+Calls (and conference participants) are paced by the account's `calls_per_second` and limited
+by `max_concurrent_calls` (see `account.py`): `run_pending()` hands them to the emulator's
+simulation, each starting at its pacing slot, and runs it until nothing is scheduled.
+With `autodispatch=True` a created call is handed to the simulation at once, so calls created
+by a webhook of a running call (the app ringing staff while a caller waits in a conference)
+ring without the test calling `run_pending()`.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
@@ -20,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from hotline.emulator.call import API_VERSION, Emulator
 from hotline.emulator.errors import EmulatorError
@@ -27,6 +36,7 @@ from hotline.emulator.log import RecordingLog, StoredRecording, WebhookCall
 from hotline.emulator.media import silent_media
 from hotline.emulator.outbound import OutboundCall, run_call
 from hotline.emulator.rest_calls import call_resource, new_call, rfc2822, update_call
+from hotline.emulator.rest_conference_routes import ConferenceEndpoints
 from hotline.emulator.rest_http import (
     AUTHENTICATE,
     METHOD_NOT_ALLOWED,
@@ -51,15 +61,17 @@ Handler = Callable[[RestRequest, dict[str, str]], RestResponse]
 _RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")
 
 
-class FakeTwilio:
+class FakeTwilio(ConferenceEndpoints):
     """State and endpoints of the fake REST API, in front of one `Emulator`.
 
     `calls` (by sid), `messages` (the JSON dicts, in order) and `recordings` (made by `<Record>`
     on any emulated call) are public so tests can assert "exactly one SMS" and the like.
     """
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, *, autodispatch: bool = False) -> None:
         self.emulator = emulator
+        self.autodispatch = autodispatch
+        self._placed: list[OutboundCall] = []
         self.calls: dict[str, OutboundCall] = {}
         self.messages: list[dict[str, Any]] = []
         self.message_requests: list[WebhookCall] = []
@@ -84,6 +96,23 @@ class FakeTwilio:
                 {"GET": self._fetch_recording, "DELETE": self._delete_recording},
             ),
             (re.compile(r"^Recordings/(?P<sid>\w+)\.(?P<ext>mp3|wav)$"), {"GET": self._media}),
+            (re.compile(r"^Conferences\.json$"), {"GET": self._list_conferences}),
+            (
+                re.compile(r"^Conferences/(?P<conf>[^/]+)\.json$"),
+                {"GET": self._fetch_conference, "POST": self._update_conference},
+            ),
+            (
+                re.compile(r"^Conferences/(?P<conf>[^/]+)/Participants\.json$"),
+                {"GET": self._list_participants, "POST": self._create_participant},
+            ),
+            (
+                re.compile(r"^Conferences/(?P<conf>[^/]+)/Participants/(?P<key>[^/]+)\.json$"),
+                {
+                    "GET": self._fetch_participant,
+                    "POST": self._update_participant,
+                    "DELETE": self._delete_participant,
+                },
+            ),
         ]
 
     @property
@@ -103,8 +132,11 @@ class FakeTwilio:
                 response = handler(request, match)
         except ApiError as err:
             return err.response()
-        if response.status == 201 and self.on_queued is not None:
-            self.on_queued()
+        if request.method != "GET" and response.status < 300:
+            if self.autodispatch:
+                self.dispatch()
+            if self.on_queued is not None:
+                self.on_queued()
         return response
 
     def _authenticate(self, request: RestRequest) -> None:
@@ -122,14 +154,22 @@ class FakeTwilio:
                     continue
                 if request.method not in methods:
                     raise ApiError(405, METHOD_NOT_ALLOWED, f"Method not allowed: {request.method}")
-                return methods[request.method], match.groupdict()
+                groups = {k: unquote(v) for k, v in match.groupdict().items()}
+                return methods[request.method], groups
         raise not_found(request.path)
 
     def _create_call(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
-        call = new_call(request, self.emulator.new_sid("CA"), self.emulator.clock())
+        call = new_call(request, self.emulator.new_sid("CA"), self.emulator.now())
+        self._queue(call, "call")
+        return RestResponse.json(self._call_json(call), 201)
+
+    def _queue(self, call: OutboundCall, what: str) -> None:
+        """Admit a call under the account's limits (16021) and queue it at its pacing slot."""
+        now = self.emulator.sim.elapsed
+        call.start_at = self.emulator.account.admit(call.sid, now, what)
+        call.queue_time = round((call.start_at - now) * 1000)
         self.calls[call.sid] = call
         self._pending.append(("call", call.sid))
-        return RestResponse.json(self._call_json(call), 201)
 
     def _call(self, request: RestRequest, sid: str) -> OutboundCall:
         call = self.calls.get(sid)
@@ -142,14 +182,17 @@ class FakeTwilio:
 
     def _update_call(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
         call = self._call(request, match["sid"])
-        update_call(call, request, self.emulator.clock())
+        update_call(call, request, self.emulator.now())
+        if call.interrupt is not None and (call.hangup_requested or call.redirect):
+            call.interrupt.fire()  # a ringing call stops ringing
+        self.emulator.conferences.notify_call(call.sid)  # a call in a room leaves it
         return RestResponse.json(self._call_json(call))
 
     def _call_json(self, call: OutboundCall) -> dict[str, Any]:
         return call_resource(call, self.account_sid, API_VERSION)
 
     def _create_message(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
-        sid, now = self.emulator.new_sid("SM"), self.emulator.clock()
+        sid, now = self.emulator.new_sid("SM"), self.emulator.now()
         message, callback = new_message(request, sid, self.account_sid, API_VERSION, now)
         self.messages.append(message)
         self._message_callbacks[sid] = callback
@@ -171,7 +214,7 @@ class FakeTwilio:
             stored = StoredRecording(
                 call_sid="CA" + "0" * 32,
                 recording=RecordingLog(sid, self.emulator.recording_url(sid), 1, "completed", None),
-                created_at=self.emulator.clock(),
+                created_at=self.emulator.now(),
             )
             self.recordings[sid] = stored
         if stored is None:
@@ -193,31 +236,57 @@ class FakeTwilio:
         body, content_type = silent_media(match["ext"])
         return RestResponse(200, body, content_type)
 
+    def dispatch(self) -> None:
+        """Hand every queued call and SMS to the simulation (calls at their pacing slot)."""
+        sim = self.emulator.sim
+        while (item := self._next_pending()) is not None:
+            kind, sid = item
+            if kind == "call":
+                call = self.calls[sid]
+                if call.log is None:
+                    call.log = self.emulator.new_log(call.sid, call.from_, call.to)
+                if call.queue_time:
+                    call.log.add(
+                        "note",
+                        f"queued {call.queue_time / 1000:g} s by the account's"
+                        f" {self.emulator.account.calls_per_second:g} call/s pacing",
+                    )
+                delay = max(0.0, call.start_at - sim.elapsed)
+                sim.spawn(functools.partial(self._place, call), f"call {sid}", delay)
+            else:
+                sim.schedule(0, functools.partial(self._deliver, sid), f"sms {sid}")
+
+    def advance(self, seconds: float) -> None:
+        """Dispatch what is queued, then let `seconds` of simulated time pass."""
+        self.dispatch()
+        self.emulator.sim.advance(seconds)
+
     def run_pending(self) -> list[OutboundCall]:
-        """Place queued calls and deliver queued SMS, in order, until nothing is pending.
+        """Place queued calls and deliver queued SMS, in simulated-time order, until idle.
 
         Returns the calls placed. A call made from inside a running call (a webhook that
-        creates another call) is placed after it; a nested `run_pending` returns at once.
+        creates another call) is placed too, at its pacing slot; called from inside a running
+        call (or while the simulation is being driven) it only dispatches and returns [].
         """
+        self.dispatch()
+        sim = self.emulator.sim
+        if sim.current() is not None or sim.driving:
+            return []
         if not self._runner.acquire(blocking=False):
             return []
-        placed: list[OutboundCall] = []
+        start = len(self._placed)
         try:
-            while (item := self._next_pending()) is not None:
-                kind, sid = item
-                if kind == "call":
-                    placed.append(self._place(self.calls[sid]))
-                else:
-                    self._deliver(sid)
+            sim.run_until_idle()
         finally:
             self._runner.release()
-        return placed
+        return self._placed[start:]
 
     def _next_pending(self) -> tuple[str, str] | None:
         with self._lock:
             return self._pending.popleft() if self._pending else None
 
     def _place(self, call: OutboundCall) -> OutboundCall:
+        self._placed.append(call)
         try:
             run_call(self.emulator, call)
         except Exception:
@@ -236,7 +305,7 @@ class FakeTwilio:
         for status in delivery_statuses(behaviour.network_result):
             with self._lock:
                 message["status"] = status
-                message["date_updated"] = rfc2822(self.emulator.clock())
+                message["date_updated"] = rfc2822(self.emulator.now())
                 if status == "sent":
                     message["date_sent"] = message["date_updated"]
             url = self._message_callbacks.get(sid)

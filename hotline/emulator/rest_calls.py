@@ -211,7 +211,7 @@ def call_resource(call: OutboundCall, account_sid: str, api_version: str) -> dic
         "phone_number_sid": None,
         "price": None,
         "price_unit": "USD",
-        "queue_time": "0",
+        "queue_time": str(call.queue_time),
         "start_time": rfc2822(call.start_time),
         "status": call.status,
         "subresource_uris": {

@@ -20,8 +20,13 @@ from hotline.emulator.twiml import Verb, parse_response
 
 if TYPE_CHECKING:
     from hotline.emulator.call import Emulator
+    from hotline.emulator.sim import Signal
 
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
+
+
+class CallerGone(Exception):  # noqa: N818 - control flow, not a failure
+    """The person on this leg hung up on their own (a phone's `hangup_after`)."""
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Leg:
         self.answered = staff is not None
         self.documents = 0
         self.verb_index = 0
+        # Simulated time (scheduler seconds) at which this party hangs up on their own.
+        self.hangup_at: float | None = None
 
     @property
     def log(self) -> CallLog:
@@ -70,7 +77,35 @@ class Leg:
         return {**self.base, "CallStatus": call_status, **(extra or {})}
 
     def elapse(self, seconds: float) -> None:
+        """Time passes on this leg; in a simulation the call waits that long (simulated)."""
+        sim = self.emulator.sim
+        if sim.current() is None:
+            self.state.seconds += seconds
+            return
+        if self.hangup_at is not None and sim.elapsed + seconds >= self.hangup_at:
+            left = max(0.0, self.hangup_at - sim.elapsed)
+            self.state.seconds += left
+            sim.sleep(left)
+            raise CallerGone()
         self.state.seconds += seconds
+        sim.sleep(seconds)
+
+    def wait_for(self, signal: Signal, seconds: float | None) -> bool:
+        """Wait (simulated) until `signal` fires (True) or `seconds` pass (False).
+
+        The party's own hang-up time cuts the wait short with `CallerGone`.
+        """
+        sim = self.emulator.sim
+        start = sim.elapsed
+        limit = seconds
+        if self.hangup_at is not None:
+            left = max(0.0, self.hangup_at - sim.elapsed)
+            limit = left if limit is None else min(limit, left)
+        fired = sim.wait(signal, limit)
+        self.state.seconds += sim.elapsed - start
+        if not fired and self.hangup_at is not None and sim.elapsed >= self.hangup_at:
+            raise CallerGone()
+        return fired
 
     def hear(self, kind: str, text: str, seconds: float) -> None:
         """Something played on this leg: heard by the caller, or by the staff member."""
@@ -82,6 +117,15 @@ class Leg:
             self.caller.hear(text)
         self.elapse(seconds)
 
+    def hear_only(self, kind: str, text: str) -> None:
+        """Something heard on this leg that takes no time of its own (wait music, a beep)."""
+        if self.staff is not None:
+            self.staff.heard.append(text)
+            self.log.add("staff", f"{self.staff.number} entend : {text}", heard_as=kind)
+        else:
+            self.log.add(kind, text)
+            self.caller.hear(text)
+
     def note(self, kind: str, text: str, **data: object) -> None:
         """Log an event; on a whisper leg it is filed as "staff" so caller events stay apart."""
         if self.staff is not None:
@@ -92,11 +136,16 @@ class Leg:
     def run(self, goto: Goto) -> str:
         """Follow documents from `goto` until the leg ends; return why it ended."""
         step: Goto | End = goto
-        while isinstance(step, Goto):
-            fetched = self.fetch(step)
-            if isinstance(fetched, End):
-                return fetched.reason
-            step = self.execute(fetched, step.url)
+        try:
+            while isinstance(step, Goto):
+                fetched = self.fetch(step)
+                if isinstance(fetched, End):
+                    return fetched.reason
+                step = self.execute(fetched, step.url)
+        except CallerGone:
+            who = f"{self.staff.number}" if self.staff is not None else "the caller"
+            self.note("input", f"{who} hangs up")
+            return "caller-hangup"
         return step.reason
 
     def fetch(self, goto: Goto) -> tuple[Verb, ...] | End:

@@ -189,7 +189,7 @@ def test_conference_join_is_logged(make_app, make_emulator):
     fake = make_app(
         {"/voice/incoming": twiml('<Dial><Conference beep="false">salle-42</Conference></Dial>')}
     )
-    log = make_emulator(fake).place_call(CALLER, HOTLINE)
+    log = make_emulator(fake).place_call(CALLER, HOTLINE, ScriptedCaller("wait:10 hangup"))
 
     assert log.events_of("conference")[0].text == "joined conference salle-42"
     assert log.ended_by == "caller-hangup"
