@@ -11,6 +11,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 
 from hotline import create_app, migrate
 from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 from hotline.emulator import Emulator, PhoneBook, WsgiTransport
 from hotline.models import Base
+from hotline.voice.script import scripts_root
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://hotline.test"
@@ -121,26 +124,123 @@ def _fresh_throttles(redis_url: str) -> Iterator[None]:
     connection.close()
 
 
+DEFAULT_START = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)  # a Tuesday morning
+SHIPPED_SCRIPTS = scripts_root().resolve()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "commits: the test's writes are really committed, for code that opens its own "
+        "connections (threads, the CLI, migrations); the tables are emptied after it",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_scripts_read_once() -> Iterator[None]:
+    """The shipped voice scripts are read and checked once per run, not once per app.
+
+    They are files nobody changes during a run, and reading them costs ~35 ms; any other
+    folder (a test's edited copy) is still read each time.
+    """
+    from hotline.structure_file import parse
+    from hotline.voice import scripts_cache, script
+
+    real = script.load_scripts
+    shipped = real(SHIPPED_SCRIPTS)
+
+    def load_scripts(root: Path) -> dict[str, Any]:
+        return dict(shipped) if Path(root).resolve() == SHIPPED_SCRIPTS else real(root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scripts_cache, "load_scripts", load_scripts)
+        patch.setattr(parse, "load_scripts", load_scripts)
+        yield
+
+
+class Baseline:
+    """The committed state every test starts from: the migrated schema and the demo.
+
+    A test's app gets one connection of `engine` with a transaction open, and every session
+    of the app commits to a savepoint of it; the transaction is rolled back after the test.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        from hotline.extensions import db
+
+        self.app = app
+        with app.app_context():
+            self.engine = db.engine
+        if self.engine.dialect.name == "sqlite":
+            _let_pysqlite_use_savepoints(self.engine)
+        self.demo = self.load_demo()
+
+    def load_demo(self) -> Any:
+        """Load the demo, committed, into tables that do not hold it."""
+        from hotline.cli import demo as services
+
+        with self.app.app_context():
+            return services.load_structure_path(DEMO_FILE)
+
+    def restore(self, app: Flask) -> None:
+        """After a test that really committed: back to the demo alone."""
+        _empty_tables(app)
+        self.demo = self.load_demo()
+
+
+def _let_pysqlite_use_savepoints(engine: Engine) -> None:
+    """pysqlite starts and ends transactions behind SQLAlchemy's back: let SQLAlchemy do it.
+
+    The workaround of SQLAlchemy's SQLite dialect documentation ("Serializable isolation /
+    Savepoints / Transactional DDL"): without it a savepoint's release commits everything.
+    """
+
+    @event.listens_for(engine, "connect")
+    def no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
 @pytest.fixture(scope="session")
-def migrated(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The schema built by the migrations (not by create_all), once per session."""
+def baseline(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Baseline]:
+    """The schema built by the migrations (not by create_all) and the demo, once per session."""
     instance = tmp_path_factory.mktemp("instance")
     os.environ["HOTLINE_INSTANCE_PATH"] = str(instance)
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    app = create_app(
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CLOCK": Clock(DEFAULT_START)}
+    )
     migrate.upgrade(app)
-    return database_url
+    baseline = Baseline(app)
+    yield baseline
+    baseline.engine.dispose()
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 12, 1, 10, 0, tzinfo=PARIS))  # a Tuesday morning
+    return Clock(DEFAULT_START)
 
 
 @pytest.fixture
-def app(migrated: str, redis_url: str, clock: Clock) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest,
+    baseline: Baseline,
+    database_url: str,
+    redis_url: str,
+    clock: Clock,
+) -> Iterator[Flask]:
+    """The app, whose writes are rolled back after the test (see `commits` for the exception).
+
+    The demo is in the database only for tests that ask for it (`demo`); the others start
+    from empty tables, as they always did.
+    """
     app = create_app(
         {
-            "DATABASE_URL": migrated,
+            "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "CLOCK": clock,
             "PUBLIC_BASE_URL": BASE_URL,
@@ -149,9 +249,29 @@ def app(migrated: str, redis_url: str, clock: Clock) -> Iterator[Flask]:
             "TESTING": True,
         }
     )
-    with app.app_context():
-        yield app
-        _empty_tables(app)
+    wants_demo = "demo" in request.fixturenames
+    if request.node.get_closest_marker("commits"):
+        with app.app_context():
+            if not wants_demo:
+                _empty_tables(app)
+            yield app
+            baseline.restore(app)
+        return
+    from hotline.extensions import db
+
+    with baseline.engine.connect() as connection:
+        transaction = connection.begin()
+        if not wants_demo:
+            _delete_all_rows(connection)
+        db.bind_to_connection(app, connection)
+        with app.app_context():
+            yield app
+        transaction.rollback()
+
+
+def _delete_all_rows(connection: Connection) -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        connection.execute(table.delete())
 
 
 def _empty_tables(app: Flask) -> None:
@@ -159,8 +279,7 @@ def _empty_tables(app: Flask) -> None:
 
     db.session.rollback()
     with db.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        _delete_all_rows(connection)
 
 
 @pytest.fixture
@@ -188,8 +307,9 @@ def load_structure(app: Flask, tmp_path: Path) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def demo(load_structure: Callable[..., Any]) -> Any:
-    return load_structure()
+def demo(app: Flask, baseline: Baseline) -> Any:
+    """The demo structure, loaded once per run: what loading it into empty tables said."""
+    return replace(baseline.demo, changes=list(baseline.demo.changes))
 
 
 @pytest.fixture

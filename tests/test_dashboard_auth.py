@@ -334,6 +334,7 @@ def _printed_password(output: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_invite_prints_a_password_that_signs_in(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:
@@ -349,6 +350,7 @@ def test_invite_prints_a_password_that_signs_in(
     assert web.get("/probe/coordination").status_code == 200
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_invite_creates_a_new_member_given_a_name_and_a_phone(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:
@@ -370,6 +372,7 @@ def test_invite_creates_a_new_member_given_a_name_and_a_phone(
     assert _login(web, "lea@demo.example", _printed_password(result.output)).status_code == 302
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -386,6 +389,7 @@ def test_invite_explains_what_is_missing(
     assert message in result.output
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_set_pin_asks_twice_and_refuses_an_obvious_code(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:

@@ -140,6 +140,7 @@ def test_a_claimed_entry_shows_who_has_it_and_refuses_a_second_staff_member(
     )
 
 
+@pytest.mark.commits  # eight threads, eight sessions: each needs its own connection
 def test_exactly_one_of_eight_simultaneous_claims_wins(
     app: Flask, session: Any, make_callback: Callable[..., Callback], clock: Any
 ) -> None:
