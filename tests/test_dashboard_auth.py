@@ -19,6 +19,7 @@ from hotline.models import Staff, Structure
 from hotline.web import init_app as init_dashboard
 from hotline.web.auth import login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
+from tests import factories
 
 PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
@@ -74,11 +75,7 @@ def web(app: Flask, demo: Any, session: Any) -> FlaskClient:
 
 
 def _give_password(session: Any, key: str, slug: str = "demo") -> Staff:
-    member = session.scalar(
-        select(Staff).join(Structure).where(Staff.key == key, Structure.slug == slug)
-    )
-    assert member is not None
-    accounts.set_password(member, PASSWORD)
+    member = factories.give_password(factories.staff(session, key, slug), PASSWORD)
     session.commit()
     return member
 
