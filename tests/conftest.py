@@ -3,6 +3,12 @@
 By default the database is a SQLite file and Redis an embedded redis-server;
 with DATABASE_URL / REDIS_URL set (CI's second run) they are the PostgreSQL
 and Redis on localhost. Only the telephone network is faked, by our emulator.
+
+The schema is migrated and the demo loaded once per run (`baseline`). Each test's app
+then works inside one transaction that is rolled back after it (`app`): what the code
+under test commits is released to a savepoint, never to the database. Code that opens
+connections of its own (threads, the `hotline` command, Alembic) cannot see inside that
+transaction: mark such a test `@pytest.mark.commits` and it commits for real, as before.
 """
 
 from __future__ import annotations
