@@ -149,6 +149,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "commits: the test's writes are really committed, for code that opens its own "
         "connections (threads, the CLI, migrations); the tables are emptied after it",
     )
+    config.addinivalue_line(
+        "markers", "own_app: the test gets an app of its own, to add routes or handlers to"
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -240,20 +243,8 @@ def clock() -> Clock:
     return Clock(DEFAULT_START)
 
 
-@pytest.fixture
-def app(
-    request: pytest.FixtureRequest,
-    baseline: Baseline,
-    database_url: str,
-    redis_url: str,
-    clock: Clock,
-) -> Iterator[Flask]:
-    """The app, whose writes are rolled back after the test (see `commits` for the exception).
-
-    The demo is in the database only for tests that ask for it (`demo`); the others start
-    from empty tables, as they always did.
-    """
-    app = create_app(
+def _new_app(database_url: str, redis_url: str, clock: Clock) -> Flask:
+    return create_app(
         {
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
@@ -264,16 +255,55 @@ def app(
             "TESTING": True,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def _run_app(baseline: Baseline, database_url: str, redis_url: str) -> tuple[Flask, dict[str, Any]]:
+    """One app for the run, and its configuration as created.
+
+    create_app costs ~14 ms (Werkzeug compiles every route), and the code under test keeps
+    its state in the database, Redis or the app context, not in the app. A test that adds
+    routes or handlers to it fails loudly (Flask refuses once a request was served): mark it
+    `own_app`.
+    """
+    app = _new_app(database_url, redis_url, Clock(DEFAULT_START))
+    return app, dict(app.config)
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    baseline: Baseline,
+    _run_app: tuple[Flask, dict[str, Any]],
+    database_url: str,
+    redis_url: str,
+    clock: Clock,
+) -> Iterator[Flask]:
+    """The app, whose writes are rolled back after the test (see `commits` for the exception).
+
+    The demo is in the database only for tests that ask for it (`demo`); the others start
+    from empty tables, as they always did. The app is the run's, with its configuration and
+    its structure cache reset, unless the test is marked `own_app` or `commits`.
+    """
+    from hotline import directory
+    from hotline.extensions import db
+
+    commits = request.node.get_closest_marker("commits") is not None
+    if commits or request.node.get_closest_marker("own_app"):
+        app = _new_app(database_url, redis_url, clock)
+    else:
+        app, config = _run_app
+        app.config.clear()
+        app.config.update(config, CLOCK=clock)
+        directory.init_app(app)
     wants_demo = "demo" in request.fixturenames
-    if request.node.get_closest_marker("commits"):
+    if commits:
         with app.app_context():
             if not wants_demo:
                 _empty_tables(app)
             yield app
             baseline.restore(app)
         return
-    from hotline.extensions import db
-
     with baseline.engine.connect() as connection:
         transaction = connection.begin()
         if not wants_demo:

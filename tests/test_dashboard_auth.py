@@ -25,6 +25,9 @@ PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 
+# `web` adds probe routes to the app: each test needs an app of its own.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle(app: Flask) -> Iterator[None]:
