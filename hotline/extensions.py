@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app, g
 from rq import Queue
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import DEFAULT_DATABASE_TIMEOUT
@@ -33,6 +33,16 @@ class Database:
         app.extensions["hotline.engine"] = engine
         app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(_close_session)
+
+    def bind_to_connection(self, app: Flask, connection: Connection) -> None:
+        """Make `app`'s sessions join the transaction open on `connection` (tests only).
+
+        A session's commit then releases a savepoint instead of committing, so rolling
+        `connection`'s transaction back undoes everything the app wrote meanwhile.
+        """
+        app.extensions["hotline.sessionmaker"] = sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
 
     @property
     def engine(self) -> Engine:

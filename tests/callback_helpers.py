@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
 
 from hotline import callbacks, gateway
 from hotline.emulator import Emulator, EmulatorHttpClient, FakeTwilio
 from hotline.extensions import redis_store
-from hotline.models import Callback, CallbackAttempt, Person, Staff, Structure, Theme
+from hotline.models import Callback, CallbackAttempt
+from tests.factories import person as known_person
+from tests.factories import staff, structure, theme
+
+__all__ = ["JEAN", "install_fake", "new_callback", "reload_attempt", "staff", "started_attempt"]
 
 JEAN = "+33600000101"  # p-001 Jean Martin, a known person with a mobile
 UNKNOWN_CALLER = "+33612345678"
@@ -28,32 +31,14 @@ def install_fake(app: Flask, emulator: Emulator) -> FakeTwilio:
     return twilio
 
 
-def staff(session: Any, key: str = "amina") -> Staff:
-    found = session.scalar(select(Staff).where(Staff.key == key))
-    assert found is not None
-    return found
-
-
-def theme(session: Any, key: str) -> Theme:
-    found = session.scalar(select(Theme).where(Theme.key == key))
-    assert found is not None
-    return found
-
-
-def demo_structure(session: Any) -> Structure:
-    found = session.scalar(select(Structure).where(Structure.slug == "demo"))
-    assert found is not None
-    return found
-
-
 def new_callback(
     session: Any, now: datetime, theme_key: str = "administratif", person: str | None = "p-001"
 ) -> Callback:
     """A waiting entry of the demo structure, committed, added by Sophie (coordinator)."""
-    person_row = session.scalar(select(Person).where(Person.key == person)) if person else None
+    person_row = known_person(session, person) if person else None
     callback = callbacks.create_manual_callback(
         session,
-        demo_structure(session).id,
+        structure(session).id,
         staff(session, "sophie"),
         "" if person_row else UNKNOWN_CALLER,
         theme(session, theme_key).id,

@@ -3,6 +3,12 @@
 By default the database is a SQLite file and Redis an embedded redis-server;
 with DATABASE_URL / REDIS_URL set (CI's second run) they are the PostgreSQL
 and Redis on localhost. Only the telephone network is faked, by our emulator.
+
+The schema is migrated and the demo loaded once per run (`baseline`). Each test's app
+then works inside one transaction that is rolled back after it (`app`): what the code
+under test commits is released to a savepoint, never to the database. Code that opens
+connections of its own (threads, the `hotline` command, Alembic) cannot see inside that
+transaction: mark such a test `@pytest.mark.commits` and it commits for real, as before.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +26,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 
 from hotline import create_app, migrate
 from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 from hotline.emulator import Emulator, PhoneBook, WsgiTransport
 from hotline.models import Base
+from hotline.voice.script import scripts_root
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://hotline.test"
@@ -112,43 +121,140 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.close()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles(redis_url: str) -> Iterator[None]:
-    """Login and PIN failure counters live in Redis for 15 minutes: never across tests."""
+@pytest.fixture(scope="session")
+def _redis(redis_url: str) -> Iterator[Any]:
     import redis
 
     connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(_redis: Any) -> Iterator[None]:
+    """Login and PIN failure counters live in Redis for 15 minutes: never across tests.
+
+    One KEYS round trip: SCAN walks every key RQ left behind, ten at a time.
+    """
 
     def clear() -> None:
-        for key in connection.scan_iter("hotline:throttle:*"):
-            connection.delete(key)
+        keys = _redis.keys("hotline:throttle:*")
+        if keys:
+            _redis.delete(*keys)
 
     clear()
     yield
     clear()
-    connection.close()
+
+
+DEFAULT_START = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)  # a Tuesday morning
+SHIPPED_SCRIPTS = scripts_root().resolve()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "commits: the test's writes are really committed, for code that opens its own "
+        "connections (threads, the CLI, migrations); the tables are emptied after it",
+    )
+    config.addinivalue_line(
+        "markers", "own_app: the test gets an app of its own, to add routes or handlers to"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_scripts_read_once() -> Iterator[None]:
+    """The shipped voice scripts are read and checked once per run, not once per app.
+
+    They are files nobody changes during a run, and reading them costs ~35 ms; any other
+    folder (a test's edited copy) is still read each time.
+    """
+    from hotline.structure_file import parse
+    from hotline.voice import script, scripts_cache
+
+    real = script.load_scripts
+    shipped = real(SHIPPED_SCRIPTS)
+
+    def load_scripts(root: Path) -> dict[str, Any]:
+        return dict(shipped) if Path(root).resolve() == SHIPPED_SCRIPTS else real(root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scripts_cache, "load_scripts", load_scripts)
+        patch.setattr(parse, "load_scripts", load_scripts)
+        yield
+
+
+class Baseline:
+    """The committed state every test starts from: the migrated schema and the demo.
+
+    A test's app gets one connection of `engine` with a transaction open, and every session
+    of the app commits to a savepoint of it; the transaction is rolled back after the test.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        from hotline.extensions import db
+
+        self.app = app
+        with app.app_context():
+            self.engine = db.engine
+        if self.engine.dialect.name == "sqlite":
+            _let_pysqlite_use_savepoints(self.engine)
+        self.demo = self.load_demo()
+
+    def load_demo(self) -> Any:
+        """Load the demo, committed, into tables that do not hold it."""
+        from hotline.cli import demo as services
+
+        with self.app.app_context():
+            return services.load_structure_path(DEMO_FILE)
+
+    def restore(self, app: Flask) -> None:
+        """After a test that really committed: back to the demo alone."""
+        _empty_tables(app)
+        self.demo = self.load_demo()
+
+
+def _let_pysqlite_use_savepoints(engine: Engine) -> None:
+    """pysqlite starts and ends transactions behind SQLAlchemy's back: let SQLAlchemy do it.
+
+    The workaround of SQLAlchemy's SQLite dialect documentation ("Serializable isolation /
+    Savepoints / Transactional DDL"): without it a savepoint's release commits everything.
+    """
+
+    @event.listens_for(engine, "connect")
+    def no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture(scope="session")
-def migrated(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The schema built by the migrations (not by create_all), once per session."""
+def baseline(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Baseline]:
+    """The schema built by the migrations (not by create_all) and the demo, once per session."""
     instance = tmp_path_factory.mktemp("instance")
     os.environ["HOTLINE_INSTANCE_PATH"] = str(instance)
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    app = create_app(
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CLOCK": Clock(DEFAULT_START)}
+    )
     migrate.upgrade(app)
-    return database_url
+    baseline = Baseline(app)
+    yield baseline
+    baseline.engine.dispose()
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 12, 1, 10, 0, tzinfo=PARIS))  # a Tuesday morning
+    return Clock(DEFAULT_START)
 
 
-@pytest.fixture
-def app(migrated: str, redis_url: str, clock: Clock) -> Iterator[Flask]:
-    app = create_app(
+def _new_app(database_url: str, redis_url: str, clock: Clock) -> Flask:
+    return create_app(
         {
-            "DATABASE_URL": migrated,
+            "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "CLOCK": clock,
             "PUBLIC_BASE_URL": BASE_URL,
@@ -158,9 +264,68 @@ def app(migrated: str, redis_url: str, clock: Clock) -> Iterator[Flask]:
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # a cheap cost: tests hash hundreds of times
         }
     )
-    with app.app_context():
-        yield app
-        _empty_tables(app)
+
+
+@pytest.fixture(scope="session")
+def _run_app(baseline: Baseline, database_url: str, redis_url: str) -> tuple[Flask, dict[str, Any]]:
+    """One app for the run, and its configuration as created.
+
+    create_app costs ~14 ms (Werkzeug compiles every route), and the code under test keeps
+    its state in the database, Redis or the app context, not in the app. A test that adds
+    routes or handlers to it fails loudly (Flask refuses once a request was served): mark it
+    `own_app`.
+    """
+    app = _new_app(database_url, redis_url, Clock(DEFAULT_START))
+    return app, dict(app.config)
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    baseline: Baseline,
+    _run_app: tuple[Flask, dict[str, Any]],
+    database_url: str,
+    redis_url: str,
+    clock: Clock,
+) -> Iterator[Flask]:
+    """The app, whose writes are rolled back after the test (see `commits` for the exception).
+
+    The demo is in the database only for tests that ask for it (`demo`); the others start
+    from empty tables, as they always did. The app is the run's, with its configuration and
+    its structure cache reset, unless the test is marked `own_app` or `commits`.
+    """
+    from hotline import directory
+    from hotline.extensions import db
+
+    commits = request.node.get_closest_marker("commits") is not None
+    if commits or request.node.get_closest_marker("own_app"):
+        app = _new_app(database_url, redis_url, clock)
+    else:
+        app, config = _run_app
+        app.config.clear()
+        app.config.update(config, CLOCK=clock)
+        directory.init_app(app)
+    wants_demo = "demo" in request.fixturenames
+    if commits:
+        with app.app_context():
+            if not wants_demo:
+                _empty_tables(app)
+            yield app
+            baseline.restore(app)
+        return
+    with baseline.engine.connect() as connection:
+        transaction = connection.begin()
+        if not wants_demo:
+            _delete_all_rows(connection)
+        db.bind_to_connection(app, connection)
+        with app.app_context():
+            yield app
+        transaction.rollback()
+
+
+def _delete_all_rows(connection: Connection) -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        connection.execute(table.delete())
 
 
 def _empty_tables(app: Flask) -> None:
@@ -168,8 +333,7 @@ def _empty_tables(app: Flask) -> None:
 
     db.session.rollback()
     with db.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        _delete_all_rows(connection)
 
 
 @pytest.fixture
@@ -197,8 +361,9 @@ def load_structure(app: Flask, tmp_path: Path) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def demo(load_structure: Callable[..., Any]) -> Any:
-    return load_structure()
+def demo(app: Flask, baseline: Baseline) -> Any:
+    """The demo structure, loaded once per run: what loading it into empty tables said."""
+    return replace(baseline.demo, changes=list(baseline.demo.changes))
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from hotline import accounts
 from hotline.models import Staff
+from tests import factories
+from tests.factories import PASSWORD
 
-PASSWORD = "trois-mots-sans-rapport"
+__all__ = ["PASSWORD", "SignedIn", "give_password", "sign_in_as"]
 
 
 class SignedIn:
@@ -33,17 +33,13 @@ class SignedIn:
 
 
 def give_password(session: Any, key: str, email: str | None = None, slug: str = "demo") -> Staff:
-    from hotline.models import Structure
-
-    staff = session.scalar(
-        select(Staff).join(Structure).where(Staff.key == key, Structure.slug == slug)
-    )
-    assert staff is not None
+    """The staff member `key` of `slug`, with PASSWORD (and `email` if given), committed."""
+    member = factories.staff(session, key, slug)
     if email:
-        staff.email = email
-    accounts.set_password(staff, PASSWORD)
+        member.email = email
+    factories.give_password(member)
     session.commit()
-    return staff
+    return member
 
 
 def sign_in_as(

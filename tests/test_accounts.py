@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hotline import accounts, config
 from hotline.extensions import redis_store
 from hotline.models import Staff
+from tests import factories
 
 GOOD_PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
@@ -46,8 +47,7 @@ def _staff(session: Any, key: str) -> Staff:
 
 @pytest.fixture
 def amina(demo: Any, session: Any) -> Staff:
-    staff = _staff(session, "amina")
-    accounts.set_password(staff, GOOD_PASSWORD)
+    staff = factories.give_password(_staff(session, "amina"), GOOD_PASSWORD)
     session.commit()
     return staff
 
@@ -259,8 +259,7 @@ def test_obvious_or_malformed_pins_are_refused(demo: Any, session: Any, pin: str
 
 @pytest.fixture
 def amina_pin(demo: Any, session: Any) -> Staff:
-    staff = _staff(session, "amina")
-    accounts.set_pin(staff, "4829")
+    staff = factories.give_pin(_staff(session, "amina"), "4829")
     session.commit()
     return staff
 

@@ -37,7 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
+# The app serves the browser from a thread of its own: its writes are really committed.
+pytestmark = [pytest.mark.browser, pytest.mark.commits, pytest.mark.usefixtures("demo")]
 
 
 @pytest.fixture

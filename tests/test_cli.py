@@ -14,6 +14,9 @@ from hotline.voice.script import scripts_root
 
 DEMO = Path(__file__).resolve().parents[1] / "structures" / "demo.yaml"
 
+# The command builds its own app, with its own connection to the test database.
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def cli_env(app: Any, monkeypatch: pytest.MonkeyPatch) -> CliRunner:

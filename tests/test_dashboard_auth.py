@@ -19,10 +19,14 @@ from hotline.models import Staff, Structure
 from hotline.web import init_app as init_dashboard
 from hotline.web.auth import login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
+from tests import factories
 
 PASSWORD = "cheval-agrafe-batterie"
 AMINA = "amina@demo.example"
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+
+# `web` adds probe routes to the app: each test needs an app of its own.
+pytestmark = pytest.mark.own_app
 
 
 @pytest.fixture(autouse=True)
@@ -74,11 +78,7 @@ def web(app: Flask, demo: Any, session: Any) -> FlaskClient:
 
 
 def _give_password(session: Any, key: str, slug: str = "demo") -> Staff:
-    member = session.scalar(
-        select(Staff).join(Structure).where(Staff.key == key, Structure.slug == slug)
-    )
-    assert member is not None
-    accounts.set_password(member, PASSWORD)
+    member = factories.give_password(factories.staff(session, key, slug), PASSWORD)
     session.commit()
     return member
 
@@ -334,6 +334,7 @@ def _printed_password(output: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_invite_prints_a_password_that_signs_in(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:
@@ -349,6 +350,7 @@ def test_invite_prints_a_password_that_signs_in(
     assert web.get("/probe/coordination").status_code == 200
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_invite_creates_a_new_member_given_a_name_and_a_phone(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:
@@ -370,6 +372,7 @@ def test_invite_creates_a_new_member_given_a_name_and_a_phone(
     assert _login(web, "lea@demo.example", _printed_password(result.output)).status_code == 302
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -386,6 +389,7 @@ def test_invite_explains_what_is_missing(
     assert message in result.output
 
 
+@pytest.mark.commits  # the command builds its own app, with its own connection
 def test_set_pin_asks_twice_and_refuses_an_obvious_code(
     cli: CliRunner, web: FlaskClient, session: Any
 ) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from hotline.extensions import db
 from hotline.models import Base
+
+# Alembic opens its own connections to inspect and upgrade the schema.
+pytestmark = pytest.mark.commits
 
 
 def test_migrations_match_the_models(app: Any) -> None:

@@ -21,12 +21,12 @@ from hotline.callbacks.policy import normalise_policy
 from hotline.models import (
     Callback,
     CallbackSource,
-    CallbackStatus,
     Person,
     PolicyChange,
     Staff,
     Structure,
 )
+from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)  # a Thursday afternoon
@@ -46,10 +46,10 @@ def people(session: Any, structure: Structure) -> dict[str, Person]:
         "risque": {"risk": 3},
         "personne": {},
     }
-    found = {}
-    for key, values in traits.items():
-        found[key] = Person(structure_id=structure.id, key=key, name=key.title(), **values)
-        session.add(found[key])
+    found = {
+        key: factories.make_person(session, structure.id, key, **values)
+        for key, values in traits.items()
+    }
     session.commit()
     return found
 
@@ -64,17 +64,13 @@ def queue(
         waited = waited or {"personne": 52, "convention": 30, "isolee": 5, "risque": 1}
         entries = {}
         for key, hours in waited.items():
-            entries[key] = Callback(
-                structure_id=structure.id,
+            entries[key] = factories.make_callback(
+                session,
+                structure.id,
+                NOW - timedelta(hours=hours),
                 source=CallbackSource.VOICEMAIL,
-                status=CallbackStatus.WAITING,
                 person_id=people[key].id,
-                phone_e164="+33612345678",
-                created_at=NOW - timedelta(hours=hours),
-                attempts=0,
-                version=0,
             )
-            session.add(entries[key])
         session.commit()
         return entries
 

@@ -44,9 +44,10 @@ from hotline.models import (
     CallbackStatus,
     Staff,
     Structure,
-    Voicemail,
     VoicemailStatus,
 )
+from tests import factories
+from tests.factories import staff as member
 from workers import sweeps
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -58,14 +59,8 @@ def at(local: str) -> datetime:
     return datetime.fromisoformat(local).replace(tzinfo=PARIS)
 
 
-def member(session: Any, key: str, slug: str = "demo") -> Staff:
-    return session.scalar(
-        select(Staff).join(Structure).where(Staff.key == key, Structure.slug == slug)
-    )
-
-
 def demo_id(session: Any) -> int:
-    return session.scalar(select(Structure.id).where(Structure.slug == "demo"))
+    return factories.structure(session).id
 
 
 @pytest.fixture
@@ -73,16 +68,9 @@ def make_callback(session: Any, demo: Any) -> Callable[..., Callback]:
     def make(
         created: str = "2026-12-01 08:00", phone: str = CALLER, structure_id: int | None = None
     ) -> Callback:
-        callback = Callback(
-            structure_id=structure_id or demo_id(session),
-            source=CallbackSource.MANUAL,
-            status=CallbackStatus.WAITING,
-            phone_e164=phone,
-            created_at=at(created),
-            attempts=0,
-            version=0,
+        callback = factories.make_callback(
+            session, structure_id or demo_id(session), at(created), phone=phone
         )
-        session.add(callback)
         session.commit()
         return callback
 
@@ -140,19 +128,13 @@ def test_a_claimed_entry_shows_who_has_it_and_refuses_a_second_staff_member(
     )
 
 
+@pytest.mark.commits  # eight threads, eight sessions: each needs its own connection
 def test_exactly_one_of_eight_simultaneous_claims_wins(
     app: Flask, session: Any, make_callback: Callable[..., Callback], clock: Any
 ) -> None:
     structure_id = demo_id(session)
     for number in range(4):
-        session.add(
-            Staff(
-                structure_id=structure_id,
-                key=f"extra-{number}",
-                name=f"Extra {number}",
-                phone_e164=f"+3360000009{number}",
-            )
-        )
+        factories.make_staff(session, structure_id, f"extra-{number}", phone=f"+3360000009{number}")
     session.commit()
     staff_ids = list(session.scalars(select(Staff.id).where(Staff.structure_id == structure_id)))
     assert len(staff_ids) == 8
@@ -471,18 +453,9 @@ def test_a_manual_entry_uses_the_known_person_s_number(
 
 
 def _ended_call(session: Any, sid: str, from_: str = CALLER, **values: Any) -> Call:
-    call = Call(
-        call_sid="CA" + sid * 32,
-        structure_id=demo_id(session),
-        from_e164=from_,
-        to_e164="+33184880000",
-        status="completed",
-        started_at=at("2026-12-01 09:55"),
-        **values,
+    return factories.make_call(
+        session, demo_id(session), at("2026-12-01 09:55"), sid=sid, from_=from_, **values
     )
-    session.add(call)
-    session.flush()
-    return call
 
 
 def test_a_missed_call_is_queued_once_when_the_structure_opts_in(
@@ -512,28 +485,14 @@ def test_a_call_with_a_message_is_left_to_the_message_s_consent(
 ) -> None:
     set_callbacks(session, missed_call_callbacks=True)
     call = _ended_call(session, "a")
-    voicemail = Voicemail(
-        structure_id=call.structure_id,
-        call_id=call.id,
-        status=VoicemailStatus.COMPLETED,
-        callback_consent=False,
-        created_at=clock(),
-    )
-    session.add(voicemail)
-    session.flush()
+    factories.make_voicemail(session, call, clock(), consent=False)
     assert queue_for_missed_call(session, call, clock()) is None
     # The other order: the missed-call entry came first, then the message with consent.
     late = _ended_call(session, "b", from_="+33699999999")
     entry = queue_for_missed_call(session, late, clock())
-    message = Voicemail(
-        structure_id=late.structure_id,
-        call_id=late.id,
-        status=VoicemailStatus.PENDING,
-        callback_consent=True,
-        created_at=clock(),
+    message = factories.make_voicemail(
+        session, late, clock(), consent=True, status=VoicemailStatus.PENDING
     )
-    session.add(message)
-    session.flush()
     assert entry is not None
     merged = queue_for_voicemail(session, message, late, clock())
     assert (merged.id, merged.source, merged.voicemail_id) == (

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hotline import accounts
 from hotline.emulator import Answers, NoAnswer, PhoneBook, ScriptedCaller
 from hotline.extensions import db, redis_store
 from hotline.models import Callback, CallbackOutcome, CallbackStatus, DutyException
 from tests.callback_helpers import JEAN, new_callback, staff
+from tests.factories import give_pin
 from tests.inbound_helpers import ADMINISTRATIF, AMINA, CALLER, DEMO_NUMBER, FRENCH, KARIM, fr
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -28,7 +28,7 @@ SOCIAL_LABEL = "l'accompagnement social"
 @pytest.fixture(autouse=True)
 def amina_has_a_pin(session: Any, demo: Any) -> None:
     redis_store.connection.flushdb()  # the PIN throttle counts failures in Redis
-    accounts.set_pin(staff(session), PIN)
+    give_pin(staff(session), PIN)
     session.commit()
 
 

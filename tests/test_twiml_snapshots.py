@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.directory import directory
 from hotline.emulator import parse_twiml
-from hotline.voice import render
+from hotline.voice import render, render_callback
 from hotline.voice.render import Voice
 from tests.inbound_helpers import DEMO_NUMBER, default_script
 
@@ -55,7 +55,32 @@ RENDERINGS: dict[str, Callable[[Voice], str]] = {
     "record_message": lambda v: render.record_message(v, VoiceResponse()),
     "ask_consent": lambda v: render.ask_consent(v, VoiceResponse(), 1),
     "goodbye": lambda v: render.hang_up(v, VoiceResponse()),
+    # Calling people back (hotline.voice.render_callback): the staff member's side.
+    "callback_staff_intro": lambda v: render_callback.staff_intro(
+        v, 7, v.theme_label(v.structure.themes[1]), "Jean Martin"
+    ),
+    "callback_bridge": lambda v: render_callback.bridge(
+        v, VoiceResponse(), 7, "+33600000101", DEMO_NUMBER, "/voice/staff/outcome?attempt=7"
+    ),
+    "callback_refused": lambda v: render_callback.say_and_hang_up(v, "staff_pin_refused"),
+    "staff_pin": lambda v: render_callback.ask_pin(
+        v, VoiceResponse(), "Amina", "/voice/staff/pin?try=1"
+    ),
+    "staff_menu": lambda v: render_callback.staff_menu(
+        v, VoiceResponse(), "/voice/staff/menu", "/voice/staff/menu?silent=1"
+    ),
+    "staff_counts": lambda v: _counts(v, [("l'accompagnement social", 2), ("le numérique", 1)]),
+    "staff_counts_none": lambda v: _counts(v, [("l'accompagnement social", 0)]),
+    "staff_outcome": lambda v: render_callback.ask_outcome(
+        v, VoiceResponse(), "/voice/staff/outcome?attempt=7"
+    ),
 }
+
+
+def _counts(voice: Voice, counts: list[tuple[str, int]]) -> str:
+    response = VoiceResponse()
+    render_callback.speak_counts(voice, response, counts)
+    return str(response)
 
 
 @pytest.mark.parametrize("name", sorted(RENDERINGS))
@@ -70,5 +95,33 @@ def test_twiml_matches_its_snapshot(voice: Voice, name: str) -> None:
     assert pretty == snapshot.read_text(encoding="utf-8")
 
 
+def _matches_snapshot(text: str, snapshot: Path) -> None:
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(text, encoding="utf-8")
+    assert snapshot.exists(), f"missing snapshot {snapshot.name}: run with UPDATE_SNAPSHOTS=1"
+    assert text == snapshot.read_text(encoding="utf-8")
+
+
+SMS_CASES = {
+    # The demo's numérique line is open around the clock, so its union is the whole week.
+    "sms_last_attempt_fr": ("fr", lambda duties: duties),
+    "sms_last_attempt_en": ("en", lambda duties: duties),
+    # Amina's duty alone: weekday mornings and afternoons, said as ranges.
+    "sms_weekday_hours_fr": ("fr", lambda duties: duties[:1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMS_CASES))
+def test_the_last_attempt_sms_matches_its_snapshot(voice: Voice, name: str) -> None:
+    """The SMS after the last try: weekly hours, folded to GSM-7, kept to one SMS."""
+    lang, duties = SMS_CASES[name]
+    structure = voice.structure
+    slots = [slot for duty in duties(structure.duties) for slot in duty.slots]
+    text = render_callback.sms_text(voice.script, lang, structure.name, "01 84 88 00 00", slots)
+    assert render_callback.septets(text) <= render_callback.SMS_SEGMENT
+    _matches_snapshot(text + "\n", SNAPSHOTS / f"{name}.txt")
+
+
 def test_every_snapshot_is_still_rendered() -> None:
     assert {p.stem for p in SNAPSHOTS.glob("*.xml")} == set(RENDERINGS)
+    assert {p.stem for p in SNAPSHOTS.glob("*.txt")} == set(SMS_CASES)
