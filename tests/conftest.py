@@ -34,6 +34,7 @@ from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 from hotline.emulator import Emulator, PhoneBook, WsgiTransport
 from hotline.models import Base
 from hotline.voice.script import scripts_root
+from tests.factories import TEST_HASH_METHOD
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://hotline.test"
@@ -261,7 +262,7 @@ def _new_app(database_url: str, redis_url: str, clock: Clock) -> Flask:
             "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
             "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
             "TESTING": True,
-            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # a cheap cost: tests hash hundreds of times
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,  # a cheap cost: tests hash hundreds of times
         }
     )
 
@@ -294,7 +295,7 @@ def app(
     from empty tables, as they always did. The app is the run's, with its configuration and
     its structure cache reset, unless the test is marked `own_app` or `commits`.
     """
-    from hotline import directory
+    from hotline import directory, gateway
     from hotline.extensions import db
 
     commits = request.node.get_closest_marker("commits") is not None
@@ -305,6 +306,7 @@ def app(
         app.config.clear()
         app.config.update(config, CLOCK=clock)
         directory.init_app(app)
+        gateway.init_app(app)  # a previous test's emulator client must not linger
     wants_demo = "demo" in request.fixturenames
     if commits:
         with app.app_context():

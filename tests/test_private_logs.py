@@ -58,6 +58,7 @@ def _private_text_in(text: str) -> list[str]:
     return found + [secret for secret in (NOTE, FORM_NOTE, "Nguyen", "Benali") if secret in text]
 
 
+@pytest.mark.commits  # the driver error is injected on the app's own engine
 def test_a_full_run_with_a_driver_error_logs_no_number_and_no_note(
     app: Flask,
     emulator: Any,
