@@ -20,13 +20,14 @@ from hotline.directory import StructureInfo, directory
 from hotline.extensions import db, redis_store
 from hotline.models import Callback, CallbackAttempt, CallbackStatus, Staff, Structure
 from hotline.voice import render_callback
-from hotline.voice.render import voice_url
+from hotline.voice.render import callback_url, ring_timeout, voice_url
 from hotline.voice.scripts_cache import script_named
 from workers.context import in_app_context
 
 log = logging.getLogger(__name__)
 
 STAFF_RING_SECONDS = 25  # then the staff member's own voicemail would answer: stop before
+# (Twilio rings 5 s longer than the Timeout it is given: `ring_timeout` asks for 20.)
 GUARD_SECONDS = 30 * 24 * 3600  # longer than any retry of the same job
 
 
@@ -83,9 +84,9 @@ def place_callback_call(attempt_id: int) -> str | None:
             from_=callbacks.hotline_number(callback, structure),
             url=public_url(voice_url("callback/staff", attempt=attempt_id)),
             status_callback=public_url(
-                voice_url("callback/status", attempt=attempt_id, leg="staff")
+                callback_url("callback/status", attempt=attempt_id, leg="staff")
             ),
-            timeout=STAFF_RING_SECONDS,
+            timeout=ring_timeout(STAFF_RING_SECONDS),
         )
     except gateway.GatewayError as error:
         if not error.answered:

@@ -15,6 +15,7 @@ from hotline.cli.call import call
 from hotline.cli.emulator import emulator
 from hotline.cli.run import run
 from hotline.cli.staff import staff
+from hotline.emulator.voices import voice_problem
 from hotline.extensions import db as database
 from hotline.extensions import redis_store
 from hotline.structure_file import dump_structure
@@ -77,13 +78,15 @@ def scripts() -> None:
     pass
 
 
-@scripts.command("check", help="Validate every voice script (schema, graph, translations).")
+@scripts.command(
+    "check", help="Validate every voice script (schema, graph, translations, Twilio voices)."
+)
 @click.argument(
     "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 def scripts_check(root: Path | None) -> None:
     folder = root or scripts_root()
-    problems = check_all(folder)
+    problems = check_all(folder, voice_check=voice_problem)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:

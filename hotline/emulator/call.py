@@ -13,20 +13,20 @@ simulated wall clock: the `clock` given (the test's frozen clock) plus simulated
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
+from hotline.emulator import delivery
 from hotline.emulator.account import DEFAULT_CALLS_PER_SECOND, Account
 from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
-from hotline.emulator.signing import signed_request
 from hotline.emulator.sim import Process, Scheduler
 from hotline.emulator.steps import Goto
 from hotline.emulator.transport import Transport, WebhookResponse
@@ -96,6 +96,10 @@ class Emulator:
         calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
         max_concurrent_calls: int | None = None,
         simultaneous_dial: SimultaneousDial = "first-accept",
+        fallback_url: str | None = None,
+        bins: Mapping[str, str] | None = None,
+        numbers: Iterable[str] = (),
+        latency: Callable[[str, str], float] | None = None,
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
             raise EmulatorError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
@@ -119,6 +123,13 @@ class Emulator:
             clock = lambda: SEEDED_EPOCH  # noqa: E731 - a seeded run is reproducible to the second
         self.clock = clock or (lambda: datetime.now(UTC))
         self.country = country
+        # The number's Voice Fallback URL, TwiML Bins by URL, the account's own numbers (the
+        # only caller IDs <Dial> may show besides the call's), and the extra seconds a test
+        # says a webhook takes (see `delivery`).
+        self.fallback_url = fallback_url
+        self.bins: dict[str, str] = dict(bins or {})
+        self.numbers = frozenset(numbers)
+        self.latency: Callable[[str, str], float] = latency or (lambda method, url: 0.0)
         # Completed recordings by sid: Twilio keeps them until deleted through the REST API.
         self.recordings: dict[str, StoredRecording] = {}
         # Every call's log (inbound, REST-created, conference participants), in start order.
@@ -170,10 +181,15 @@ class Emulator:
         """RFC 2822, as Twilio's status callbacks carry it."""
         return format_datetime(self.now().astimezone(UTC), usegmt=True)
 
-    def send(self, method: str, url: str, params: Mapping[str, str]) -> tuple[str, WebhookResponse]:
-        """Sign and deliver one request; return the exact URL sent and the response."""
-        sent_url, body, headers = signed_request(self.auth_token, method, url, params)
-        return sent_url, self.transport.request(method, sent_url, body, headers)
+    def send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str],
+        note: Callable[[str], None] | None = None,
+    ) -> tuple[str, WebhookResponse]:
+        """Sign and deliver one request; return the exact URL signed and the response."""
+        return delivery.deliver(self, method, url, params, note)
 
     def post(
         self, path_or_url: str, params: Mapping[str, str], method: str = "POST"

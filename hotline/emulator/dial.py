@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from hotline.emulator.session import Leg
 
 DEFAULT_DIAL_TIMEOUT = 30
+# Twilio's <Dial> and Calls pages: a 5-second buffer is added to every ring timeout, so a
+# timeout of 25 rings for about 30 s.
+RING_BUFFER_SECONDS = 5
 TERMINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
@@ -56,8 +59,8 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
 
         return dial_conference(leg, verb, verb.children[0], document_url)
     nouns = verb.children or (Verb("Number", {}, verb.text),)
-    timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT)
-    caller_id = verb.get("callerId") or leg.base["From"]
+    timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT) + RING_BUFFER_SECONDS
+    caller_id = _caller_id(leg, verb.get("callerId"))
     rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
     winner, waited = _pick_winner(leg, rings, timeout, caller_id, document_url)
     for ring in rings:
@@ -74,6 +77,23 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
         "DialCallDuration": str(outcome.duration),
     }
     return Goto(resolve(document_url, action), verb.get("method") or "POST", params)
+
+
+def _caller_id(leg: Leg, chosen: str | None) -> str:
+    """The caller ID shown; an explicit one must be the account's (error 13214).
+
+    The account's numbers are `Emulator.numbers` plus the Twilio end of this call: the number
+    called for an inbound call, the number calling for one placed through the REST API.
+    """
+    if chosen is None:
+        return leg.base["From"]
+    own = leg.base["To"] if leg.base.get("Direction") == "inbound" else leg.base["From"]
+    if chosen not in leg.emulator.numbers | {own}:
+        raise TwimlError(
+            f"<Dial callerId={chosen!r}>: not one of the account's numbers (error 13214)",
+            code="13214",
+        )
+    return chosen
 
 
 def _start(leg: Leg, index: int, noun: Verb, caller_id: str, document_url: str) -> Ring:

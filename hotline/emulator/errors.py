@@ -16,11 +16,20 @@ class EmulatorError(Exception):
     Carries the URL and the response so a failing test shows what the app actually sent.
     """
 
+    code: str | None = None  # Twilio's error code, sent to a fallback URL as ErrorCode
+
     def __init__(
-        self, message: str, *, url: str | None = None, response: WebhookResponse | None = None
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        response: WebhookResponse | None = None,
+        code: str | None = None,
     ) -> None:
         self.url = url
         self.response = response
+        if code is not None:
+            self.code = code
         details = [message]
         if url:
             details.append(f"url: {url}")
@@ -36,3 +45,5 @@ class TwimlError(EmulatorError):
 
     Stricter than Twilio on purpose, so the app can never depend on Twilio's leniency.
     """
+
+    code = "12200"  # Schema validation warning

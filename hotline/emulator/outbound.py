@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from hotline.emulator.dial import RING_BUFFER_SECONDS
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog
 from hotline.emulator.phones import PhoneBehaviour, hangup_after
@@ -190,10 +191,11 @@ def _ring(leg: OutboundLeg, behaviour: PhoneBehaviour) -> bool:
     _set_status(leg, "ringing")
     _progress(leg, "ringing")
     after = behaviour.answer_after
-    _ring_wait(leg, call.timeout if after is None or after > call.timeout else after)
-    if after is None or after > call.timeout or call.hangup_requested:
+    rings_for = call.timeout + RING_BUFFER_SECONDS  # Twilio adds 5 s to the Timeout asked
+    _ring_wait(leg, rings_for if after is None or after > rings_for else after)
+    if after is None or after > rings_for or call.hangup_requested:
         why = "canceled through the REST API" if call.hangup_requested else "nobody picks up"
-        leg.note("leg", f"{call.to} rings for {call.timeout} s: {why}")
+        leg.note("leg", f"{call.to} rings for {rings_for} s (Timeout {call.timeout} + 5): {why}")
         call.status = "canceled" if call.hangup_requested else "no-answer"
         leg.state.log.ended_by = call.status
         return False

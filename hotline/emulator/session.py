@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hotline.emulator import dial, verbs
+from hotline.emulator import dial, fallback, verbs
 from hotline.emulator.callers import Caller
+from hotline.emulator.delivery import WebhookTimeout
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, LegLog, WebhookCall
 from hotline.emulator.steps import End, Goto, Step
@@ -38,6 +39,7 @@ class CallState:
     steps: int = 0
     seconds: float = 0.0
     final_status: str = "completed"
+    fell_back: bool = False  # the fallback URL was requested once: never again on this call
 
 
 class Leg:
@@ -61,6 +63,7 @@ class Leg:
         self.verb_index = 0
         # Simulated time (scheduler seconds) at which this party hangs up on their own.
         self.hangup_at: float | None = None
+        self.document_url = ""  # what relative URLs resolve against: the fallback's, after one
 
     @property
     def log(self) -> CallLog:
@@ -138,10 +141,11 @@ class Leg:
         step: Goto | End = goto
         try:
             while isinstance(step, Goto):
+                self.document_url = step.url
                 fetched = self.fetch(step)
                 if isinstance(fetched, End):
                     return fetched.reason
-                step = self.execute(fetched, step.url)
+                step = self.execute(fetched, self.document_url)
         except CallerGone:
             who = f"{self.staff.number}" if self.staff is not None else "the caller"
             self.note("input", f"{who} hangs up")
@@ -158,11 +162,14 @@ class Leg:
             )
             return End("caller-hangup")
         self.state.steps += 1
-        sent_url, response = self.webhook(goto.url, goto.method, self.params(goto.params))
         try:
+            sent_url, response = self.webhook(goto.url, goto.method, self.params(goto.params))
             verbs = parse_response(response, sent_url)
         except EmulatorError as err:
-            return self.application_error(err)
+            recovered = fallback.recover(self, err)
+            if isinstance(recovered, End):
+                return recovered
+            verbs = recovered
         self.answered = True
         self.documents += 1
         if goto.then is not None:
@@ -192,14 +199,27 @@ class Leg:
         self, url: str, method: str, params: Mapping[str, str]
     ) -> tuple[str, WebhookResponse]:
         """Send one signed request and record it in the call log."""
-        sent_url, response = self.emulator.send(method, url, params)
+        try:
+            sent_url, response = self.emulator.send(
+                method, url, params, lambda text: self.note("retry", text)
+            )
+        except EmulatorError as err:
+            if err.response is not None and err.url:
+                self.log.requests.append(WebhookCall(err.url, dict(params), err.response.status))
+            self.note("error", f"{method} {url}: {str(err).splitlines()[0]}", url=url)
+            raise
         self.log.requests.append(WebhookCall(sent_url, dict(params), response.status))
         self.log.add("request", f"{method} {sent_url} -> {response.status}", method=method)
         return sent_url, response
 
     def callback(self, url: str, method: str, params: Mapping[str, str]) -> None:
         """A status-type callback: Twilio ignores the body, but an HTTP error is still a bug."""
-        sent_url, response = self.webhook(url, method, params)
+        try:
+            sent_url, response = self.webhook(url, method, params)
+        except WebhookTimeout:
+            if self.emulator.strict:
+                raise
+            return
         if not 200 <= response.status < 300:
             err = EmulatorError(
                 f"callback answered HTTP {response.status}", url=sent_url, response=response

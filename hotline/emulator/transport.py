@@ -81,7 +81,7 @@ class WsgiTransport:
         )
         return WebhookResponse(
             status=response.status_code,
-            body=response.get_data(as_text=True),
+            body=response.get_data().decode("utf-8", errors="replace"),  # audio too
             content_type=response.headers.get("Content-Type", ""),
         )
 

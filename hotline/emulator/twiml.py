@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hotline.emulator import voices
 from hotline.emulator.errors import EmulatorError, TwimlError
 from hotline.emulator.transport import WebhookResponse
 from hotline.emulator.twiml_rules import (
@@ -23,6 +24,7 @@ from hotline.emulator.twiml_rules import (
 )
 
 XML_CONTENT_TYPES = frozenset({"text/xml", "application/xml"})
+MAX_DOCUMENT_BYTES = 64 * 1024  # error 11750: a TwiML response body above 64 kB is refused
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,31 @@ class Verb:
 def parse_response(response: WebhookResponse, url: str) -> tuple[Verb, ...]:
     """Check the HTTP envelope Twilio expects, then parse and validate the TwiML body."""
     if not 200 <= response.status < 300:
-        raise EmulatorError(f"webhook answered HTTP {response.status}", url=url, response=response)
+        raise EmulatorError(
+            f"webhook answered HTTP {response.status}", url=url, response=response, code="11200"
+        )
     media_type = response.content_type.split(";")[0].strip().lower()
     if media_type not in XML_CONTENT_TYPES:
         raise EmulatorError(
             f"webhook content type {response.content_type!r} is not text/xml or application/xml",
             url=url,
             response=response,
+            code="12300",
+        )
+    size = len(response.body.encode("utf-8"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise EmulatorError(
+            f"TwiML response body of {size} bytes is larger than 64 kB (error 11750)",
+            url=url,
+            response=response,
+            code="11750",
         )
     try:
         return parse_twiml(response.body)
     except TwimlError as err:
-        raise TwimlError(str(err).split("\n")[0], url=url, response=response) from err
+        raise TwimlError(
+            str(err).split("\n")[0], url=url, response=response, code=err.code
+        ) from err
 
 
 def parse_twiml(body: str) -> tuple[Verb, ...]:
@@ -72,7 +87,7 @@ def parse_twiml(body: str) -> tuple[Verb, ...]:
     try:
         root = ET.fromstring(body.encode("utf-8"))
     except ET.ParseError as err:
-        raise TwimlError(f"response is not well-formed XML: {err}") from err
+        raise TwimlError(f"response is not well-formed XML: {err}", code="12100") from err
     if root.tag != "Response":
         raise TwimlError(f"root element must be <Response>, got <{root.tag}>")
     if root.attrib:
@@ -94,6 +109,9 @@ def _parse_verb(elem: ET.Element, parent: str, allowed: frozenset[str]) -> Verb:
     if name == "Say":
         text = _say_text(elem)
         children: tuple[Verb, ...] = ()
+        problem = voices.say_problem(attrs.get("voice"), attrs.get("language"), text)
+        if problem:
+            raise TwimlError(f"<Say>: {problem}")
     else:
         text = (elem.text or "").strip()
         children = tuple(_parse_verb(child, name, rule.children) for child in elem)

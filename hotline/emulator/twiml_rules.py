@@ -99,6 +99,12 @@ DIAL_RECORD = one_of(
     "record-from-ringing-dual",
 )
 TRIM = one_of("trim-silence", "do-not-trim")
+# <Dial ringTone>: the country codes of Twilio's <Dial> page, nothing else.
+RING_TONES = one_of(
+    *("at", "au", "bg", "br", "be", "ch", "cl", "cn", "cz", "de", "dk", "ee", "es", "fi"),
+    *("fr", "gr", "hu", "il", "in", "it", "lt", "jp", "mx", "my", "nl", "no", "nz", "ph"),
+    *("pl", "pt", "ru", "se", "sg", "th", "uk", "us", "us-old", "tw", "ve", "za"),
+)
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ RULES: dict[str, VerbRule] = {
             "record": DIAL_RECORD,
             "trim": TRIM,
             "answerOnBridge": boolean,
-            "ringTone": text,
+            "ringTone": RING_TONES,
             "recordingStatusCallback": url,
             "recordingStatusCallbackMethod": METHOD,
             "recordingStatusCallbackEvent": RECORDING_EVENTS,

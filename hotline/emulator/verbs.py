@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from hotline.emulator.callers import GatherInput, GatherPrompt, HangUp, Keys, Speech
 from hotline.emulator.errors import TwimlError
+from hotline.emulator.playback import fetch_audio
 from hotline.emulator.recording import record
 from hotline.emulator.steps import End, Goto, Step, resolve
 from hotline.emulator.twiml import Verb
@@ -35,7 +36,9 @@ def say(leg: Leg, verb: Verb, document_url: str) -> Step:
 
 def play(leg: Leg, verb: Verb, document_url: str) -> Step:
     if verb.text:
-        leg.hear("play", f"[audio {resolve(document_url, verb.text)}]", PLAY_SECONDS)
+        url = resolve(document_url, verb.text)
+        if fetch_audio(leg, url):
+            leg.hear("play", f"[audio {url}]", PLAY_SECONDS)
     if verb.get("digits"):
         leg.hear("play", f"[DTMF {verb.get('digits')}]", 1)
     return None

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from hotline.extensions import db
 from hotline.telephony import signature
+from hotline.voice.render import CALLBACK_RETRIES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -24,7 +25,7 @@ def verify_signature() -> None:
     if not config["VERIFY_SIGNATURES"]:
         return
     if not signature.request_is_signed(
-        request, config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"]
+        request, config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"], (CALLBACK_RETRIES,)
     ):
         log.warning("rejected an unsigned or forged request to %s", request.path)
         abort(403)
@@ -41,6 +42,7 @@ def done(xml: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from hotline.telephony import callback_views, staff_menu_views, views  # noqa: F401 (routes)
+    from hotline.telephony import audio, callback_views, staff_menu_views, views  # noqa: F401
 
     app.register_blueprint(bp)
+    audio.init_app(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -43,6 +43,8 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "voice_scripts" / "schema"
 
 Location = tuple[Any, ...]
 Uses = dict[str, list[tuple[Location, frozenset[str]]]]  # prompt key -> (place, placeholders given)
+# (voice, language) -> why the provider would refuse the pair, or None.
+VoiceCheck = Callable[[str, str], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,44 @@ def check_script(folder: Path) -> list[Problem]:
     return inspect_script(folder)[1]
 
 
-def check_all(root: Path) -> list[Problem]:
-    """Every problem of every script under `root` (what `hotline scripts check` prints)."""
+def check_all(root: Path, voice_check: VoiceCheck | None = None) -> list[Problem]:
+    """Every problem of every script under `root` (what `hotline scripts check` prints).
+
+    With `voice_check`, each language's voice is also checked against the provider's list.
+    """
     root = Path(root)
     if not root.is_dir():
         return [Problem(str(root), None, "", "voice script folder not found")]
     folders = script_folders(root)
     if not folders:
         return [Problem(str(root), None, "", f"no voice script here (a folder with {SCRIPT_FILE})")]
-    return [problem for folder in folders for problem in check_script(folder)]
+    problems = [problem for folder in folders for problem in check_script(folder)]
+    if voice_check is not None:
+        problems += [p for folder in folders for p in voice_problems(folder, voice_check)]
+    return problems
+
+
+def voice_problems(folder: Path, voice_check: VoiceCheck) -> list[Problem]:
+    """Each language's `voice` with its `say_language`, as `voice_check` judges the pair.
+
+    The table of Twilio's voices is the emulator's (`hotline.emulator.voices`), which this
+    layer may not import: the command line passes it in. A voice Twilio refuses for its
+    language would fail every <Say> of that language, live.
+    """
+    try:
+        doc = load_yaml(Path(folder) / SCRIPT_FILE)
+    except FileProblems:
+        return []  # reported by check_script
+    languages = doc.data.get("languages") if isinstance(doc.data, dict) else None
+    problems = []
+    for code, spec in (languages or {}).items():
+        voice = spec.get("voice") if isinstance(spec, dict) else None
+        language = spec.get("say_language") if isinstance(spec, dict) else None
+        if isinstance(voice, str) and isinstance(language, str):
+            problem = voice_check(voice, language)
+            if problem:
+                problems.append(_problem(doc, ("languages", code, "voice"), problem))
+    return problems
 
 
 def script_folders(root: Path) -> list[Path]:

@@ -19,12 +19,30 @@ from hotline.voice.script import Node, Script
 
 WHISPER_TIMEOUT_SECONDS = 8
 SILENCE_BEFORE_END_OF_MESSAGE = 5
+# Twilio adds 5 s to every ring timeout it is given (<Dial timeout>, the Calls resource's
+# Timeout): ask for 5 s less than the ring we mean, or a personal voicemail has time to answer.
+TWILIO_RING_BUFFER_SECONDS = 5
+MIN_RING_TIMEOUT = 5
+# Connection overrides on every status callback we give Twilio: without them Twilio never
+# retries one, and a lost final status leaves a call or an attempt open until a sweep. It is
+# part of the URL Twilio signs (see `hotline.telephony.signature`); the handlers are idempotent.
+CALLBACK_RETRIES = "rc=3&rp=5xx,rt"
 
 
 def voice_url(name: str, **params: object) -> str:
     """A webhook URL under /voice/, parameters in a stable order (they are signed)."""
     query = urlencode(sorted((k, str(v)) for k, v in params.items() if v is not None))
     return f"/voice/{name}" + (f"?{query}" if query else "")
+
+
+def callback_url(name: str, **params: object) -> str:
+    """A status callback URL: a `voice_url` that asks Twilio to retry it (`CALLBACK_RETRIES`)."""
+    return f"{voice_url(name, **params)}#{CALLBACK_RETRIES}"
+
+
+def ring_timeout(seconds: int) -> int:
+    """The timeout to give Twilio for a ring of about `seconds`, its 5-second buffer included."""
+    return max(MIN_RING_TIMEOUT, seconds - TWILIO_RING_BUFFER_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,7 @@ def ring_staff(
     voice.speak(response, "connecting", theme=voice.theme_label(theme))
     dial: Dial = response.dial(
         caller_id=caller_id,
-        timeout=voice.script.settings.dial_timeout,
+        timeout=ring_timeout(voice.script.settings.dial_timeout),
         action=voice_url("dial-done", theme=theme_key, lang=voice.lang),
         method="POST",
     )
@@ -201,7 +219,7 @@ def record_message(voice: Voice, response: VoiceResponse) -> str:
         finish_on_key=settings.record_finish_key,
         timeout=SILENCE_BEFORE_END_OF_MESSAGE,
         play_beep=True,
-        recording_status_callback=voice_url("recording-status"),
+        recording_status_callback=callback_url("recording-status"),
         recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.schedules import WeeklySlot
-from hotline.voice.render import Voice, hang_up, voice_url
+from hotline.voice.render import Voice, callback_url, hang_up, ring_timeout, voice_url
 from hotline.voice.script import Script
 
 STAFF_CHOICE_SECONDS = 8  # time to press 1 once the intro has been said
@@ -65,13 +65,13 @@ def bridge(
     """
     dial = response.dial(
         caller_id=hotline_number,
-        timeout=CALLER_RING_SECONDS,
+        timeout=ring_timeout(CALLER_RING_SECONDS),
         action=action,
         method="POST",
     )
     dial.number(
         caller,
-        status_callback=voice_url("callback/status", attempt=attempt_id, leg="caller"),
+        status_callback=callback_url("callback/status", attempt=attempt_id, leg="caller"),
         status_callback_event=CALLER_LEG_EVENTS,
         status_callback_method="POST",
     )

@@ -132,11 +132,20 @@ def test_dial_outcome(make_app, make_emulator, phones, status):
 
 def test_dial_timeout_is_respected(make_app, make_emulator):
     fake = dial_app(make_app, screened(ALICE), 'timeout="10"')
-    log = make_emulator(fake, {ALICE: Answers(rings=2)}).place_call(CALLER, HOTLINE)
+    log = make_emulator(fake, {ALICE: Answers(rings=3)}).place_call(CALLER, HOTLINE)
 
     assert fake.form("/voice/dial-done")["DialCallStatus"] == "no-answer"
     assert "/voice/whisper" not in fake.paths()
     assert log.legs[0].answered is False
+
+
+def test_twilio_adds_five_seconds_to_the_dial_timeout(make_app, make_emulator):
+    """timeout="10" rings for 15 s: a phone that picks up after 12 s is answered."""
+    fake = dial_app(make_app, screened(ALICE), 'timeout="10"')
+    log = make_emulator(fake, {ALICE: Answers(rings=2)}).place_call(CALLER, HOTLINE)
+
+    assert fake.form("/voice/dial-done")["DialCallStatus"] == "completed"
+    assert log.legs[0].answered is True
 
 
 def test_personal_voicemail_is_screened_by_the_whisper(make_app, make_emulator):

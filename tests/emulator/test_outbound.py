@@ -132,10 +132,13 @@ def test_unanswered_call_never_fetches_its_url(make_app, make_fake, behaviour, s
     assert emulator_client(fake).calls(call.sid).fetch().status == status
 
 
-def test_timeout_is_the_rest_parameter(make_app, make_fake):
-    _, _, call = place(make_app, make_fake, {STAFF: Answers(rings=3)}, timeout=15)
+def test_timeout_is_the_rest_parameter_plus_five_seconds(make_app, make_fake):
+    """Timeout=15 rings for 20 s (Twilio's buffer): a pick-up after 18 s is answered."""
+    _, _, late = place(make_app, make_fake, {STAFF: Answers(rings=4)}, timeout=15)
+    _, _, buffered = place(make_app, make_fake, {STAFF: Answers(rings=3)}, timeout=15)
 
-    assert call.status == "no-answer"
+    assert late.status == "no-answer"
+    assert buffered.status == "completed"
 
 
 def test_inline_twiml_runs_without_a_webhook(make_app, make_fake):
