@@ -95,6 +95,9 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+REDIS_CONNECT_TIMEOUT = 3.0
+
+
 class RedisHandle:
     """The app's Redis connection and RQ queues, made on first use."""
 
@@ -111,7 +114,8 @@ class RedisHandle:
                     "REDIS_URL is not set: run through `hotline run`, which starts an "
                     "embedded Redis, or point REDIS_URL at a Redis server"
                 )
-            existing = redis.Redis.from_url(url)
+            # Down or unreachable: fail within seconds (the outbox keeps the jobs), never hang.
+            existing = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
             current_app.extensions["hotline.redis"] = existing
         return existing
 
