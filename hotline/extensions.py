@@ -44,6 +44,14 @@ class Database:
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
+    def new_session(self) -> Session:
+        """A session of its own, beside the context's: for bookkeeping after that one commits.
+
+        Made by the same factory, so in tests it joins the test's transaction too.
+        """
+        session: Session = current_app.extensions["hotline.sessionmaker"]()
+        return session
+
     @property
     def engine(self) -> Engine:
         engine: Engine = current_app.extensions["hotline.engine"]
@@ -105,6 +113,9 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+REDIS_CONNECT_TIMEOUT = 3.0
+
+
 class RedisHandle:
     """The app's Redis connection and RQ queues, made on first use."""
 
@@ -121,7 +132,8 @@ class RedisHandle:
                     "REDIS_URL is not set: run through `hotline run`, which starts an "
                     "embedded Redis, or point REDIS_URL at a Redis server"
                 )
-            existing = redis.Redis.from_url(url)
+            # Down or unreachable: fail within seconds (the outbox keeps the jobs), never hang.
+            existing = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
             current_app.extensions["hotline.redis"] = existing
         return existing
 

@@ -15,9 +15,12 @@ nothing personal ends up in a worker log or in RQ's failed-job registry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -32,6 +35,11 @@ log = logging.getLogger(__name__)
 TWILIO_API_BASE = "https://api.twilio.com"
 API_VERSION = "2010-04-01"
 HTTP_TIMEOUT_SECONDS = 10.0  # twilio's own client waits forever by default
+RETRIES = 3  # after the first request, for a 429 or a 5xx (PROVIDER_RETRIES)
+RETRY_BASE_SECONDS = 0.5  # doubled at each retry, with jitter (PROVIDER_RETRY_BASE_SECONDS)
+RETRY_CAP_SECONDS = 8.0
+MESSAGING_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")  # a messaging service SID
+T = TypeVar("T")
 CALL_EVENTS: Sequence[str] = ("initiated", "ringing", "answered", "completed")
 RECORDING_FORMAT = "mp3"
 _EXTENSION = "hotline.gateway"
@@ -40,8 +48,10 @@ _EXTENSION = "hotline.gateway"
 class GatewayError(RuntimeError):
     """The provider refused or could not be reached; says which without any phone number.
 
-    `status` is the HTTP status when the provider answered (so nothing was created), None when
-    the request may or may not have reached it (a timeout: the call or SMS may exist).
+    `status` is the HTTP status when the provider answered, None when the request may or may
+    not have reached it (a timeout: the call or SMS may exist). An answer is either
+    `retryable` (429 too many requests, 5xx: try again later, with back-off) or `permanent`
+    (any other 4xx: the same request will be refused again; `reason` says why, in French).
     """
 
     def __init__(self, action: str, status: int | None, code: int | None) -> None:
@@ -53,6 +63,40 @@ class GatewayError(RuntimeError):
     @property
     def answered(self) -> bool:
         return self.status is not None
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is not None and (self.status == 429 or self.status >= 500)
+
+    @property
+    def permanent(self) -> bool:
+        return self.answered and not self.retryable
+
+    @property
+    def reason(self) -> str:
+        """What staff read about this failure (never a phone number)."""
+        known = _REASONS.get(self.code or 0)
+        if known:
+            return f"{known} (erreur {self.code})."
+        if not self.answered:
+            return "Le fournisseur téléphonique n'a pas répondu à temps."
+        if self.retryable:
+            return f"Le fournisseur téléphonique est indisponible (HTTP {self.status})."
+        code = self.code or "-"
+        return f"Le fournisseur téléphonique a refusé la demande (HTTP {self.status}, {code})."
+
+
+# Twilio's error codes (twilio.com/docs/api/errors/<code>) that a structure can act on.
+_REASONS = {
+    20003: "Les identifiants du fournisseur téléphonique sont refusés",
+    20429: "Le fournisseur téléphonique reçoit trop de demandes",
+    21211: "Ce numéro n'est pas un numéro de téléphone valide",
+    21215: "Le compte n'a pas la permission géographique d'appeler ce numéro",
+    21606: "L'expéditeur des SMS n'est pas autorisé pour ce destinataire : enregistrez un "
+    "identifiant alphanumérique ou un service de messagerie",
+    21612: "Ce numéro ne peut pas être joint par SMS",
+    21614: "Ce numéro ne peut pas recevoir de SMS (ce n'est pas un mobile)",
+}
 
 
 class Media(NamedTuple):
@@ -78,7 +122,7 @@ def client() -> Client:
     given: HttpClient | None = current_app.extensions.get(_EXTENSION)
     if given is not None:
         return Client(sid, token, http_client=given)
-    http = TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS)
+    http = TwilioHttpClient(timeout=_http_timeout())
     twilio = Client(sid, token, http_client=http)
     base = _api_base()
     if base != TWILIO_API_BASE:
@@ -103,6 +147,33 @@ def _provider_errors(action: str) -> Iterator[None]:
         raise GatewayError(action, None, None) from None
 
 
+def _http_timeout() -> float:
+    return float(current_app.config.get("PROVIDER_HTTP_TIMEOUT") or HTTP_TIMEOUT_SECONDS)
+
+
+def _with_retries(action: str, request: Callable[[], T]) -> T:
+    """Make the request; on a 429 or a 5xx, try again after a growing, jittered pause.
+
+    Jitter ("full jitter": a random pause up to the doubled delay) keeps several workers hit
+    by the same 429 from coming back in step. Nothing retries a refusal (4xx) or a timeout
+    (the call or SMS may exist: the job's guard decides). The last error is re-raised.
+    """
+    config = current_app.config
+    retries = int(config.get("PROVIDER_RETRIES", RETRIES))
+    base = float(config.get("PROVIDER_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS))
+    for attempt in range(retries + 1):
+        try:
+            with _provider_errors(action):
+                return request()
+        except GatewayError as error:
+            if not error.retryable or attempt == retries:
+                raise
+            pause = random.uniform(base / 2, min(RETRY_CAP_SECONDS, base * 2**attempt))
+            log.info("%s: provider busy (HTTP %s), retrying in %.2f s", action, error.status, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _api_base() -> str:
     return str(current_app.config.get("TWILIO_API_BASE") or TWILIO_API_BASE).rstrip("/")
 
@@ -119,8 +190,9 @@ def place_call(
     Every progress event is reported to `status_callback`, so the dashboard can show
     "ça sonne" and a lost final callback is less likely to leave a leg unknown.
     """
-    with _provider_errors("place_call"):
-        call = client().calls.create(
+    call = _with_retries(
+        "place_call",
+        lambda: client().calls.create(
             to=to,
             from_=from_,
             url=url,
@@ -129,17 +201,23 @@ def place_call(
             status_callback_method="POST",
             status_callback_event=list(CALL_EVENTS),
             timeout=timeout,
-        )
+        ),
+    )
     log.info("placed call %s", call.sid)
     return str(call.sid)
 
 
 def send_sms(to: str, from_: str, body: str, status_callback: str | None = None) -> str:
-    """Send one SMS; returns the MessageSid."""
-    with _provider_errors("send_sms"):
-        message = client().messages.create(
-            to=to, from_=from_, body=body, status_callback=status_callback
-        )
+    """Send one SMS from `from_`: a messaging service (`MG…`) or a sender ID; the MessageSid."""
+    sender: dict[str, str] = (
+        {"messaging_service_sid": from_} if MESSAGING_SERVICE.match(from_) else {"from_": from_}
+    )
+    message = _with_retries(
+        "send_sms",
+        lambda: client().messages.create(
+            to=to, body=body, status_callback=status_callback, **sender
+        ),
+    )
     log.info("sent SMS %s", message.sid)
     return str(message.sid)
 
@@ -170,7 +248,7 @@ def fetch_recording(url_or_sid: str) -> Media:
     if isinstance(http, TwilioHttpClient):
         return _download(http, url, auth)
     # Another HttpClient (the emulator's): its text carries binary media as latin-1.
-    response = http.request("GET", url, auth=auth, timeout=HTTP_TIMEOUT_SECONDS)
+    response = http.request("GET", url, auth=auth, timeout=_http_timeout())
     if response.status_code != 200:
         raise GatewayError("fetch_recording", response.status_code, None)
     content_type = _header(response.headers, "Content-Type") or "audio/mpeg"
@@ -183,7 +261,7 @@ def _download(http: TwilioHttpClient, url: str, auth: tuple[str, str]) -> Media:
     session = http.session or requests.Session()
     with _provider_errors("fetch_recording"):
         # Twilio redirects media to storage; requests drops the credentials on another host.
-        response = session.get(url, auth=auth, timeout=HTTP_TIMEOUT_SECONDS, allow_redirects=True)
+        response = session.get(url, auth=auth, timeout=_http_timeout(), allow_redirects=True)
     if response.status_code != 200:
         raise GatewayError("fetch_recording", response.status_code, None)
     return Media(response.content, response.headers.get("Content-Type", "audio/mpeg"))

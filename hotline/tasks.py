@@ -1,88 +1,208 @@
-"""Jobs the web and the sweeps hand to the workers, named by dotted path and queued after commit.
+"""Jobs the web and the sweeps hand to the workers: written to an outbox, relayed to RQ.
 
 RQ imports a job given as "module.function" in the worker, so the web never imports
-`workers` (nor what the workers import). A job is queued only once the transaction that
-made its row has committed: queued earlier, a fast worker could meet a row that is not
-there yet, or never will be after a rollback. One job per row: its id is fixed by the
-row, so asking twice queues it once.
+`workers` (nor what the workers import). A job leaves only once the transaction that made
+its row has committed: queued earlier, a fast worker could meet a row that is not there yet,
+or never will be after a rollback.
+
+Why an outbox: a job queued to Redis after the commit is lost when Redis is down at that
+instant (the entry says "Appel en cours" and nothing will ever ring). So the job is written
+as an `OutboxJob` row *in the same transaction* as the change that needs it, relayed to RQ
+right after the commit, and relayed again by a sweep (`relay_outbox`) for as long as Redis
+refused it. Never doubled: the row fixes the job id ("attempt-12"), RQ refuses a second job
+with that id, and every job checks its row before acting.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
+from rq import Retry
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import event
+from rq.job import Job, JobStatus
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from hotline.extensions import redis_store
+from hotline import clock
+from hotline.extensions import db, redis_store
+from hotline.models import OutboxJob
+from hotline.models.upsert import insert_if_absent
+
+log = logging.getLogger(__name__)
 
 JOB_OPTIONS: dict[str, Any] = {"result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+KEEP_DELIVERED = timedelta(days=7)  # delivered outbox rows are then deleted by the sweep
+RELAY_BATCH = 500
 _PENDING = "hotline.tasks_after_commit"
+# A job that already ran and failed (or was stopped) may be asked for again: it is re-queued.
+_RERUNNABLE = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 @dataclass(frozen=True)
 class Task:
-    """A job function the workers run on one row, and the prefix of that job's id."""
+    """A job function the workers run on one row, the prefix of its id, and its retries.
+
+    `retry_seconds`: pauses before each RQ retry of a job that raised (a provider 429 or 5xx
+    outlasting the gateway's own short retries); each pause gets ±25 % jitter.
+    """
 
     path: str
     id_prefix: str
+    retry_seconds: tuple[int, ...] = ()
 
     def job_id(self, row_id: int) -> str:
         return f"{self.id_prefix}-{row_id}"
 
+    def retry(self) -> Retry | None:
+        if not self.retry_seconds:
+            return None
+        pauses = [max(1, round(s * random.uniform(0.75, 1.25))) for s in self.retry_seconds]
+        return Retry(max=len(pauses), interval=pauses)
+
 
 PLACE_CALLBACK_CALL = Task("workers.jobs.place_callback_call", "attempt")
-SEND_LAST_ATTEMPT_SMS = Task("workers.jobs.send_last_attempt_sms", "sms")
+SEND_LAST_ATTEMPT_SMS = Task("workers.jobs.send_last_attempt_sms", "sms", (60, 300, 1800))
+TASKS = {task.path: task for task in (PLACE_CALLBACK_CALL, SEND_LAST_ATTEMPT_SMS)}
 
 
 @dataclass
 class Pending:
-    """A job waiting for its session's commit; `queued` says what the commit did with it.
+    """A job written to the outbox, waiting for its session's commit.
 
-    None until the commit, then True when queued, False when the same job was already queued.
+    After the commit `queued` is True when RQ took it now, False when the same job had
+    already been asked for; `deferred` is True when Redis could not take it: the outbox row
+    keeps it and the relay sweep delivers it ("sera lancé dès que possible").
     """
 
     task: Task
     row_id: int
+    new: bool = True
     queued: bool | None = field(default=None)
+    deferred: bool = False
 
 
 def enqueue(task: Task, row_id: int) -> bool:
-    """Queue the job for this committed row; False when that job is already queued."""
+    """Queue the job for this committed row; False when that job is already queued or ran.
+
+    A job that failed for good (its retries spent) does not block the row forever: asking
+    again re-queues it. RedisError when Redis cannot be reached.
+    """
+    queue = redis_store.queue()
+    job_id = task.job_id(row_id)
+    options = {"job_id": job_id, "unique": True, "retry": task.retry(), **JOB_OPTIONS}
     try:
-        redis_store.queue().enqueue(
-            task.path, row_id, job_id=task.job_id(row_id), unique=True, **JOB_OPTIONS
-        )
+        queue.enqueue(task.path, row_id, **options)
     except DuplicateJobError:
-        return False
+        existing = Job.fetch(job_id, connection=queue.connection)
+        if existing.get_status(refresh=True) not in _RERUNNABLE:
+            return False
+        existing.delete()  # the job re-runs from scratch; its row says what is left to do
+        queue.enqueue(task.path, row_id, **options)
+        log.info("job %s had failed: queued again", job_id)
     return True
 
 
 def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
-    """Queue the job once `session` commits; forget it if the session rolls back.
+    """Write the job to the outbox in this transaction; hand it to RQ once `session` commits.
 
-    So the code that changes a row says, next to the change, which job it needs, and the
-    request or job boundary that commits decides when it leaves.
+    So the code that changes a row says, next to the change, which job it needs; the row and
+    its job commit or roll back together, and Redis being down loses nothing.
     """
-    session.connection()  # inside a transaction, so a rollback is seen and forgets this
+    new = insert_if_absent(
+        session,
+        OutboxJob,
+        {
+            "job_id": task.job_id(row_id),
+            "task": task.path,
+            "row_id": row_id,
+            "created_at": clock.now(),
+            "tries": 0,
+        },
+        unique_on=["job_id"],
+    )
     pending: list[Pending] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _run_pending)
         event.listen(session, "after_rollback", _drop_pending)
-    job = Pending(task, row_id)
+    job = Pending(task, row_id, new=new)
     pending.append(job)
     return job
 
 
 def _run_pending(session: Session) -> None:
     pending: list[Pending] = session.info.get(_PENDING) or []
-    while pending:
-        job = pending.pop(0)
-        job.queued = enqueue(job.task, job.row_id)
+    if not pending:
+        return
+    jobs, pending[:] = list(pending), []
+    with db.new_session() as side:  # the committed session may not run SQL in this hook
+        for job in jobs:
+            _relay_one(side.connection(), job)
+        side.commit()
+
+
+def _relay_one(connection: Connection, job: Pending) -> None:
+    job_id = job.task.job_id(job.row_id)
+    if not job.new:
+        delivered = connection.scalar(
+            select(OutboxJob.delivered_at).where(OutboxJob.job_id == job_id)
+        )
+        if delivered is not None:
+            job.queued = False
+            return
+    try:
+        queued = enqueue(job.task, job.row_id)
+    except RedisError:
+        log.warning("job %s kept in the outbox: Redis is unreachable", job_id)
+        job.deferred = True
+        _note_try(connection, job_id, None)
+        return
+    job.queued = queued and job.new
+    _note_try(connection, job_id, clock.now())
+
+
+def _note_try(connection: Connection, job_id: str, delivered_at: datetime | None) -> None:
+    values: dict[str, Any] = {"tries": OutboxJob.tries + 1}
+    if delivered_at is not None:
+        values["delivered_at"] = delivered_at
+    connection.execute(update(OutboxJob).where(OutboxJob.job_id == job_id).values(**values))
 
 
 def _drop_pending(session: Session) -> None:
     session.info.get(_PENDING, []).clear()
+
+
+def relay_outbox(session: Session, now: datetime) -> int:
+    """Hand to RQ every job still in the outbox; returns how many RQ took now.
+
+    Stops at the first Redis error (it is down: the next sweep tries again). A job RQ already
+    holds counts as delivered, not as relayed. Delivered rows older than a week are deleted.
+    """
+    rows = session.scalars(
+        select(OutboxJob)
+        .where(OutboxJob.delivered_at.is_(None))
+        .order_by(OutboxJob.id)
+        .limit(RELAY_BATCH)
+    ).all()
+    relayed = 0
+    for row in rows:
+        task = TASKS.get(row.task)
+        if task is None:
+            log.error("outbox row %d names an unknown job; left as is", row.id)
+            continue
+        try:
+            relayed += enqueue(task, row.row_id)
+        except RedisError:
+            row.tries += 1
+            break
+        row.tries += 1
+        row.delivered_at = now
+    session.execute(delete(OutboxJob).where(OutboxJob.delivered_at < now - KEEP_DELIVERED))
+    session.flush()
+    return relayed

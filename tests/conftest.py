@@ -296,7 +296,7 @@ def app(
     its structure cache reset, unless the test is marked `own_app` or `commits`.
     """
     from hotline import directory, gateway
-    from hotline.extensions import db
+    from hotline.extensions import db, redis_store
 
     commits = request.node.get_closest_marker("commits") is not None
     if commits or request.node.get_closest_marker("own_app"):
@@ -307,6 +307,7 @@ def app(
         app.config.update(config, CLOCK=clock)
         directory.init_app(app)
         gateway.init_app(app)  # a previous test's emulator client must not linger
+        redis_store.init_app(app)  # nor its Redis connection (a test may stop its own server)
     wants_demo = "demo" in request.fixturenames
     if commits:
         with app.app_context():

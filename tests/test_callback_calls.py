@@ -266,7 +266,7 @@ def test_the_sms_job_run_twice_sends_one_sms_with_the_number_and_hours(
     fake.run_pending()
 
     (message,) = fake.messages
-    assert (message["sid"], message["to"], message["from"]) == (first, JEAN, DEMO_NUMBER)
+    assert (message["sid"], message["to"], message["from"]) == (first, JEAN, "AtelierDemo")
     body = message["body"]
     assert "Atelier Demo Insertion a essayé de vous rappeler" in body
     assert "01 84 88 00 00" in body
@@ -301,10 +301,14 @@ def test_an_sms_refused_by_the_network_is_not_marked_sent(
     session.get(Callback, callback.id).phone_e164 = "+33184880001"  # a landline after all
     session.commit()
 
-    with pytest.raises(jobs.gateway.GatewayError):
-        jobs.send_last_attempt_sms(callback.id)
+    assert jobs.send_last_attempt_sms(callback.id) is None  # refused for good: closed
     session.expire_all()
-    assert session.get(Callback, callback.id).sms_sent_at is None
+    stored = session.get(Callback, callback.id)
+    assert stored.sms_sent_at is None
+    assert stored.sms_failure == (
+        "SMS refusé : Ce numéro ne peut pas recevoir de SMS (ce n'est pas un mobile) "
+        "(erreur 21614)."
+    )
     assert fake.messages == []
 
 

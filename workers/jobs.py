@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 STAFF_RING_SECONDS = 25  # then the staff member's own voicemail would answer: stop before
 # (Twilio rings 5 s longer than the Timeout it is given: `ring_timeout` asks for 20.)
-GUARD_SECONDS = 30 * 24 * 3600  # longer than any retry of the same job
+# Covers one run of a job (bounded HTTP timeout and retries, well under RQ's 180 s job
+# timeout) and no more: a guard left by a failure or a killed worker never blocks for long.
+GUARD_SECONDS = 10 * 60
 
 
 def public_url(path: str) -> str:
@@ -89,13 +91,24 @@ def place_callback_call(attempt_id: int) -> str | None:
             timeout=ring_timeout(STAFF_RING_SECONDS),
         )
     except gateway.GatewayError as error:
-        if not error.answered:
-            raise  # the call may exist: its status callbacks will tell the attempt
-        log.warning("attempt %d: the staff call was refused (%s)", attempt_id, error)
-        callbacks.note_attempt_leg(session, attempt_id, "staff", None, "failed", clock.now())
+        _call_not_placed(session, attempt_id, error)
         return None
     callbacks.note_attempt_leg(session, attempt_id, "staff", sid, "queued", clock.now())
     return sid
+
+
+def _call_not_placed(session: Session, attempt_id: int, error: gateway.GatewayError) -> None:
+    """End the attempt with the provider's reason and give the entry back to the staff member.
+
+    Refused, or still busy after the gateway's retries: no call exists, the guard goes.
+    Never answered: a call may exist (its status callbacks find an ended attempt and the
+    staff member hears it was cancelled); the guard stays for its short life.
+    """
+    log.warning("attempt %d: the staff call was not placed (%s)", attempt_id, error)
+    reason = error.reason if error.permanent else f"{error.reason} Vous pouvez rappeler."
+    callbacks.reopen_attempt(session, attempt_id, reason, clock.now())
+    if error.answered:
+        _release_guard("callback-call", attempt_id)
 
 
 @in_app_context
@@ -107,32 +120,51 @@ def send_last_attempt_sms(callback_id: int) -> str | None:
     """
     session = db.session
     callback = session.get(Callback, callback_id)
-    if callback is None or callback.sms_sent_at is not None:
+    if callback is None or callback.sms_sent_at is not None or callback.sms_failure:
         return None
     if callback.status != CallbackStatus.ABANDONED or not _take_guard("callback-sms", callback_id):
         return None
     structure = _structure(session, callback)
-    sender = callbacks.hotline_number(callback, structure)
-    body = sms_body(session, callback, sender)
+    sender = callbacks.callback_settings(session.get_one(Structure, structure.id)).sms_sender
+    if not sender:
+        callbacks.note_sms_failure(session, callback_id, callbacks.NO_SMS_SENDER)
+        return None
+    body = sms_body(session, callback, callbacks.hotline_number(callback, structure))
     if not callbacks.mark_sms_sent(session, callback_id, clock.now()):
         return None
     session.flush()
     try:
         return gateway.send_sms(to=callback.phone_e164, from_=sender, body=body)
     except gateway.GatewayError as error:
-        if error.answered:  # refused: no SMS exists, a later run may try again
-            _release_guard("callback-sms", callback_id)
-        raise
+        _sms_not_sent(session, callback_id, error)
+        return None
 
 
-def sms_body(session: Session, callback: Callback, sender: str) -> str:
+def _sms_not_sent(session: Session, callback_id: int, error: gateway.GatewayError) -> None:
+    """Close the SMS with a reason, or raise so RQ retries it later (with jittered pauses).
+
+    Refused for good (a 4xx): the reason is kept and nobody tries again. Still busy (429,
+    5xx) after the gateway's retries: no SMS exists, the guard goes and the job raises.
+    Never answered: the SMS may exist, so it counts as sent (a second one would double it).
+    """
+    if error.retryable:
+        _release_guard("callback-sms", callback_id)
+        raise error  # rolled back: not marked sent
+    reason = error.reason
+    if error.answered:
+        callbacks.note_sms_failure(session, callback_id, f"SMS refusé : {reason}")
+    else:
+        log.warning("SMS of callback %d: no answer from the provider, counted as sent", callback_id)
+
+
+def sms_body(session: Session, callback: Callback, number: str) -> str:
     """The SMS text in the person's language when the structure speaks it, else its default."""
     structure = _structure(session, callback)
     person_lang = callback.person.language if callback.person is not None else None
     lang = person_lang if person_lang in structure.languages else structure.default_language
     slots = [slot for duty in structure.duties for slot in duty.slots]
     script = script_named(structure.script)
-    return render_callback.sms_text(script, lang, structure.name, spoken_number(sender), slots)
+    return render_callback.sms_text(script, lang, structure.name, spoken_number(number), slots)
 
 
 def spoken_number(e164: str) -> str:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from redis.exceptions import RedisError
 from rq import Queue
 
 from hotline import callbacks, calls, clock, tasks
-from hotline.extensions import db
+from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,38 @@ def promote_due_retries() -> int:
 
 @in_app_context
 def resend_lost_sms() -> int:
-    """Ask again for last-attempt SMS whose job was lost; the job itself sends at most once."""
-    due = callbacks.sms_still_due(db.session, clock.now())
-    for callback_id in due:  # rows committed long ago: no need to wait for this job's commit
-        tasks.enqueue(tasks.SEND_LAST_ATTEMPT_SMS, callback_id)
-    return len(due)
+    """Ask again for last-attempt SMS not sent yet; returns how many jobs were really queued.
+
+    A job already waiting (or retrying) is left alone and not counted; one that failed for
+    good is queued again; after two days the SMS is closed with a reason instead.
+    """
+    now = clock.now()
+    gave_up = callbacks.give_up_old_sms(db.session, now)
+    if gave_up:
+        log.info("gave up %d last-attempt SMS after two days", gave_up)
+    due = callbacks.sms_still_due(db.session, now)
+    # Rows committed long ago: no need to wait for this job's commit.
+    return sum(tasks.enqueue(tasks.SEND_LAST_ATTEMPT_SMS, callback_id) for callback_id in due)
+
+
+@in_app_context
+def relay_outbox() -> int:
+    """Hand to RQ the jobs Redis could not take when their transaction committed."""
+    relayed = tasks.relay_outbox(db.session, clock.now())
+    if relayed:
+        log.info("relayed %d jobs from the outbox", relayed)
+    return relayed
+
+
+@in_app_context
+def reopen_stuck_attempts() -> int:
+    """Callback attempts that never got a call (a killed worker, a lost job) are reopened."""
+    reopened = callbacks.reopen_stuck_attempts(db.session, clock.now())
+    for attempt_id in reopened:  # the guard of a job that died must not outlive it
+        redis_store.connection.delete(f"hotline:callback-call:{attempt_id}")
+    if reopened:
+        log.info("reopened %d callback attempts that never got a call", len(reopened))
+    return len(reopened)
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,8 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("expire-callback-claims", 60, expire_callback_claims),
     Sweep("promote-due-retries", 60, promote_due_retries),
     Sweep("resend-lost-sms", 600, resend_lost_sms),
+    Sweep("relay-outbox", 30, relay_outbox),
+    Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
 )
 
 
@@ -96,8 +126,11 @@ def enqueue_due_sweeps(
 
 
 def run_scheduler(connection: redis.Redis, tick_seconds: float = 5.0) -> None:  # pragma: no cover
-    """The `scheduler` process: sweep forever."""
+    """The `scheduler` process: sweep forever; Redis down is waited out, not fatal."""
     log.info("scheduler started")
     while True:
-        enqueue_due_sweeps(connection, clock.now())
+        try:
+            enqueue_due_sweeps(connection, clock.now())
+        except RedisError as error:
+            log.warning("scheduler: Redis unreachable (%s), trying again", type(error).__name__)
         time.sleep(tick_seconds)

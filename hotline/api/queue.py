@@ -181,12 +181,32 @@ def call(callback_id: int) -> Any:
     attempt = callbacks.start_attempt(db.session, callback.id, current_staff(), clock.now())
     job = tasks.enqueue_after_commit(db.session, tasks.PLACE_CALLBACK_CALL, attempt.id)
     db.session.commit()
-    placed = job.queued
+    if job.deferred:
+        message = "L'appel sera lancé dès que possible : votre téléphone sonnera."
+    elif job.queued:
+        message = "Votre téléphone va sonner. Tapez 1 pour appeler la personne."
+    else:
+        message = "Cet appel est déjà demandé : votre téléphone va sonner, ou vient de sonner."
+    payload = {
+        **callback_json(callback),
+        "attempt": attempt.number,
+        "already_requested": not job.queued and not job.deferred,
+        "deferred": job.deferred,
+    }
+    return _done(payload, message)
+
+
+@bp.post("/callbacks/<int:callback_id>/cancel-call")
+@login_required
+def cancel_call(callback_id: int) -> Any:
+    """End an attempt stuck on "Appel en cours" (no call came): the entry is held again."""
+    callback = _callback(callback_id)
+    callbacks.cancel_attempt(db.session, callback.id, current_staff(), clock.now())
+    db.session.commit()
+    db.session.refresh(callback)
     return _done(
-        {**callback_json(callback), "attempt": attempt.number, "already_requested": not placed},
-        "Votre téléphone va sonner. Tapez 1 pour appeler la personne."
-        if placed
-        else "Cet appel est déjà demandé : votre téléphone va sonner, ou vient de sonner.",
+        callback_json(callback),
+        "Tentative annulée. Vous pouvez rappeler ou remettre le rappel dans la file.",
     )
 
 

@@ -38,8 +38,11 @@ from hotline.callbacks.hours import (
 )
 from hotline.callbacks.listing import QueueEntry, list_queue, recently_handled, waiting_callbacks
 from hotline.callbacks.outcomes import (
+    NO_SMS_SENDER,
     OutcomeResult,
+    give_up_old_sms,
     mark_sms_sent,
+    note_sms_failure,
     promote_due_retries,
     record_outcome,
     sms_still_due,
@@ -52,9 +55,11 @@ from hotline.callbacks.settings import (
     callback_settings,
     normalise_callback_settings,
 )
+from hotline.callbacks.stuck import cancel_attempt, reopen_attempt, reopen_stuck_attempts
 from hotline.callbacks.take_next import start_next_callback, take_next, takeable
 
 __all__ = [
+    "NO_SMS_SENDER",
     "POLICY_LABELS",
     "WEIGHT_LABELS",
     "CallWindow",
@@ -95,6 +100,11 @@ __all__ = [
     "release_callback",
     "set_policy",
     "start_attempt",
+    "give_up_old_sms",
+    "note_sms_failure",
+    "cancel_attempt",
+    "reopen_attempt",
+    "reopen_stuck_attempts",
     "waiting_callbacks",
     "hotline_number",
     "start_next_callback",

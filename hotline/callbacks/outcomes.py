@@ -26,6 +26,8 @@ from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff, mus
 
 NOTE_MAX = 500
 REFERRED_MAX = 200
+NO_SMS_SENDER = "Aucun SMS envoyé : la structure n'a pas d'expéditeur SMS enregistré (sms_sender)."
+SMS_GAVE_UP = "Aucun SMS envoyé : le fournisseur n'a pas pu l'accepter pendant 2 jours."
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def record_outcome(
         return _already_recorded(session, fresh, staff, outcome, now)
     _close_attempt(session, callback.id, outcome, now)
     callback = must_exist(load_scoped(session, callback_id, staff.structure_id), "the callback")
+    if _sms_wanted(callback, settings) and not settings.sms_sender:
+        note_sms_failure(session, callback.id, NO_SMS_SENDER)
     return OutcomeResult(callback, _sms_needed(callback, settings))
 
 
@@ -101,13 +105,29 @@ def _apply(session: Session, callback: Callback, change: dict[str, Any]) -> bool
     return rowcount(result) == 1
 
 
-def _sms_needed(callback: Callback, settings: CallbackSettings) -> bool:
+def _sms_wanted(callback: Callback, settings: CallbackSettings) -> bool:
     """The last-attempt SMS: once, to a mobile, for structures that want it."""
     return (
         callback.status == CallbackStatus.ABANDONED
         and settings.sms_after_last_attempt
         and callback.sms_sent_at is None
+        and not callback.sms_failure
         and phones.is_mobile(callback.phone_e164)
+    )
+
+
+def _sms_needed(callback: Callback, settings: CallbackSettings) -> bool:
+    """Wanted, and the structure registered a sender that may send it."""
+    return _sms_wanted(callback, settings) and bool(settings.sms_sender)
+
+
+def note_sms_failure(session: Session, callback_id: int, reason: str) -> None:
+    """No last-attempt SMS will be sent for this entry, and why (shown on its page)."""
+    session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, Callback.sms_failure == "")
+        .values(sms_failure=reason[:300], sms_sent_at=None)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -169,12 +189,30 @@ SMS_GRACE = timedelta(minutes=5)  # leave the job enqueued with the outcome time
 SMS_GIVE_UP = timedelta(days=2)  # "we tried to call you" is pointless after that
 
 
-def sms_still_due(session: Session, now: datetime) -> list[int]:
-    """Abandoned entries whose last-attempt SMS was never sent (its job lost with Redis)."""
+def give_up_old_sms(session: Session, now: datetime) -> int:
+    """SMS still unsent two days after the last attempt get a reason, and no more tries."""
     candidates = session.scalars(
         select(Callback).where(
             Callback.status == CallbackStatus.ABANDONED,
             Callback.sms_sent_at.is_(None),
+            Callback.sms_failure == "",
+            Callback.closed_at <= now - SMS_GIVE_UP,
+            Callback.closed_at > now - 2 * SMS_GIVE_UP,
+        )
+    ).all()
+    late = [c.id for c in candidates if _sms_needed(c, settings_of(session, c.structure_id))]
+    for callback_id in late:
+        note_sms_failure(session, callback_id, SMS_GAVE_UP)
+    return len(late)
+
+
+def sms_still_due(session: Session, now: datetime) -> list[int]:
+    """Abandoned entries whose last-attempt SMS was never sent (job lost, or provider busy)."""
+    candidates = session.scalars(
+        select(Callback).where(
+            Callback.status == CallbackStatus.ABANDONED,
+            Callback.sms_sent_at.is_(None),
+            Callback.sms_failure == "",
             Callback.closed_at <= now - SMS_GRACE,
             Callback.closed_at > now - SMS_GIVE_UP,
         )

@@ -7,6 +7,7 @@ structure file, the dashboard and a dump all compare equal when they mean the sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,19 @@ MAX_DELAY_MINUTES = 14 * 24 * 60
 MAX_RETRIES = 10
 MAX_LEASE_MINUTES = 240
 _FLAGS = ("sms_after_last_attempt", "missed_call_callbacks")
-FIELDS = ("policy", "outbound_hours", "attempt_delays_minutes", "claim_lease_minutes", *_FLAGS)
+FIELDS = (
+    "policy",
+    "outbound_hours",
+    "attempt_delays_minutes",
+    "claim_lease_minutes",
+    *_FLAGS,
+    "sms_sender",
+)
+# Who a French SMS may come from (twilio.com/en/guidelines/fr/sms): an alphanumeric sender ID
+# registered for the account (3 to 11 of A-Z a-z 0-9 space + - _ &, at least one letter), or
+# a messaging service (its SID, MG + 32 hex). Never a landline: Twilio refuses it (21606).
+ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 +_&-]{3,11}$")
+MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class CallbackSettings:
     claim_lease_minutes: int = DEFAULT_LEASE_MINUTES
     sms_after_last_attempt: bool = False
     missed_call_callbacks: bool = False
+    sms_sender: str = ""  # "" when the structure registered none: no SMS is sent
 
     @property
     def max_attempts(self) -> int:
@@ -55,6 +69,21 @@ def _delays(raw: Any) -> list[int]:
     return [
         _whole_minutes(value, (*path, index), MAX_DELAY_MINUTES) for index, value in enumerate(raw)
     ]
+
+
+def _sms_sender(raw: Any) -> str:
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, str) and (
+        ALPHANUMERIC_SENDER.fullmatch(raw) or MESSAGING_SERVICE_SID.fullmatch(raw)
+    ):
+        return raw
+    raise SettingsError(
+        ("sms_sender",),
+        "must be an alphanumeric sender ID (3 to 11 letters, digits, spaces or + - _ &, at "
+        "least one letter) or a messaging service SID (MG followed by 32 hex digits); "
+        "a phone number cannot send SMS in France",
+    )
 
 
 def normalise_callback_settings(raw: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -80,6 +109,7 @@ def normalise_callback_settings(raw: Mapping[str, Any] | None) -> dict[str, Any]
         if not isinstance(value, bool):
             raise SettingsError((flag,), "must be true or false")
         stored[flag] = value
+    stored["sms_sender"] = _sms_sender(raw.get("sms_sender"))
     return stored
 
 
@@ -93,4 +123,5 @@ def callback_settings(structure: Structure) -> CallbackSettings:
         claim_lease_minutes=data["claim_lease_minutes"],
         sms_after_last_attempt=data["sms_after_last_attempt"],
         missed_call_callbacks=data["missed_call_callbacks"],
+        sms_sender=data["sms_sender"],
     )

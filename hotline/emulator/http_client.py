@@ -29,11 +29,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+import requests
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 from hotline.emulator.rest import FakeTwilio
+from hotline.emulator.rest_faults import Unanswered
 from hotline.emulator.rest_http import RestRequest, basic_auth, form_values
 
 _logger = logging.getLogger("hotline.emulator.http_client")
@@ -65,7 +67,10 @@ class EmulatorHttpClient(HttpClient):
             form=form_values(params, data),
             auth=auth or basic_auth(headers.get("Authorization")),
         )
-        answer = self.fake.handle(rest)
+        try:
+            answer = self.fake.handle(rest)
+        except Unanswered:  # what twilio's own client raises when its timeout fires
+            raise requests.exceptions.ReadTimeout("the provider never answered") from None
         # twilio's Response carries text; binary media survives a latin-1 round trip.
         binary = answer.content_type.startswith("audio/")
         text = answer.body.decode("latin-1" if binary else "utf-8")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hotline.emulator.callers import Caller, ScriptedCaller, VoicemailCaller
+from hotline.emulator.rest_faults import RestFault
 from hotline.emulator.twiml_rules import E164
 
 RING_SECONDS = 6
@@ -137,6 +138,7 @@ class PhoneBook:
         default: PhoneBehaviour | None = None,
     ) -> None:
         self._phones: dict[str, PhoneBehaviour] = {}
+        self._rest_errors: dict[str, RestFault] = {}
         self.default: PhoneBehaviour = default or NoAnswer()
         for number, behaviour in (phones or {}).items():
             self[number] = behaviour
@@ -145,6 +147,23 @@ class PhoneBook:
         if not E164.match(number):
             raise ValueError(f"phone numbers are E.164 (+33…), got {number!r}")
         self._phones[number] = behaviour
+
+    def add(
+        self,
+        number: str,
+        behaviour: PhoneBehaviour | None = None,
+        *,
+        rest_error: RestFault | None = None,
+    ) -> None:
+        """A phone, and the REST error Twilio answers to any call or SMS to it (or None)."""
+        self[number] = behaviour or self.behaviour(number)
+        if rest_error is None:
+            self._rest_errors.pop(number, None)
+        else:
+            self._rest_errors[number] = rest_error
+
+    def rest_error(self, number: str) -> RestFault | None:
+        return self._rest_errors.get(number)
 
     def behaviour(self, number: str) -> PhoneBehaviour:
         return self._phones.get(number, self.default)

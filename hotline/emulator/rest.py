@@ -37,6 +37,7 @@ from hotline.emulator.media import silent_media
 from hotline.emulator.outbound import OutboundCall, run_call
 from hotline.emulator.rest_calls import call_resource, new_call, rfc2822, update_call
 from hotline.emulator.rest_conference_routes import ConferenceEndpoints
+from hotline.emulator.rest_faults import FaultPlan
 from hotline.emulator.rest_http import (
     AUTHENTICATE,
     METHOD_NOT_ALLOWED,
@@ -59,6 +60,7 @@ Handler = Callable[[RestRequest, dict[str, str]], RestResponse]
 
 
 _RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")
+_CREATION = re.compile(rf"^/{API_VERSION}/Accounts/[^/]+/(?P<resource>Calls|Messages)\.json$")
 
 
 class FakeTwilio(ConferenceEndpoints):
@@ -79,6 +81,7 @@ class FakeTwilio(ConferenceEndpoints):
         # Server mode: `hotline call` runs in another process with its own emulator, so the
         # messages it records are unknown here; serve any well-formed SID as a silent file.
         self.adopt_unknown_recordings = False
+        self.faults = FaultPlan()  # 429s, 5xx and silences asked for by a test
         self._message_callbacks: dict[str, str | None] = {}
         self._pending: deque[tuple[str, str]] = deque()
         self._lock = threading.RLock()
@@ -128,6 +131,7 @@ class FakeTwilio(ConferenceEndpoints):
         try:
             self._authenticate(request)
             handler, match = self._route(request)
+            self._planned_failure(request)
             with self._lock:
                 response = handler(request, match)
         except ApiError as err:
@@ -138,6 +142,31 @@ class FakeTwilio(ConferenceEndpoints):
             if self.on_queued is not None:
                 self.on_queued()
         return response
+
+    def fail_next(
+        self,
+        status: int,
+        code: int | None = None,
+        times: int = 1,
+        resource: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """The next `times` creations (of `resource`: "Calls", "Messages", or any) fail so."""
+        self.faults.fail_next(status, code, times, resource, message)
+
+    def stall_next(self, times: int = 1, resource: str | None = None) -> None:
+        """The next `times` creations are never answered (the client's timeout fires)."""
+        self.faults.stall_next(times, resource)
+
+    def _planned_failure(self, request: RestRequest) -> None:
+        """Account-wide failures first, then the called number's own (a geo permission)."""
+        found = _CREATION.match(request.path)
+        if request.method != "POST" or found is None:
+            return
+        self.faults.check(found["resource"])
+        fault = self.emulator.phones.rest_error(request.get("To") or "")
+        if fault is not None:
+            raise fault.error()
 
     def _authenticate(self, request: RestRequest) -> None:
         username, password = request.auth or ("", "")

@@ -19,6 +19,7 @@ from hotline.emulator.rest_http import (
     MESSAGE_FROM_REQUIRED,
     MESSAGE_TO_REQUIRED,
     NOT_A_MOBILE,
+    SENDER_NOT_SMS_CAPABLE,
     RestRequest,
     bad_request,
 )
@@ -26,6 +27,7 @@ from hotline.emulator.sms import (
     MAX_BODY_CHARACTERS,
     is_mobile_reachable,
     segments,
+    sends_sms_in_france,
     valid_sender,
 )
 from hotline.emulator.twiml_rules import E164
@@ -47,6 +49,9 @@ def new_message(
         raise bad_request(INVALID_TO, f"The 'To' number {to} is not a valid phone number.")
     if from_ and not valid_sender(from_):
         raise bad_request(INVALID_FROM, f"Invalid From Number (caller ID): {from_}")
+    if from_ and not sends_sms_in_france(from_):
+        refusal = f"The 'From' phone number provided ({from_}) is not a valid message-capable"
+        raise bad_request(SENDER_NOT_SMS_CAPABLE, f"{refusal} Twilio phone number")
     if not body:
         raise bad_request(BODY_REQUIRED, "Message body is required.")
     if len(body) > MAX_BODY_CHARACTERS:

@@ -21,6 +21,7 @@ from hotline.emulator.call import Emulator
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.phones import PhoneBehaviour, PhoneBook
 from hotline.emulator.rest import FakeTwilio
+from hotline.emulator.rest_faults import Unanswered
 from hotline.emulator.rest_http import RestRequest
 from hotline.emulator.transport import LOCAL_HOSTS, HttpTransport
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8790
 SHUTDOWN_POLL_SECONDS = 0.05  # how fast stop() returns
+HOLD_SECONDS = 300  # a request the fake never answers is dropped after this (or at stop())
 
 
 def rest_wsgi_app(fake: FakeTwilio) -> WSGIApplication:
@@ -43,7 +45,11 @@ def rest_wsgi_app(fake: FakeTwilio) -> WSGIApplication:
         if auth is not None and auth.type == "basic":
             credentials = (auth.username or "", auth.password or "")
         form = {name: request.values.getlist(name) for name in request.values}
-        answer = fake.handle(RestRequest(request.method, request.path, form, credentials))
+        try:
+            answer = fake.handle(RestRequest(request.method, request.path, form, credentials))
+        except Unanswered as held:  # hold the connection: the client's timeout decides
+            held.released.wait(HOLD_SECONDS)
+            return Response(status=504)
         if answer.status == 204:
             return Response(status=204)
         return Response(answer.body, status=answer.status, content_type=answer.content_type)
@@ -119,6 +125,7 @@ def serve(
     runner.start()
 
     def stop() -> None:
+        fake.faults.released.set()
         server.shutdown()
         thread.join(timeout=30)
         server.server_close()

@@ -54,6 +54,15 @@ def is_mobile_reachable(number: str) -> bool:
     return not FRENCH_NOT_MOBILE.match(number)
 
 
+def sends_sms_in_france(sender: str) -> bool:
+    """False for a French number that cannot send SMS (a landline, 09, 08): error 21606.
+
+    Twilio's French numbers that send SMS are mobiles; A2P traffic uses an alphanumeric
+    sender ID or a messaging service (twilio.com/en/guidelines/fr/sms).
+    """
+    return not FRENCH_NOT_MOBILE.match(sender)
+
+
 def valid_sender(sender: str) -> bool:
     """An E.164 number or an alphanumeric sender ID (the form French A2P traffic must use)."""
     return bool(E164.match(sender) or ALPHANUMERIC_SENDER.match(sender))

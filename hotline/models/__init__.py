@@ -18,6 +18,7 @@ from hotline.models.calls import (
     Voicemail,
     VoicemailStatus,
 )
+from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     DutyException,
     DutySlot,
@@ -40,6 +41,7 @@ __all__ = [
     "CallbackOutcome",
     "OPEN_STATUSES",
     "PolicyChange",
+    "OutboxJob",
     "RecordingAccess",
     "CallbackSource",
     "CallbackStatus",

@@ -83,6 +83,8 @@ class Callback(Base):
     )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     sms_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Why no last-attempt SMS will be sent (no sender registered, refused by the provider).
+    sms_failure: Mapped[str] = mapped_column(String(300), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition
 
     call: Mapped[Call | None] = relationship()
@@ -118,6 +120,8 @@ class CallbackAttempt(Base):
     staff_status: Mapped[str] = mapped_column(String(20), default="")
     caller_status: Mapped[str] = mapped_column(String(20), default="")
     result: Mapped[str] = mapped_column(String(20), default="")  # the outcome of this try
+    # Why the staff leg was never placed (provider refusal, lost job, cancelled by staff).
+    failure_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     callback: Mapped[Callback] = relationship(back_populates="attempt_rows")

@@ -12,7 +12,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, jsonify, render_template, request
+from redis.exceptions import RedisError
+
+UNAVAILABLE = "Service momentanément indisponible : merci de réessayer dans une minute."
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +34,7 @@ def init_app(app: Flask) -> None:
     if bp.name in app.blueprints:
         return
     app.register_blueprint(bp)
+    app.register_error_handler(RedisError, _redis_unavailable)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.context_processor
@@ -42,6 +46,22 @@ def init_app(app: Flask) -> None:
             "signed_in": staff,
             "structure_param": _structure_param(staff),
         }
+
+
+def _redis_unavailable(error: RedisError) -> Any:
+    """Redis down (sign-in throttles, sessions' checks): a French page or JSON, never a 500.
+
+    Nothing is lost by answering so: what the request committed before stays, and a job it
+    asked for waits in the outbox.
+    """
+    from hotline.extensions import db
+
+    if request.path.startswith("/voice/"):
+        raise error  # webhooks answer with their own apology (telephony.errors)
+    db.session.rollback()
+    if request.path.startswith("/api/") and not request.accept_mimetypes.accept_html:
+        return jsonify({"error": "unavailable", "message": UNAVAILABLE}), 503
+    return render_template("unavailable.html"), 503
 
 
 def _structure_param(staff: Any) -> str:

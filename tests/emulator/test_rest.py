@@ -14,6 +14,8 @@ from hotline.emulator import Answers, EmulatorHttpClient, ScriptedCaller, emulat
 
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, CALLER, HOTLINE, twiml
 
+SENDER = "Hotline"  # an alphanumeric sender ID: a French landline cannot send SMS (21606)
+
 STAFF = "+33611111111"
 API = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
 HELLO = twiml("<Say>Bonjour.</Say>")
@@ -148,7 +150,7 @@ def test_any_api_base_is_routed_by_path(client):
 def test_sms_is_queued_then_delivered_with_status_callbacks(client, fake, app):
     message = client.messages.create(
         to=CALLER,
-        from_=HOTLINE,
+        from_=SENDER,
         body="Votre rappel est prévu demain.",
         status_callback=f"{BASE_URL}/sms/status",
     )
@@ -166,7 +168,7 @@ def test_sms_is_queued_then_delivered_with_status_callbacks(client, fake, app):
 @pytest.mark.parametrize("landline", ["+33142000000", "+33512345678", "+33987654321"])
 def test_sms_to_a_french_landline_is_refused(client, fake, landline):
     with pytest.raises(TwilioRestException) as err:
-        client.messages.create(to=landline, from_=HOTLINE, body="Bonjour")
+        client.messages.create(to=landline, from_=SENDER, body="Bonjour")
 
     assert (err.value.status, err.value.code) == (400, 21614)
     assert fake.messages == []
@@ -207,7 +209,7 @@ def test_sms_segments(client, body, segments):
     ],
 )
 def test_invalid_sms_requests_get_400(client, fake, kwargs, code):
-    params = {"to": CALLER, "from_": HOTLINE, "body": "Bonjour", **kwargs}
+    params = {"to": CALLER, "from_": SENDER, "body": "Bonjour", **kwargs}
     with pytest.raises(TwilioRestException) as err:
         client.messages.create(**params)
 

@@ -106,9 +106,9 @@ def test_errors_travel_over_http(served):
     fake, url = served
 
     with pytest.raises(TwilioRestException) as landline:
-        stock_client(url).messages.create(to="+33142000000", from_=HOTLINE, body="Bonjour")
+        stock_client(url).messages.create(to="+33142000000", from_="Hotline", body="Bonjour")
     with pytest.raises(TwilioRestException) as bad_token:
-        stock_client(url, "wrong").messages.create(to=CALLER, from_=HOTLINE, body="Bonjour")
+        stock_client(url, "wrong").messages.create(to=CALLER, from_="Hotline", body="Bonjour")
 
     assert (landline.value.status, landline.value.code) == (400, 21614)
     assert (bad_token.value.status, bad_token.value.code) == (401, 20003)
