@@ -110,17 +110,30 @@ def apply_status(
 def connect_staff(session: Session, call_sid: str, staff_id: int, now: datetime) -> bool:
     """A staff member accepted the call on their phone: they are now busy with it.
 
-    The first to accept wins; False for a second one (two pressed 1 at the same moment),
-    whose leg is then hung up instead of overwriting who is on the call.
+    The first to accept wins, decided by the database: one conditional UPDATE claims the
+    call only while nobody has answered it, so of several staff pressing 1 at the same
+    instant exactly one row update succeeds (PostgreSQL re-checks the condition after
+    waiting for the winner's row lock; SQLite serialises the writers). The others get
+    False and their leg is hung up; the winner's retried webhook still gets True.
     """
-    call = find_call_or_none(session, call_sid)
-    if call is None or call.status in FINAL_STATUSES:
+    claimed = session.execute(
+        update(Call)
+        .where(
+            Call.call_sid == call_sid,
+            Call.answered_at.is_(None),
+            Call.staff_connected.is_(False),
+            Call.status.not_in(FINAL_STATUSES),
+        )
+        .values(staff_id=staff_id, staff_connected=True, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    call = session.scalar(
+        select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
+    )
+    if call is None:
         return False
-    if call.staff_connected:
-        return call.staff_id == staff_id
-    call.staff_id = staff_id
-    call.staff_connected = True
-    call.answered_at = call.answered_at or now
+    if not getattr(claimed, "rowcount", 0):
+        return call.staff_connected and call.staff_id == staff_id
     note_event(session, call, "answered", f"staff:{staff_id}", now)
     session.flush()
     return True
