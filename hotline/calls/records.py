@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
-from hotline.models import FINAL_CALL_STATUSES, Call, CallEvent, Person
+from hotline.callbacks.common import CALLING_LEASE_MINUTES
+from hotline.models import (
+    FINAL_CALL_STATUSES,
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallEvent,
+    Person,
+    Staff,
+)
 from hotline.models.upsert import insert_if_absent
 
 FINAL_STATUSES = FINAL_CALL_STATUSES
@@ -147,14 +156,40 @@ def release_staff(session: Session, call: Call) -> None:
 
 
 def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[int]:
-    """Staff currently on a hotline call (legs older than 4 h are treated as stale)."""
-    rows = session.scalars(
-        select(Call.staff_id).where(
-            Call.structure_id == structure_id,
-            Call.staff_connected.is_(True),
-            Call.answered_at > now - STALE_STAFF_LEG,
+    """Staff who are on the phone now, and so must not be rung for an inbound call.
+
+    On the phone is any of: bridged to a caller of the hotline; ringing or talking on a
+    callback attempt whose staff leg has not ended (its lease bounds a lost end); calling
+    the hotline from their registered phone (the staff menu, or a bridge started from it).
+    Legs older than 4 h are treated as stale: their end was lost.
+    """
+    since = now - STALE_STAFF_LEG
+    connected = select(Call.staff_id).where(
+        Call.structure_id == structure_id,
+        Call.staff_connected.is_(True),
+        Call.answered_at > since,
+    )
+    calling_back = (
+        select(CallbackAttempt.staff_id)
+        .join(Callback, Callback.id == CallbackAttempt.callback_id)
+        .where(
+            Callback.structure_id == structure_id,
+            CallbackAttempt.ended_at.is_(None),
+            CallbackAttempt.started_at > now - timedelta(minutes=CALLING_LEASE_MINUTES),
         )
     )
+    on_their_phone = (
+        select(Staff.id)
+        .join(Call, Call.from_e164 == Staff.phone_e164)
+        .where(
+            Staff.structure_id == structure_id,
+            Call.structure_id == structure_id,
+            Call.direction == "inbound",
+            Call.status.not_in(FINAL_STATUSES),
+            Call.started_at > since,
+        )
+    )
+    rows = session.scalars(union(connected, calling_back, on_their_phone))
     return {staff_id for staff_id in rows if staff_id is not None}
 
 
