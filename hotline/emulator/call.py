@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
+from hotline.emulator.ordering import CALLBACK_ORDERS
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.signing import signed_request
@@ -35,6 +37,9 @@ class Emulator:
 
     `strict` (default) raises on any HTTP error, non-XML body or invalid TwiML so tests fail
     loudly; with `strict=False` the caller hears Twilio's application-error message instead.
+    `callback_order="seeded"` shuffles a <Record>'s callbacks reproducibly from `seed`
+    (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
+    <Record>: "skip" the action (today's page) or request it with a silent "action".
     """
 
     api_version = API_VERSION
@@ -54,6 +59,9 @@ class Emulator:
         max_steps: int = DEFAULT_MAX_STEPS,
         clock: Callable[[], datetime] | None = None,
         country: str = "FR",
+        callback_order: str = "documented",
+        seed: int = 0,
+        empty_recording: str = "skip",
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
             raise EmulatorError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
@@ -69,6 +77,13 @@ class Emulator:
         self.max_steps = max_steps
         self.clock = clock or (lambda: datetime.now(UTC))
         self.country = country
+        if callback_order not in CALLBACK_ORDERS:
+            raise EmulatorError(f"callback_order must be one of {CALLBACK_ORDERS}")
+        if empty_recording not in ("skip", "action"):
+            raise EmulatorError('empty_recording must be "skip" or "action"')
+        self.callback_order = callback_order
+        self.rng = random.Random(seed)
+        self.empty_recording = empty_recording
         # Completed recordings by sid: Twilio keeps them until deleted through the REST API.
         self.recordings: dict[str, StoredRecording] = {}
 
@@ -128,6 +143,8 @@ class Emulator:
         leg = Leg(self, state, caller or ScriptedCaller(), base)
         state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
         self._final_status(leg, state)
+        for send in state.after_end:
+            send()
         return state.log
 
     def _final_status(self, leg: Leg, state: CallState) -> None:
