@@ -189,8 +189,15 @@ def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -
     return leave_message(ctx, response, theme)
 
 
-def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: int) -> str:
-    calls.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
+def message_recorded(ctx: CallContext, url: str, duration: int) -> str:
+    """The action of `<Record>`: keep the message, then ask whether to call back.
+
+    Its RecordingSid is read from the URL (the action does not document one). A silent
+    recording (duration 0, as the docs once described an empty one) is an empty message.
+    """
+    if duration <= 0:
+        return no_message(ctx)
+    calls.save_recording(ctx.session, ctx.call, None, url, duration, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_saved")
     return _offer_callback(ctx, response)

@@ -116,10 +116,7 @@ def recorded() -> Response:
     ctx = _context(request.args.get("lang"))
     return done(
         flow.message_recorded(
-            ctx,
-            request.form.get("RecordingSid", ""),
-            request.form.get("RecordingUrl", ""),
-            form_int("RecordingDuration"),
+            ctx, request.form.get("RecordingUrl", ""), form_int("RecordingDuration")
         )
     )
 
