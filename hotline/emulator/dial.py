@@ -4,6 +4,8 @@ All <Number>s ring together. Phones pick up in order of their ring time (documen
 tie); each runs its `url` whisper on its own leg and the first whose whisper ends without
 hanging up is bridged, the others are canceled. A phone picked up without a whisper is bridged
 directly, which for a personal voicemail is logged loudly: the caller is talking to a machine.
+A caller who hangs up while phones ring (`impatient.HangsUpWhileRinging`) cancels the legs
+still ringing, and the <Dial> action is not requested.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hotline.emulator.errors import TwimlError
+from hotline.emulator.impatient import ring_patience
 from hotline.emulator.log import DialOutcome, LegLog
 from hotline.emulator.phones import PhoneBehaviour
 from hotline.emulator.steps import End, Goto, Step, resolve
@@ -48,7 +51,11 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
     timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT)
     caller_id = verb.get("callerId") or leg.base["From"]
     rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
-    winner = _pick_winner(leg, rings, timeout, caller_id, document_url)
+    patience = ring_patience(leg.caller)
+    hangs_up = patience is not None and patience < timeout
+    winner = _pick_winner(leg, rings, patience if hangs_up else timeout, caller_id, document_url)
+    if winner is None and patience is not None and hangs_up:
+        return _caller_hung_up(leg, rings, caller_id, document_url, patience)
     for ring in rings:
         if ring.log.status == "ringing":
             ring.log.status = "canceled" if winner else "no-answer"
@@ -63,6 +70,22 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
         "DialCallDuration": str(outcome.duration),
     }
     return Goto(resolve(document_url, action), verb.get("method") or "POST", params)
+
+
+def _caller_hung_up(
+    leg: Leg, rings: list[Ring], caller_id: str, document_url: str, after: int
+) -> Step:
+    """The caller left while phones rang: cancel the legs; no action, nobody to continue."""
+    leg.elapse(after)
+    leg.note("input", f"the caller hangs up after {after} s of ringing (during <Dial>)")
+    for ring in rings:
+        if ring.log.status == "ringing":
+            ring.log.status = "canceled"
+        _status_callback(leg, ring, caller_id, document_url, "completed", ring.log.status)
+    numbers = tuple(r.number for r in rings)
+    leg.log.dial_outcomes.append(DialOutcome("canceled", rings[0].log.call_sid, 0, None, numbers))
+    leg.note("dial", "<Dial> canceled by the caller's hangup: its action is not requested")
+    return End("caller-hangup")
 
 
 def _start(leg: Leg, index: int, noun: Verb, caller_id: str, document_url: str) -> Ring:
