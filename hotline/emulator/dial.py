@@ -52,9 +52,10 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
     caller_id = verb.get("callerId") or leg.base["From"]
     rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
     patience = ring_patience(leg.caller)
-    hangs_up = patience is not None and patience < timeout
-    winner = _pick_winner(leg, rings, patience if hangs_up else timeout, caller_id, document_url)
-    if winner is None and patience is not None and hangs_up:
+    if patience is not None and patience >= timeout:
+        patience = None  # the <Dial> times out before the caller gives up
+    winner = _pick_winner(leg, rings, patience or timeout, caller_id, document_url)
+    if winner is None and patience is not None:
         return _caller_hung_up(leg, rings, caller_id, document_url, patience)
     for ring in rings:
         if ring.log.status == "ringing":
