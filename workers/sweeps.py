@@ -63,6 +63,27 @@ def resend_lost_sms() -> int:
     return len(due)
 
 
+@in_app_context
+def apply_kept_consents() -> int:
+    """Callers' answers to the callback question kept in Redis when the database failed.
+
+    Each is committed on its own, then forgotten: one that still fails stays for the next run.
+    """
+    applied = 0
+    for call_sid in calls.kept_call_sids():
+        if _apply_kept_consent(call_sid):
+            calls.forget_kept_consent(call_sid)
+            applied += 1
+    if applied:
+        log.info("applied %d callback consents kept while the database failed", applied)
+    return applied
+
+
+@in_app_context  # its own app context, session and commit: one failure spoils no other
+def _apply_kept_consent(call_sid: str) -> bool:
+    return calls.apply_kept_consent(db.session, call_sid, clock.now())
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -75,6 +96,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("expire-callback-claims", 60, expire_callback_claims),
     Sweep("promote-due-retries", 60, promote_due_retries),
     Sweep("resend-lost-sms", 600, resend_lost_sms),
+    Sweep("apply-kept-consents", 60, apply_kept_consents),
 )
 
 
