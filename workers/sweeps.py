@@ -91,6 +91,27 @@ def reopen_stuck_attempts() -> int:
     return len(reopened)
 
 
+@in_app_context
+def apply_kept_consents() -> int:
+    """Callers' answers to the callback question kept in Redis when the database failed.
+
+    Each is committed on its own, then forgotten: one that still fails stays for the next run.
+    """
+    applied = 0
+    for call_sid in calls.kept_call_sids():
+        if _apply_kept_consent(call_sid):
+            calls.forget_kept_consent(call_sid)
+            applied += 1
+    if applied:
+        log.info("applied %d callback consents kept while the database failed", applied)
+    return applied
+
+
+@in_app_context  # its own app context, session and commit: one failure spoils no other
+def _apply_kept_consent(call_sid: str) -> bool:
+    return calls.apply_kept_consent(db.session, call_sid, clock.now())
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -105,6 +126,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("resend-lost-sms", 600, resend_lost_sms),
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
+    Sweep("apply-kept-consents", 60, apply_kept_consents),
 )
 
 

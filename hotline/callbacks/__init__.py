@@ -19,6 +19,7 @@ from hotline.callbacks.entries import (
     create_manual_callback,
     queue_for_missed_call,
     queue_for_voicemail,
+    withdraw_missed_call,
 )
 from hotline.callbacks.errors import (
     AlreadyClaimed,
@@ -64,6 +65,7 @@ __all__ = [
     "WEIGHT_LABELS",
     "CallWindow",
     "when_may_we_call",
+    "withdraw_missed_call",
     "recently_handled",
     "sms_still_due",
     "callable_number",

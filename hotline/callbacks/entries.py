@@ -121,6 +121,29 @@ def queue_for_missed_call(session: Session, call: Call, now: datetime) -> Callba
     )
 
 
+def withdraw_missed_call(session: Session, call: Call) -> bool:
+    """A message arrived for a call already counted as missed: drop that entry, untouched.
+
+    Twilio sends the call's status callback and the <Record> callbacks in no fixed order;
+    a caller who hung up mid-message may be reported "completed" before their message is
+    announced. The message decides then, as it would have had it come first: the entry is
+    removed while nobody has claimed or called it, and kept (the message's consent then
+    converts it) once someone has.
+    """
+    callback = _for_call(session, call)
+    if (
+        callback is None
+        or callback.source != CallbackSource.MISSED_CALL
+        or callback.status != CallbackStatus.WAITING
+        or callback.attempts
+        or callback.claimed_by_id is not None
+    ):
+        return False
+    session.delete(callback)
+    session.flush()
+    return True
+
+
 def _open_entry_for(session: Session, structure_id: int, phone: str) -> Callback | None:
     return session.scalar(
         select(Callback)

@@ -8,6 +8,12 @@ consent to be called back. Services flush; the webhook commits.
 from __future__ import annotations
 
 from hotline.calls.duty import DUTY_NOTE, toggle_duty_today
+from hotline.calls.kept_consents import (
+    apply_kept_consent,
+    forget_kept_consent,
+    keep_consent,
+    kept_call_sids,
+)
 from hotline.calls.records import (
     FINAL_STATUSES,
     apply_status,
@@ -34,6 +40,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Route",
     "RouteKind",
+    "apply_kept_consent",
     "apply_recording_status",
     "apply_status",
     "busy_staff_ids",
@@ -42,6 +49,9 @@ __all__ = [
     "connect_staff",
     "find_call",
     "find_call_or_none",
+    "forget_kept_consent",
+    "keep_consent",
+    "kept_call_sids",
     "note_event",
     "record_consent",
     "record_inbound_call",

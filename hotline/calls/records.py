@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
-from hotline.models import FINAL_CALL_STATUSES, Call, CallEvent, Person
+from hotline.callbacks.common import CALLING_LEASE_MINUTES
+from hotline.models import (
+    FINAL_CALL_STATUSES,
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallEvent,
+    Person,
+    Staff,
+)
 from hotline.models.upsert import insert_if_absent
 
 FINAL_STATUSES = FINAL_CALL_STATUSES
@@ -110,17 +119,30 @@ def apply_status(
 def connect_staff(session: Session, call_sid: str, staff_id: int, now: datetime) -> bool:
     """A staff member accepted the call on their phone: they are now busy with it.
 
-    The first to accept wins; False for a second one (two pressed 1 at the same moment),
-    whose leg is then hung up instead of overwriting who is on the call.
+    The first to accept wins, decided by the database: one conditional UPDATE claims the
+    call only while nobody has answered it, so of several staff pressing 1 at the same
+    instant exactly one row update succeeds (PostgreSQL re-checks the condition after
+    waiting for the winner's row lock; SQLite serialises the writers). The others get
+    False and their leg is hung up; the winner's retried webhook still gets True.
     """
-    call = find_call_or_none(session, call_sid)
-    if call is None or call.status in FINAL_STATUSES:
+    claimed = session.execute(
+        update(Call)
+        .where(
+            Call.call_sid == call_sid,
+            Call.answered_at.is_(None),
+            Call.staff_connected.is_(False),
+            Call.status.not_in(FINAL_STATUSES),
+        )
+        .values(staff_id=staff_id, staff_connected=True, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    call = session.scalar(
+        select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
+    )
+    if call is None:
         return False
-    if call.staff_connected:
-        return call.staff_id == staff_id
-    call.staff_id = staff_id
-    call.staff_connected = True
-    call.answered_at = call.answered_at or now
+    if not getattr(claimed, "rowcount", 0):
+        return call.staff_connected and call.staff_id == staff_id
     note_event(session, call, "answered", f"staff:{staff_id}", now)
     session.flush()
     return True
@@ -134,14 +156,40 @@ def release_staff(session: Session, call: Call) -> None:
 
 
 def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[int]:
-    """Staff currently on a hotline call (legs older than 4 h are treated as stale)."""
-    rows = session.scalars(
-        select(Call.staff_id).where(
-            Call.structure_id == structure_id,
-            Call.staff_connected.is_(True),
-            Call.answered_at > now - STALE_STAFF_LEG,
+    """Staff who are on the phone now, and so must not be rung for an inbound call.
+
+    On the phone is any of: bridged to a caller of the hotline; ringing or talking on a
+    callback attempt whose staff leg has not ended (its lease bounds a lost end); calling
+    the hotline from their registered phone (the staff menu, or a bridge started from it).
+    Legs older than 4 h are treated as stale: their end was lost.
+    """
+    since = now - STALE_STAFF_LEG
+    connected = select(Call.staff_id).where(
+        Call.structure_id == structure_id,
+        Call.staff_connected.is_(True),
+        Call.answered_at > since,
+    )
+    calling_back = (
+        select(CallbackAttempt.staff_id)
+        .join(Callback, Callback.id == CallbackAttempt.callback_id)
+        .where(
+            Callback.structure_id == structure_id,
+            CallbackAttempt.ended_at.is_(None),
+            CallbackAttempt.started_at > now - timedelta(minutes=CALLING_LEASE_MINUTES),
         )
     )
+    on_their_phone = (
+        select(Staff.id)
+        .join(Call, Call.from_e164 == Staff.phone_e164)
+        .where(
+            Staff.structure_id == structure_id,
+            Call.structure_id == structure_id,
+            Call.direction == "inbound",
+            Call.status.not_in(FINAL_STATUSES),
+            Call.started_at > since,
+        )
+    )
+    rows = session.scalars(union(connected, calling_back, on_their_phone))
     return {staff_id for staff_id in rows if staff_id is not None}
 
 

@@ -6,7 +6,9 @@ turns out empty or "absent" stays as a row, so the call is never forgotten.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,18 @@ from sqlalchemy.orm import Session
 from hotline import callbacks
 from hotline.models import Call, Callback, Voicemail, VoicemailStatus, must_exist
 from hotline.models.upsert import insert_if_absent
+
+_RECORDING_SID = re.compile(r"RE[0-9A-Za-z]{8,126}")
+
+
+def recording_sid_from_url(url: str) -> str | None:
+    """The RecordingSid at the end of a RecordingUrl (…/Recordings/RE…, maybe with .mp3).
+
+    `<Record>`'s action does not document a RecordingSid parameter, only RecordingUrl: the
+    sid is read from the URL, and None when the URL does not end with one.
+    """
+    last = urlsplit(url).path.rsplit("/", 1)[-1].split(".", 1)[0]
+    return last if _RECORDING_SID.fullmatch(last) else None
 
 
 def _voicemail_of(session: Session, call: Call) -> Voicemail | None:
@@ -23,12 +37,17 @@ def _voicemail_of(session: Session, call: Call) -> Voicemail | None:
 def save_recording(
     session: Session,
     call: Call,
-    recording_sid: str,
+    recording_sid: str | None,
     recording_url: str,
     duration: int,
     now: datetime,
 ) -> Voicemail:
-    """Keep the message announced by `<Record>`'s action (its file may still be processing)."""
+    """Keep the message announced by `<Record>`'s action or its status callback.
+
+    Either may come first (the file may still be processing), or after the call's own
+    status callback: a missed-call entry queued then gives way to the message.
+    """
+    recording_sid = recording_sid or recording_sid_from_url(recording_url)
     insert_if_absent(
         session,
         Voicemail,
@@ -37,7 +56,7 @@ def save_recording(
             "call_id": call.id,
             "theme_id": call.theme_id,
             "recording_sid": recording_sid,
-            "recording_url": recording_url,
+            "recording_url": recording_url or None,
             "duration_seconds": duration,
             "status": VoicemailStatus.PENDING.value,
             "created_at": now,
@@ -45,11 +64,12 @@ def save_recording(
         unique_on=["call_id"],
     )
     voicemail = must_exist(_voicemail_of(session, call), "the call's voicemail")
-    if voicemail.recording_sid is None:  # the status callback got here first
+    if voicemail.recording_sid is None and recording_sid:  # found empty, or URL came later
         voicemail.recording_sid = recording_sid
-        voicemail.recording_url = recording_url
-        voicemail.duration_seconds = duration
+        voicemail.recording_url = recording_url or voicemail.recording_url
+        voicemail.duration_seconds = duration or voicemail.duration_seconds
         session.flush()
+    callbacks.withdraw_missed_call(session, call)
     return voicemail
 
 
@@ -68,6 +88,7 @@ def save_empty_message(session: Session, call: Call, now: datetime) -> Voicemail
         },
         unique_on=["call_id"],
     )
+    callbacks.withdraw_missed_call(session, call)
     return must_exist(_voicemail_of(session, call), "the call's voicemail")
 
 
@@ -83,9 +104,7 @@ def apply_recording_status(
     """Confirm or mark absent the recording Twilio finished processing."""
     if call.structure_id is None:
         return None
-    voicemail = _voicemail_of(session, call)
-    if voicemail is None:
-        voicemail = save_recording(session, call, recording_sid, recording_url, duration, now)
+    voicemail = save_recording(session, call, recording_sid or None, recording_url, duration, now)
     if status == "completed":
         voicemail.status = VoicemailStatus.COMPLETED
         voicemail.duration_seconds = duration or voicemail.duration_seconds

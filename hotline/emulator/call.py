@@ -12,6 +12,7 @@ simulated wall clock: the `clock` given (the test's frozen clock) plus simulated
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from hotline.emulator.account import DEFAULT_CALLS_PER_SECOND, Account
 from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
+from hotline.emulator.ordering import CALLBACK_ORDERS
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.sim import Process, Scheduler
@@ -72,6 +74,9 @@ class Emulator:
     while a picked-up leg's `url` screen runs; today's default) or "first-pickup" (Twilio's
     documented rule: the first leg to pick up, voicemail included, cancels every other leg
     before its screen runs).
+    `callback_order="seeded"` shuffles a <Record>'s callbacks reproducibly from `seed`
+    (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
+    <Record>: "skip" the action (today's page) or request it with a silent "action".
     """
 
     api_version = API_VERSION
@@ -100,6 +105,8 @@ class Emulator:
         bins: Mapping[str, str] | None = None,
         numbers: Iterable[str] = (),
         latency: Callable[[str, str], float] | None = None,
+        callback_order: str = "documented",
+        empty_recording: str = "skip",
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
             raise EmulatorError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
@@ -130,6 +137,13 @@ class Emulator:
         self.bins: dict[str, str] = dict(bins or {})
         self.numbers = frozenset(numbers)
         self.latency: Callable[[str, str], float] = latency or (lambda method, url: 0.0)
+        if callback_order not in CALLBACK_ORDERS:
+            raise EmulatorError(f"callback_order must be one of {CALLBACK_ORDERS}")
+        if empty_recording not in ("skip", "action"):
+            raise EmulatorError('empty_recording must be "skip" or "action"')
+        self.callback_order = callback_order
+        self.rng = random.Random(seed or 0)  # the order of a <Record>'s callbacks
+        self.empty_recording = empty_recording
         # Completed recordings by sid: Twilio keeps them until deleted through the REST API.
         self.recordings: dict[str, StoredRecording] = {}
         # Every call's log (inbound, REST-created, conference participants), in start order.
@@ -241,6 +255,8 @@ class Emulator:
             try:
                 state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
                 self._final_status(leg, state)
+                for send in state.after_end:  # drawn to come after the call's status
+                    send()
             finally:
                 self.account.leave(call_sid)
 

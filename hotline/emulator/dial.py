@@ -12,6 +12,8 @@ tie). What happens next depends on `Emulator.simultaneous_dial`:
 
 A phone picked up without a whisper is bridged directly, which for a personal voicemail is
 logged loudly: the caller is talking to a machine. <Dial><Conference> is in `conference_leg`.
+A caller who hangs up while phones ring (`impatient.HangsUpWhileRinging`) cancels the legs
+still ringing, and the <Dial> action is not requested.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hotline.emulator.errors import TwimlError
+from hotline.emulator.impatient import ring_patience
 from hotline.emulator.log import DialOutcome, LegLog
 from hotline.emulator.phones import PhoneBehaviour, hangup_after
-from hotline.emulator.steps import Goto, Step, resolve
+from hotline.emulator.steps import End, Goto, Step, resolve
 from hotline.emulator.twiml import Verb
 
 if TYPE_CHECKING:
@@ -62,7 +65,12 @@ def dial(leg: Leg, verb: Verb, document_url: str) -> Step:
     timeout = verb.number("timeout", DEFAULT_DIAL_TIMEOUT) + RING_BUFFER_SECONDS
     caller_id = _caller_id(leg, verb.get("callerId"))
     rings = [_start(leg, i, noun, caller_id, document_url) for i, noun in enumerate(nouns)]
-    winner, waited = _pick_winner(leg, rings, timeout, caller_id, document_url)
+    patience = ring_patience(leg.caller)
+    if patience is not None and patience >= timeout:
+        patience = None  # the <Dial> times out before the caller gives up
+    winner, waited = _pick_winner(leg, rings, patience or timeout, caller_id, document_url)
+    if winner is None and patience is not None:
+        return _caller_hung_up(leg, rings, caller_id, document_url, patience, waited)
     for ring in rings:
         if ring.log.status == "ringing":
             ring.log.status = "canceled" if winner else "no-answer"
@@ -94,6 +102,22 @@ def _caller_id(leg: Leg, chosen: str | None) -> str:
             code="13214",
         )
     return chosen
+
+
+def _caller_hung_up(
+    leg: Leg, rings: list[Ring], caller_id: str, document_url: str, after: int, waited: float
+) -> Step:
+    """The caller left while phones rang: cancel the legs; no action, nobody to continue."""
+    leg.elapse(max(0.0, after - waited))
+    leg.note("input", f"the caller hangs up after {after} s of ringing (during <Dial>)")
+    for ring in rings:
+        if ring.log.status == "ringing":
+            ring.log.status = "canceled"
+        _status_callback(leg, ring, caller_id, document_url, "completed", ring.log.status)
+    numbers = tuple(r.number for r in rings)
+    leg.log.dial_outcomes.append(DialOutcome("canceled", rings[0].log.call_sid, 0, None, numbers))
+    leg.note("dial", "<Dial> canceled by the caller's hangup: its action is not requested")
+    return End("caller-hangup")
 
 
 def _start(leg: Leg, index: int, noun: Verb, caller_id: str, document_url: str) -> Ring:

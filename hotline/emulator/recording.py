@@ -1,15 +1,19 @@
 """Executing <Record>: the beep, the simulated recording, the action request and callbacks.
 
-Follows Twilio's documented order: the action is requested with RecordingUrl/Sid/Duration,
-the recordingStatusCallback is sent before the action's TwiML runs, an empty recording skips
-the action and falls through to the next verb, and a caller hanging up still triggers the
-action request (its TwiML is ignored).
+Follows Twilio's documentation: the action is requested with RecordingUrl, RecordingDuration
+and Digits (RecordingSid is not among its documented parameters); the file may not be
+accessible yet when the action is sent, so it is served (404 before) only once the
+recording status is "completed"; an empty recording skips the action and falls through to
+the next verb (or, as the docs once said, requests it with a silent recording:
+`empty_recording="action"`); a caller hanging up still triggers the action request (its
+TwiML is ignored). The order of these callbacks is not fixed: see `ordering`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hotline.emulator import ordering
 from hotline.emulator.callers import HangUp, Keys, RecordInput, RecordPrompt
 from hotline.emulator.log import RecordingLog
 from hotline.emulator.steps import End, Goto, Step, resolve
@@ -34,15 +38,15 @@ def record(leg: Leg, verb: Verb, document_url: str) -> Step:
     )
     answer = leg.caller.record(prompt)
     hung_up = isinstance(answer.end, HangUp)
-    if answer.seconds == 0:
+    if answer.seconds == 0 and leg.emulator.empty_recording == "skip":
         _empty(leg, verb, document_url)
         return End("caller-hangup") if hung_up else None
-    recording = _make_recording(leg, verb, document_url, prompt, answer)
-    params = {
-        "RecordingUrl": recording.url,
-        "RecordingSid": recording.sid,
-        "RecordingDuration": str(recording.duration),
-    }
+    if answer.seconds == 0:
+        recording = _silent_recording(leg, verb)
+    else:
+        recording = _make_recording(leg, verb, document_url, prompt, answer)
+    # The documented action parameters: no RecordingSid (the app derives it from the URL).
+    params = {"RecordingUrl": recording.url, "RecordingDuration": str(recording.duration)}
     if recording.digits is not None:
         params["Digits"] = recording.digits
     action = resolve(document_url, verb.get("action"))
@@ -52,10 +56,27 @@ def record(leg: Leg, verb: Verb, document_url: str) -> Step:
         _status_callbacks(leg, verb, document_url, recording)
 
     if hung_up:
-        _action_after_hangup(leg, action, method, params)
-        after_action()
+        ordering.after_hangup(
+            leg, [lambda: _action_after_hangup(leg, action, method, params), after_action]
+        )
         return End("caller-hangup")
+    moment = ordering.status_moment(leg)
+    if moment == "before-action":
+        after_action()
+        return Goto(action, method, params)
+    if moment == "after-call":
+        return Goto(action, method, params, then=lambda: ordering.after_the_call(leg, after_action))
     return Goto(action, method, params, then=after_action)
+
+
+def _silent_recording(leg: Leg, verb: Verb) -> RecordingLog:
+    """The other documented empty <Record>: the action is requested, the audio is silence."""
+    sid = leg.emulator.new_sid("RE")
+    recording = RecordingLog(sid, leg.emulator.recording_url(sid), 0, "absent", None)
+    leg.log.recordings.append(recording)
+    leg.note("record", f"empty recording: the action is requested with a silent one -> {sid}")
+    leg.elapse(verb.number("timeout", 5))
+    return recording
 
 
 def _end_digits(answer: RecordInput, finish_on_key: str) -> str | None:
@@ -77,7 +98,6 @@ def _make_recording(
     sid = leg.emulator.new_sid("RE")
     recording = RecordingLog(sid, leg.emulator.recording_url(sid), duration, "completed", digits)
     leg.log.recordings.append(recording)
-    leg.emulator.register_recording(leg.base["CallSid"], recording)
     ended = {None: "silence", "hangup": "caller hung up"}.get(digits, f"key {digits}")
     leg.note("record", f"recorded {duration} s (ended by {ended}) -> {sid}", sid=sid)
     leg.elapse(duration)
@@ -110,6 +130,12 @@ def _action_after_hangup(leg: Leg, action: str, method: str, params: dict[str, s
 
 
 def _status_callbacks(leg: Leg, verb: Verb, document_url: str, recording: RecordingLog) -> None:
+    """Processing is over: the file can be fetched from now on (404 before), and said so."""
+    if recording.status == "absent":
+        if "absent" in _events(verb) or verb.get("recordingStatusCallbackEvent") is None:
+            _send_status(leg, verb, document_url, recording, "absent")
+        return
+    leg.emulator.register_recording(leg.base["CallSid"], recording)
     if verb.get("recordingStatusCallback") and "completed" in _events(verb):
         _send_status(leg, verb, document_url, recording, "completed")
     if verb.flag("transcribe", False) and verb.get("transcribeCallback"):

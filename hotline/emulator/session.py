@@ -7,7 +7,7 @@ Redirect) until a verb or the caller ends it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hotline.emulator import dial, fallback, verbs
@@ -40,6 +40,8 @@ class CallState:
     seconds: float = 0.0
     final_status: str = "completed"
     fell_back: bool = False  # the fallback URL was requested once: never again on this call
+    # Callbacks drawn to arrive after the call's status callback (see `ordering`).
+    after_end: list[Callable[[], None]] = field(default_factory=list)
 
 
 class Leg:

@@ -5,7 +5,10 @@ Each route says which of three outcomes its failure needs:
 - HANG_UP: after the message, and on every staff leg, an apology and a hang-up (offering
   the voicemail again there would loop, or record a message on a staff phone);
 - REPORT: a status callback has nobody to speak to: an empty 500, which also shows the
-  failure in the provider's debugger.
+  failure in the provider's debugger;
+- ASK_CONSENT and KEEP_CONSENT: around the message and the callback question, the
+  caller's decision must survive a database failure (see `recovery`); any other failure
+  there is answered as HANG_UP.
 Every outcome rolls the session back first, so nothing half-done is committed later.
 
 The failure is logged by exception type and stack frames only: messages can quote SQL
@@ -22,12 +25,12 @@ from collections.abc import Callable
 from typing import ParamSpec
 
 from flask import Response, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from hotline.extensions import db
-from hotline.telephony import twiml
+from hotline.telephony import recovery, twiml
 from hotline.telephony.context import call_voice, default_voice
 from hotline.voice import render
 
@@ -39,6 +42,8 @@ class OnError(enum.Enum):
     OFFER_VOICEMAIL = "offer_voicemail"
     HANG_UP = "hang_up"
     REPORT = "report"
+    ASK_CONSENT = "ask_consent"  # /voice/recorded: the message is safe, ask the question
+    KEEP_CONSENT = "keep_consent"  # /voice/consent: keep the answer for the sweep
 
 
 def on_error(outcome: OnError) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
@@ -70,7 +75,12 @@ def failed(outcome: OnError, error: Exception) -> Response:
         return Response(status=500)
     # A database that timed out once is not waited on twice: Twilio gives up at 15 s.
     voice = default_voice() if isinstance(error, OperationalError) else call_voice(db.session)
-    if outcome is OnError.HANG_UP:
+    transient = isinstance(error, SQLAlchemyError)  # a call we know nothing of is not
+    if outcome is OnError.ASK_CONSENT and transient:
+        return twiml(recovery.consent_after_failed_message(voice))
+    if outcome is OnError.KEEP_CONSENT and transient:
+        return twiml(recovery.consent_after_failed_answer(voice))
+    if outcome in (OnError.HANG_UP, OnError.ASK_CONSENT, OnError.KEEP_CONSENT):
         return twiml(render.hang_up(voice, VoiceResponse(), "technical_error_end"))
     response = VoiceResponse()
     voice.speak(response, "technical_error")

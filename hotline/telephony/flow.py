@@ -189,8 +189,15 @@ def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -
     return leave_message(ctx, response, theme)
 
 
-def message_recorded(ctx: CallContext, recording_sid: str, url: str, duration: int) -> str:
-    calls.save_recording(ctx.session, ctx.call, recording_sid, url, duration, ctx.now)
+def message_recorded(ctx: CallContext, url: str, duration: int) -> str:
+    """The action of `<Record>`: keep the message, then ask whether to call back.
+
+    Its RecordingSid is read from the URL (the action does not document one). A silent
+    recording (duration 0, as the docs once described an empty one) is an empty message.
+    """
+    if duration <= 0:
+        return no_message(ctx)
+    calls.save_recording(ctx.session, ctx.call, None, url, duration, ctx.now)
     response = VoiceResponse()
     ctx.voice.speak(response, "voicemail_saved")
     return _offer_callback(ctx, response)
@@ -212,8 +219,16 @@ def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
     return render.ask_consent(ctx.voice, response, 1)
 
 
-def answer_consent(ctx: CallContext, attempt: int, digits: str, silent: bool) -> str:
-    """Key 1: queue a callback to this number; key 2 (or no answer): keep the message only."""
+def answer_consent(
+    ctx: CallContext, attempt: int, digits: str, silent: bool, recording_url: str = ""
+) -> str:
+    """Key 1: queue a callback to this number; key 2 (or no answer): keep the message only.
+
+    A `recording_url` comes back when saving the message failed at `/voice/recorded`:
+    it is saved here first (idempotent if its status callback filed it meanwhile).
+    """
+    if recording_url:
+        calls.save_recording(ctx.session, ctx.call, None, recording_url, 0, ctx.now)
     if digits in ("1", "2"):
         calls.record_consent(ctx.session, ctx.call, digits == "1", ctx.now)
         response = VoiceResponse()
@@ -224,4 +239,4 @@ def answer_consent(ctx: CallContext, attempt: int, digits: str, silent: bool) ->
         ctx.voice.speak(response, "callback_declined")
         return render.hang_up(ctx.voice, response)
     ctx.voice.speak(response, "menu_no_input" if silent else "menu_invalid")
-    return render.ask_consent(ctx.voice, response, attempt + 1)
+    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url)

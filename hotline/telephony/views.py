@@ -111,15 +111,12 @@ def dial_done() -> Response:
 
 
 @bp.post("/recorded")
-@on_error(OnError.HANG_UP)
+@on_error(OnError.ASK_CONSENT)
 def recorded() -> Response:
     ctx = _context(request.args.get("lang"))
     return done(
         flow.message_recorded(
-            ctx,
-            request.form.get("RecordingSid", ""),
-            request.form.get("RecordingUrl", ""),
-            form_int("RecordingDuration"),
+            ctx, request.form.get("RecordingUrl", ""), form_int("RecordingDuration")
         )
     )
 
@@ -131,11 +128,15 @@ def no_message() -> Response:
 
 
 @bp.post("/consent")
-@on_error(OnError.HANG_UP)
+@on_error(OnError.KEEP_CONSENT)
 def consent() -> Response:
     ctx = _context(request.args.get("lang"))
     xml = flow.answer_consent(
-        ctx, arg_count("attempt"), form("Digits"), silent=request.args.get("silent") == "1"
+        ctx,
+        arg_count("attempt"),
+        form("Digits"),
+        silent=request.args.get("silent") == "1",
+        recording_url=request.args.get("recording", ""),
     )
     return done(xml)
 

@@ -228,17 +228,25 @@ def record_message(voice: Voice, response: VoiceResponse) -> str:
     return str(response)
 
 
-def ask_consent(voice: Voice, response: VoiceResponse, attempt: int) -> str:
-    """Ask whether to call back at this number: a phone may be shared or borrowed."""
+def ask_consent(
+    voice: Voice, response: VoiceResponse, attempt: int, recording_url: str = ""
+) -> str:
+    """Ask whether to call back at this number: a phone may be shared or borrowed.
+
+    `recording_url` rides along when the message could not be saved when announced:
+    the answer then saves it (see `telephony.recovery`).
+    """
+    carried = {"recording": recording_url} if recording_url else {}
     gather = response.gather(
         input="dtmf",
         num_digits=1,
         timeout=voice.script.settings.gather_timeout,
-        action=voice_url("consent", lang=voice.lang, attempt=attempt),
+        action=voice_url("consent", lang=voice.lang, attempt=attempt, **carried),
         method="POST",
     )
     voice.speak(gather, "callback_consent")
     response.redirect(
-        voice_url("consent", lang=voice.lang, attempt=attempt, silent=1), method="POST"
+        voice_url("consent", lang=voice.lang, attempt=attempt, silent=1, **carried),
+        method="POST",
     )
     return str(response)

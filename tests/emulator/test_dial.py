@@ -202,3 +202,28 @@ def test_conference_join_is_logged(make_app, make_emulator):
 
     assert log.events_of("conference")[0].text == "joined conference salle-42"
     assert log.ended_by == "caller-hangup"
+
+
+def test_caller_hanging_up_while_phones_ring_cancels_them_and_skips_the_action(
+    make_app, make_emulator
+):
+    from hotline.emulator.impatient import HangsUpWhileRinging
+
+    fake = dial_app(make_app, screened(ALICE, BOB))
+    emulator = make_emulator(fake, {ALICE: NoAnswer(), BOB: Answers(rings=5)})
+    caller = HangsUpWhileRinging(ScriptedCaller(), ring_patience=12)  # Bob picks up at 30 s
+    log = emulator.place_call(CALLER, HOTLINE, caller)
+
+    assert "/voice/dial-done" not in fake.paths()
+    assert "/voice/whisper" not in fake.paths()
+    finals = [f for f in fake.forms("/voice/leg-status") if f["CallStatus"] not in INTERIM]
+    assert sorted((f["To"], f["CallStatus"]) for f in finals) == [
+        (ALICE, "canceled"),
+        (BOB, "canceled"),
+    ]
+    status = fake.form("/voice/status")
+    assert (status["CallStatus"], log.ended_by) == ("completed", "caller-hangup")
+    assert fake.paths()[-1] == "/voice/status"
+
+
+INTERIM = ("initiated", "ringing", "in-progress")

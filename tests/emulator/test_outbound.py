@@ -273,6 +273,6 @@ def test_record_on_an_outbound_call_is_fetchable(make_app, make_fake):
     }
     app, fake, call = place(make_app, make_fake, {STAFF: Answers(press="#")}, routes)
 
-    sid = app.form("/outbound/recorded")["RecordingSid"]
+    sid = app.form("/outbound/recorded")["RecordingUrl"].rsplit("/", 1)[-1]
     recording = emulator_client(fake).recordings(sid).fetch()
     assert recording.call_sid == call.sid
