@@ -4,21 +4,23 @@ Twilio sends strings; a missing or mangled number is read as the default, never 
 so a webhook always gets far enough to answer something the caller can hear.
 `str.isdigit()` is true for "²" and "١٢", which `int()` then refuses or reads as 12, and a
 30-digit id is a valid int that no database column can bind: each was a failed webhook, so
-a number here is 1 to 18 ASCII digits or it is not a number.
+a number here is ASCII digits that fit an INTEGER column (32 bits on PostgreSQL), or none.
 """
 
 from __future__ import annotations
 
 from flask import request
 
-MAX_DIGITS = 18  # below 2**63: fits every integer column and every primary key
+MAX_DIGITS = 10
+MAX_VALUE = 2**31 - 1  # INTEGER on PostgreSQL: every id, count and duration column
 
 
 def whole_number_or_none(value: str | None) -> int | None:
-    """`value` as a non-negative int if it is 1 to 18 ASCII digits, else None."""
+    """`value` as a non-negative int if it is ASCII digits up to MAX_VALUE, else None."""
     if not value or len(value) > MAX_DIGITS or not (value.isascii() and value.isdigit()):
         return None
-    return int(value)
+    number = int(value)
+    return number if number <= MAX_VALUE else None
 
 
 def _whole(value: str | None, default: int) -> int:

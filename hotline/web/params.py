@@ -6,7 +6,7 @@ and PostgreSQL raises on it: a 500 for what is simply a page that does not exist
 
 from __future__ import annotations
 
-MAX_ROW_ID = 2**63 - 1  # the widest integer primary key either database stores
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 
 
 def is_row_id(value: int) -> bool:
