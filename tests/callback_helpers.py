@@ -38,13 +38,13 @@ def new_callback(
     person_row = known_person(session, person) if person else None
     callback = callbacks.create_manual_callback(
         session,
-        structure(session).id,
-        staff(session, "sophie"),
-        "" if person_row else UNKNOWN_CALLER,
-        theme(session, theme_key).id,
-        person_row.id if person_row else None,
-        "",
-        now,
+        structure_id=structure(session).id,
+        staff=staff(session, "sophie"),
+        phone="" if person_row else UNKNOWN_CALLER,
+        theme_id=theme(session, theme_key).id,
+        person_id=person_row.id if person_row else None,
+        note="",
+        now=now,
     )
     session.commit()
     return callback

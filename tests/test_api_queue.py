@@ -26,13 +26,13 @@ def manual(session: Any, person_key: str | None, staff: Any, now: Any) -> Callba
     person = session.scalar(select(Person).where(Person.key == person_key)) if person_key else None
     callback = callbacks.create_manual_callback(
         session,
-        staff.structure_id,
-        staff,
-        "" if person else "+33612345678",
-        None,
-        person.id if person else None,
-        "",
-        now,
+        structure_id=staff.structure_id,
+        staff=staff,
+        phone="" if person else "+33612345678",
+        theme_id=None,
+        person_id=person.id if person else None,
+        note="",
+        now=now,
     )
     session.commit()
     return callback

@@ -220,7 +220,13 @@ def test_the_staff_leg_of_an_attempt_already_closed_hears_it_is_cancelled(
     attempt = started_attempt(session, clock())
     jobs.place_callback_call(attempt.id)
     callbacks.record_outcome(
-        session, attempt.callback_id, staff(session), CallbackOutcome.REACHED, "", "", clock()
+        session,
+        callback_id=attempt.callback_id,
+        staff=staff(session),
+        outcome=CallbackOutcome.REACHED,
+        note="",
+        referred_to="",
+        now=clock(),
     )
     session.commit()
     (call,) = fake.run_pending()
@@ -245,7 +251,13 @@ def abandon(session: Any, clock: Any, person: str | None = "p-001") -> Any:
         callbacks.claim_callback(session, callback.id, amina, clock())
         callbacks.start_attempt(session, callback.id, amina, clock())
         result = callbacks.record_outcome(
-            session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", clock()
+            session,
+            callback_id=callback.id,
+            staff=amina,
+            outcome=CallbackOutcome.NO_ANSWER,
+            note="",
+            referred_to="",
+            now=clock(),
         )
         session.commit()
         if result.callback.due_at is not None and result.callback.status != "abandoned":

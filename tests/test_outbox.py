@@ -90,7 +90,13 @@ def test_an_outcome_with_redis_down_still_sends_the_last_sms_once(
         callbacks.claim_callback(session, callback.id, member, clock())
         callbacks.start_attempt(session, callback.id, member, clock())
         result = callbacks.record_outcome(
-            session, callback.id, member, CallbackOutcome.NO_ANSWER, "", "", clock()
+            session,
+            callback_id=callback.id,
+            staff=member,
+            outcome=CallbackOutcome.NO_ANSWER,
+            note="",
+            referred_to="",
+            now=clock(),
         )
         session.commit()
         clock.instant = result.callback.due_at

@@ -186,7 +186,15 @@ def test_a_claim_left_idle_lapses_and_the_entry_keeps_its_history(
     callback = make_callback()
     amina, karim = member(session, "amina"), member(session, "karim")
     call_once(session, callback, amina, clock())
-    record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", clock())
+    record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=clock(),
+    )
     retry_time = at("2026-12-01 11:05")
     claim_callback(session, callback.id, amina, retry_time)
     session.commit()
@@ -243,7 +251,15 @@ def test_staff_of_another_structure_can_do_nothing_with_an_entry(
         assert not isinstance(refused.value, AlreadyClaimed)
         assert "n'existe pas dans votre structure" in refused.value.reason
     with pytest.raises(NotClaimable):
-        record_outcome(session, callback.id, outsider, CallbackOutcome.REACHED, "", "", clock())
+        record_outcome(
+            session,
+            callback_id=callback.id,
+            staff=outsider,
+            outcome=CallbackOutcome.REACHED,
+            note="",
+            referred_to="",
+            now=clock(),
+        )
     other_id = session.scalar(select(Structure.id).where(Structure.slug == "autre"))
     assert list_queue(session, other_id, clock()) == []
     assert session.get(Callback, callback.id).status == CallbackStatus.WAITING
@@ -282,7 +298,14 @@ def test_a_double_click_starts_one_attempt_and_a_missed_staff_leg_allows_another
     assert start_attempt(session, callback.id, amina, clock()).id == first.id
     assert first.number == 1
     assert session.get(Callback, callback.id).status == CallbackStatus.CALLING
-    note_attempt_leg(session, first.id, "staff", "CA" + "1" * 32, "no-answer", clock())
+    note_attempt_leg(
+        session,
+        attempt_id=first.id,
+        leg="staff",
+        call_sid="CA" + "1" * 32,
+        status="no-answer",
+        now=clock(),
+    )
     second = start_attempt(session, callback.id, amina, clock() + timedelta(minutes=2))
     assert (second.id != first.id, second.number) == (True, 2)
 
@@ -292,16 +315,38 @@ def test_leg_statuses_are_idempotent_and_never_move_back(
 ) -> None:
     attempt = call_once(session, make_callback(), member(session, "amina"), clock())
     sid = "CA" + "2" * 32
-    note_attempt_leg(session, attempt.id, "caller", sid, "ringing", clock())
-    note_attempt_leg(session, attempt.id, "caller", None, "completed", clock())
-    note_attempt_leg(session, attempt.id, "caller", "CA" + "3" * 32, "in-progress", clock())
-    note_attempt_leg(session, attempt.id, "caller", sid, "completed", clock())
+    note_attempt_leg(
+        session, attempt_id=attempt.id, leg="caller", call_sid=sid, status="ringing", now=clock()
+    )
+    note_attempt_leg(
+        session, attempt_id=attempt.id, leg="caller", call_sid=None, status="completed", now=clock()
+    )
+    note_attempt_leg(
+        session,
+        attempt_id=attempt.id,
+        leg="caller",
+        call_sid="CA" + "3" * 32,
+        status="in-progress",
+        now=clock(),
+    )
+    note_attempt_leg(
+        session, attempt_id=attempt.id, leg="caller", call_sid=sid, status="completed", now=clock()
+    )
     assert (attempt.caller_call_sid, attempt.caller_status) == (sid, "completed")
     assert attempt.ended_at is None  # the bridge lives in the staff leg
-    note_attempt_leg(session, attempt.id, "staff", None, "completed", clock())
+    note_attempt_leg(
+        session, attempt_id=attempt.id, leg="staff", call_sid=None, status="completed", now=clock()
+    )
     assert attempt.ended_at == clock()
     with pytest.raises(LookupError):
-        note_attempt_leg(session, attempt.id + 99, "staff", None, "completed", clock())
+        note_attempt_leg(
+            session,
+            attempt_id=attempt.id + 99,
+            leg="staff",
+            call_sid=None,
+            status="completed",
+            now=clock(),
+        )
 
 
 def test_reached_closes_the_entry_and_the_same_outcome_twice_changes_nothing(
@@ -311,7 +356,13 @@ def test_reached_closes_the_entry_and_the_same_outcome_twice_changes_nothing(
     amina = member(session, "amina")
     attempt = call_once(session, callback, amina, clock())
     done = record_outcome(
-        session, callback.id, amina, CallbackOutcome.REACHED, " rdv lundi ", "", clock()
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.REACHED,
+        note=" rdv lundi ",
+        referred_to="",
+        now=clock(),
     )
     assert (done.callback.status, done.callback.note, done.sms_needed) == (
         CallbackStatus.DONE,
@@ -321,14 +372,30 @@ def test_reached_closes_the_entry_and_the_same_outcome_twice_changes_nothing(
     assert (done.callback.handled_by_id, done.callback.closed_at) == (amina.id, clock())
     assert (attempt.result, done.callback.attempts) == ("reached", 1)
     version = done.callback.version
-    again = record_outcome(session, callback.id, amina, CallbackOutcome.REACHED, "", "", clock())
+    again = record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.REACHED,
+        note="",
+        referred_to="",
+        now=clock(),
+    )
     assert (again.callback.version, again.callback.note, again.sms_needed) == (
         version,
         "rdv lundi",
         False,
     )
     with pytest.raises(NotClaimable, match="déjà clos"):
-        record_outcome(session, callback.id, amina, CallbackOutcome.OTHER, "", "", clock())
+        record_outcome(
+            session,
+            callback_id=callback.id,
+            staff=amina,
+            outcome=CallbackOutcome.OTHER,
+            note="",
+            referred_to="",
+            now=clock(),
+        )
     assert callback.id not in [
         e.callback.id for e in list_queue(session, demo_id(session), clock())
     ]
@@ -341,11 +408,33 @@ def test_referred_needs_somewhere_and_notes_stay_short(
     amina = member(session, "amina")
     claim_callback(session, callback.id, amina, clock())
     with pytest.raises(InvalidInput, match="orientée"):
-        record_outcome(session, callback.id, amina, CallbackOutcome.REFERRED, "", " ", clock())
+        record_outcome(
+            session,
+            callback_id=callback.id,
+            staff=amina,
+            outcome=CallbackOutcome.REFERRED,
+            note="",
+            referred_to=" ",
+            now=clock(),
+        )
     with pytest.raises(InvalidInput, match="500"):
-        record_outcome(session, callback.id, amina, CallbackOutcome.OTHER, "x" * 501, "", clock())
+        record_outcome(
+            session,
+            callback_id=callback.id,
+            staff=amina,
+            outcome=CallbackOutcome.OTHER,
+            note="x" * 501,
+            referred_to="",
+            now=clock(),
+        )
     result = record_outcome(
-        session, callback.id, amina, CallbackOutcome.REFERRED, "", "CCAS", clock()
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.REFERRED,
+        note="",
+        referred_to="CCAS",
+        now=clock(),
     )
     assert (result.callback.status, result.callback.referred_to) == (CallbackStatus.DONE, "CCAS")
 
@@ -369,12 +458,28 @@ def test_no_answer_schedules_the_next_try_within_allowed_hours(
     amina = member(session, "amina")
     now = at(no_answer_at)
     call_once(session, callback, amina, now)
-    first = record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", now)
+    first = record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=now,
+    )
     assert (first.callback.status, first.callback.due_at) == (
         CallbackStatus.RETRY_SCHEDULED,
         at(due),
     )
-    repeat = record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", now)
+    repeat = record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=now,
+    )
     assert (repeat.callback.due_at, repeat.callback.attempts) == (at(due), 1)
     [entry] = list_queue(session, demo_id(session), now + timedelta(minutes=1))
     assert entry.reasons[-1] == listed_as
@@ -390,12 +495,28 @@ def test_the_last_no_answer_abandons_and_asks_for_one_sms(
     result = None
     for _ in range(4):  # the demo allows 3 retries: 4 attempts in all
         call_once(session, callback, amina, now)
-        result = record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", now)
+        result = record_outcome(
+            session,
+            callback_id=callback.id,
+            staff=amina,
+            outcome=CallbackOutcome.NO_ANSWER,
+            note="",
+            referred_to="",
+            now=now,
+        )
         now = (result.callback.due_at or now) + timedelta(minutes=1)
         assert result.sms_needed is (result.callback.status == CallbackStatus.ABANDONED)
     assert result is not None
     assert (result.callback.status, result.callback.attempts) == (CallbackStatus.ABANDONED, 4)
-    again = record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", now)
+    again = record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=now,
+    )
     assert again.sms_needed is False
     assert mark_sms_sent(session, callback.id, now) is True
     assert mark_sms_sent(session, callback.id, now) is False
@@ -418,7 +539,15 @@ def test_the_sms_goes_to_mobiles_of_structures_that_want_it(
     callback = make_callback(phone=phone)
     amina = member(session, "amina")
     call_once(session, callback, amina, clock())
-    result = record_outcome(session, callback.id, amina, CallbackOutcome.NO_ANSWER, "", "", clock())
+    result = record_outcome(
+        session,
+        callback_id=callback.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=clock(),
+    )
     assert (result.callback.status, result.sms_needed) == (CallbackStatus.ABANDONED, expected)
 
 
@@ -432,7 +561,14 @@ def test_a_manual_entry_uses_the_known_person_s_number(
     amina = member(session, "amina")
     jean = session.scalar(select(Structure).where(Structure.id == structure_id)).people[0]
     callback = create_manual_callback(
-        session, structure_id, amina, "", None, jean.id, "vu à l'atelier", clock()
+        session,
+        structure_id=structure_id,
+        staff=amina,
+        phone="",
+        theme_id=None,
+        person_id=jean.id,
+        note="vu à l'atelier",
+        now=clock(),
     )
     assert (callback.phone_e164, callback.source, callback.status) == (
         "+33600000101",
@@ -440,15 +576,38 @@ def test_a_manual_entry_uses_the_known_person_s_number(
         CallbackStatus.WAITING,
     )
     typed = create_manual_callback(
-        session, structure_id, amina, "06 12 34 56 78", None, None, "", clock()
+        session,
+        structure_id=structure_id,
+        staff=amina,
+        phone="06 12 34 56 78",
+        theme_id=None,
+        person_id=None,
+        note="",
+        now=clock(),
     )
     assert typed.phone_e164 == CALLER
     with pytest.raises(InvalidInput, match="Numéro de téléphone invalide"):
-        create_manual_callback(session, structure_id, amina, "06 12", None, None, "", clock())
+        create_manual_callback(
+            session,
+            structure_id=structure_id,
+            staff=amina,
+            phone="06 12",
+            theme_id=None,
+            person_id=None,
+            note="",
+            now=clock(),
+        )
     foreign_theme = session.scalar(select(Structure).where(Structure.slug == "autre")).themes[0]
     with pytest.raises(InvalidInput, match="inconnus"):
         create_manual_callback(
-            session, structure_id, amina, CALLER, foreign_theme.id, None, "", clock()
+            session,
+            structure_id=structure_id,
+            staff=amina,
+            phone=CALLER,
+            theme_id=foreign_theme.id,
+            person_id=None,
+            note="",
+            now=clock(),
         )
 
 
@@ -512,7 +671,15 @@ def test_the_sweeps_free_lapsed_claims_and_promote_due_retries_twice_safely(
     retry, held = make_callback(), make_callback()
     amina = member(session, "amina")
     call_once(session, retry, amina, clock())
-    record_outcome(session, retry.id, amina, CallbackOutcome.NO_ANSWER, "", "", clock())
+    record_outcome(
+        session,
+        callback_id=retry.id,
+        staff=amina,
+        outcome=CallbackOutcome.NO_ANSWER,
+        note="",
+        referred_to="",
+        now=clock(),
+    )
     claim_callback(session, held.id, amina, clock())
     session.commit()
     clock.set("2026-12-01 11:30")

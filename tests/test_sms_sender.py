@@ -87,7 +87,13 @@ def _abandoned_without_sms(session: Any, clock: Any) -> tuple[Callback, Any]:
         callbacks.claim_callback(session, callback.id, member, clock())
         callbacks.start_attempt(session, callback.id, member, clock())
         result = callbacks.record_outcome(
-            session, callback.id, member, CallbackOutcome.NO_ANSWER, "", "", clock()
+            session,
+            callback_id=callback.id,
+            staff=member,
+            outcome=CallbackOutcome.NO_ANSWER,
+            note="",
+            referred_to="",
+            now=clock(),
         )
         session.commit()
         if result.callback.status != "abandoned":

@@ -177,7 +177,12 @@ def test_a_live_call_cannot_be_cancelled(sign_in: Any, session: Any, clock: Any)
 
     attempt = started_attempt(session, clock())
     callbacks.note_attempt_leg(
-        session, attempt.id, "staff", "CA" + "1" * 32, "in-progress", clock()
+        session,
+        attempt_id=attempt.id,
+        leg="staff",
+        call_sid="CA" + "1" * 32,
+        status="in-progress",
+        now=clock(),
     )
     session.commit()
     amina = sign_in("amina")

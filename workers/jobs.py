@@ -74,7 +74,14 @@ def place_callback_call(attempt_id: int) -> str | None:
     )
     if not window.open_now:
         # A job that waited past the allowed hours: end the attempt, ring nobody.
-        callbacks.note_attempt_leg(session, attempt_id, "staff", None, "canceled", clock.now())
+        callbacks.note_attempt_leg(
+            session,
+            attempt_id=attempt_id,
+            leg="staff",
+            call_sid=None,
+            status="canceled",
+            now=clock.now(),
+        )
         return None
     if not _take_guard("callback-call", attempt_id):
         log.info("attempt %d: its call is already being placed", attempt_id)
@@ -93,7 +100,9 @@ def place_callback_call(attempt_id: int) -> str | None:
     except gateway.GatewayError as error:
         _call_not_placed(session, attempt_id, error)
         return None
-    callbacks.note_attempt_leg(session, attempt_id, "staff", sid, "queued", clock.now())
+    callbacks.note_attempt_leg(
+        session, attempt_id=attempt_id, leg="staff", call_sid=sid, status="queued", now=clock.now()
+    )
     return sid
 
 

@@ -129,13 +129,13 @@ def add() -> Any:
     person_id = _owned_id(Person, params.get("person"), structure_id)
     callback = callbacks.create_manual_callback(
         db.session,
-        structure_id,
-        current_staff(),
-        str(params.get("phone", "")),
-        theme_id,
-        person_id,
-        str(params.get("note", "")),
-        clock.now(),
+        structure_id=structure_id,
+        staff=current_staff(),
+        phone=str(params.get("phone", "")),
+        theme_id=theme_id,
+        person_id=person_id,
+        note=str(params.get("note", "")),
+        now=clock.now(),
     )
     db.session.commit()
     if _wants_html():
@@ -221,12 +221,12 @@ def outcome(callback_id: int) -> Any:
         raise ApiError(400, "bad_outcome", "Choisissez le résultat de l'appel.") from None
     result = callbacks.record_outcome(
         db.session,
-        callback.id,
-        current_staff(),
-        chosen,
-        str(params.get("note", "")),
-        str(params.get("referred_to", "")),
-        clock.now(),
+        callback_id=callback.id,
+        staff=current_staff(),
+        outcome=chosen,
+        note=str(params.get("note", "")),
+        referred_to=str(params.get("referred_to", "")),
+        now=clock.now(),
     )
     if result.sms_needed:
         tasks.enqueue_after_commit(db.session, tasks.SEND_LAST_ATTEMPT_SMS, callback.id)

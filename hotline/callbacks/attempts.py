@@ -144,7 +144,13 @@ def _rank(status: str) -> int:
 
 
 def note_attempt_leg(
-    session: Session, attempt_id: int, leg: str, call_sid: str | None, status: str, now: datetime
+    session: Session,
+    *,
+    attempt_id: int,
+    leg: str,
+    call_sid: str | None,
+    status: str,
+    now: datetime,
 ) -> CallbackAttempt:
     """Record a leg's CallSid and status; repeated or late callbacks never move a leg back.
 

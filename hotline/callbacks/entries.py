@@ -198,6 +198,7 @@ def _manual_phone(session: Session, typed: str, person_id: int | None) -> str:
 
 def create_manual_callback(
     session: Session,
+    *,
     structure_id: int,
     staff: Staff,
     phone: str,

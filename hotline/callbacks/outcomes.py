@@ -65,6 +65,7 @@ def _transition(
 
 def record_outcome(
     session: Session,
+    *,
     callback_id: int,
     staff: Staff,
     outcome: CallbackOutcome,

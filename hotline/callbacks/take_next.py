@@ -53,5 +53,7 @@ def start_next_callback(
     except OutsideOutboundHours:
         release_callback(session, callback.id, staff, now)
         raise
-    note_attempt_leg(session, attempt.id, "staff", None, "in-progress", now)
+    note_attempt_leg(
+        session, attempt_id=attempt.id, leg="staff", call_sid=None, status="in-progress", now=now
+    )
     return callback, attempt

@@ -78,7 +78,12 @@ def callback_dial_done() -> Response:
     sid = request.form.get("DialCallSid") or None
     if status:
         callbacks.note_attempt_leg(
-            db.session, bridge.attempt.id, "caller", sid, status, clock.now()
+            db.session,
+            attempt_id=bridge.attempt.id,
+            leg="caller",
+            call_sid=sid,
+            status=status,
+            now=clock.now(),
         )
     key = "callback_call_ended" if status == "completed" else "callback_caller_no_answer"
     return done(render_callback.say_and_hang_up(bridge.voice, key))
@@ -93,6 +98,13 @@ def callback_status() -> Response:
     if leg not in LEGS or not status or db.session.get(CallbackAttempt, attempt_id) is None:
         return Response(status=204)
     call_sid = request.form.get("CallSid") or None
-    callbacks.note_attempt_leg(db.session, attempt_id, leg, call_sid, status, clock.now())
+    callbacks.note_attempt_leg(
+        db.session,
+        attempt_id=attempt_id,
+        leg=leg,
+        call_sid=call_sid,
+        status=status,
+        now=clock.now(),
+    )
     db.session.commit()
     return Response(status=204)

@@ -145,8 +145,17 @@ def staff_after_call() -> Response:
     status = request.form.get("DialCallStatus", "")
     status = "completed" if status == "answered" else status
     now, sid = clock.now(), request.form.get("DialCallSid") or None
-    callbacks.note_attempt_leg(db.session, attempt.id, "caller", sid, status or "failed", now)
-    callbacks.note_attempt_leg(db.session, attempt.id, "staff", None, "completed", now)
+    callbacks.note_attempt_leg(
+        db.session,
+        attempt_id=attempt.id,
+        leg="caller",
+        call_sid=sid,
+        status=status or "failed",
+        now=now,
+    )
+    callbacks.note_attempt_leg(
+        db.session, attempt_id=attempt.id, leg="staff", call_sid=None, status="completed", now=now
+    )
     if status == "completed":
         action = voice_url("staff/outcome", auth=token, attempt=attempt.id, attempt_try=1)
         return done(render_callback.ask_outcome(voice, VoiceResponse(), action))
@@ -186,7 +195,13 @@ def _record(attempt: CallbackAttempt, staff: Staff, outcome: CallbackOutcome) ->
     """
     try:
         result = callbacks.record_outcome(
-            db.session, attempt.callback_id, staff, outcome, "", "", clock.now()
+            db.session,
+            callback_id=attempt.callback_id,
+            staff=staff,
+            outcome=outcome,
+            note="",
+            referred_to="",
+            now=clock.now(),
         )
     except callbacks.CallbackError:  # refused before changing anything
         return
