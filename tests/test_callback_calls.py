@@ -224,8 +224,6 @@ def test_the_staff_leg_of_an_attempt_already_closed_hears_it_is_cancelled(
         callback_id=attempt.callback_id,
         staff=staff(session),
         outcome=CallbackOutcome.REACHED,
-        note="",
-        referred_to="",
         now=clock(),
     )
     session.commit()
@@ -255,8 +253,6 @@ def abandon(session: Any, clock: Any, person: str | None = "p-001") -> Any:
             callback_id=callback.id,
             staff=amina,
             outcome=CallbackOutcome.NO_ANSWER,
-            note="",
-            referred_to="",
             now=clock(),
         )
         session.commit()

@@ -94,8 +94,6 @@ def test_an_outcome_with_redis_down_still_sends_the_last_sms_once(
             callback_id=callback.id,
             staff=member,
             outcome=CallbackOutcome.NO_ANSWER,
-            note="",
-            referred_to="",
             now=clock(),
         )
         session.commit()

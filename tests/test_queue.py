@@ -191,8 +191,6 @@ def test_a_claim_left_idle_lapses_and_the_entry_keeps_its_history(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=clock(),
     )
     retry_time = at("2026-12-01 11:05")
@@ -256,8 +254,6 @@ def test_staff_of_another_structure_can_do_nothing_with_an_entry(
             callback_id=callback.id,
             staff=outsider,
             outcome=CallbackOutcome.REACHED,
-            note="",
-            referred_to="",
             now=clock(),
         )
     other_id = session.scalar(select(Structure.id).where(Structure.slug == "autre"))
@@ -377,8 +373,6 @@ def test_reached_closes_the_entry_and_the_same_outcome_twice_changes_nothing(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.REACHED,
-        note="",
-        referred_to="",
         now=clock(),
     )
     assert (again.callback.version, again.callback.note, again.sms_needed) == (
@@ -392,8 +386,6 @@ def test_reached_closes_the_entry_and_the_same_outcome_twice_changes_nothing(
             callback_id=callback.id,
             staff=amina,
             outcome=CallbackOutcome.OTHER,
-            note="",
-            referred_to="",
             now=clock(),
         )
     assert callback.id not in [
@@ -463,8 +455,6 @@ def test_no_answer_schedules_the_next_try_within_allowed_hours(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=now,
     )
     assert (first.callback.status, first.callback.due_at) == (
@@ -476,8 +466,6 @@ def test_no_answer_schedules_the_next_try_within_allowed_hours(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=now,
     )
     assert (repeat.callback.due_at, repeat.callback.attempts) == (at(due), 1)
@@ -500,8 +488,6 @@ def test_the_last_no_answer_abandons_and_asks_for_one_sms(
             callback_id=callback.id,
             staff=amina,
             outcome=CallbackOutcome.NO_ANSWER,
-            note="",
-            referred_to="",
             now=now,
         )
         now = (result.callback.due_at or now) + timedelta(minutes=1)
@@ -513,8 +499,6 @@ def test_the_last_no_answer_abandons_and_asks_for_one_sms(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=now,
     )
     assert again.sms_needed is False
@@ -544,8 +528,6 @@ def test_the_sms_goes_to_mobiles_of_structures_that_want_it(
         callback_id=callback.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=clock(),
     )
     assert (result.callback.status, result.sms_needed) == (CallbackStatus.ABANDONED, expected)
@@ -676,8 +658,6 @@ def test_the_sweeps_free_lapsed_claims_and_promote_due_retries_twice_safely(
         callback_id=retry.id,
         staff=amina,
         outcome=CallbackOutcome.NO_ANSWER,
-        note="",
-        referred_to="",
         now=clock(),
     )
     claim_callback(session, held.id, amina, clock())

@@ -91,8 +91,6 @@ def _abandoned_without_sms(session: Any, clock: Any) -> tuple[Callback, Any]:
             callback_id=callback.id,
             staff=member,
             outcome=CallbackOutcome.NO_ANSWER,
-            note="",
-            referred_to="",
             now=clock(),
         )
         session.commit()

@@ -69,9 +69,9 @@ def record_outcome(
     callback_id: int,
     staff: Staff,
     outcome: CallbackOutcome,
-    note: str,
-    referred_to: str,
     now: datetime,
+    note: str = "",
+    referred_to: str = "",
 ) -> OutcomeResult:
     """Close the try the staff member holds: done, retry later, or abandoned after the last.
 

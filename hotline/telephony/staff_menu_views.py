@@ -199,8 +199,6 @@ def _record(attempt: CallbackAttempt, staff: Staff, outcome: CallbackOutcome) ->
             callback_id=attempt.callback_id,
             staff=staff,
             outcome=outcome,
-            note="",
-            referred_to="",
             now=clock.now(),
         )
     except callbacks.CallbackError:  # refused before changing anything
