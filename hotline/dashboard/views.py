@@ -17,11 +17,18 @@ from flask import (
 )
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway, phones, pin_lockout
+from hotline import callbacks, clock, gateway, phones, pin_lockout, retention
 from hotline.callbacks import wording
 from hotline.dashboard.helpers import policy_from_form
 from hotline.extensions import db
-from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
+from hotline.models import (
+    AuditAction,
+    Callback,
+    CallbackOutcome,
+    RecordingAccess,
+    Structure,
+    Voicemail,
+)
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -133,6 +140,14 @@ def recording(voicemail_id: int) -> Response:
         abort(502)
     db.session.add(
         RecordingAccess(voicemail_id=voicemail.id, staff_id=current_staff().id, at=clock.now())
+    )
+    retention.audit.record(  # outlives the message and its RecordingAccess rows
+        db.session,
+        voicemail.structure_id,
+        AuditAction.LISTEN,
+        staff_id=current_staff().id,
+        subject=f"voicemail:{voicemail.id}",
+        now=clock.now(),
     )
     db.session.commit()
     return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
