@@ -143,3 +143,29 @@ def test_old_audit_entries_are_purged_after_twelve_months(session: Any, clock: A
     retention.purge_all(session, start + timedelta(days=366))
     session.expire_all()
     assert session.get(AuditEntry, entry_id) is None
+
+
+def test_a_coordinator_exports_and_erases_from_the_dashboard(
+    emulator: Any, fake: Any, session: Any, clock: Any, sign_in: Any
+) -> None:
+    everyone_calls(emulator, session, clock)
+    sophie = sign_in("sophie")
+    page = sophie.client.get("/personnes").get_data(as_text=True)
+    assert JEAN_NAME in page
+    assert JEAN not in page  # numbers are masked
+    form = {"csrf_token": sophie.csrf, "person_id": "", "phone": CALLER}
+    exported = sophie.client.post("/personnes", data={**form, "action": "csv"})
+    assert exported.status_code == 200
+    assert CALLER in exported.get_data(as_text=True)
+    assert JEAN not in exported.get_data(as_text=True)
+
+    refused = sophie.client.post("/personnes", data={**form, "action": "erase"})
+    assert refused.status_code == 302
+    erased = sophie.client.post("/personnes", data={**form, "action": "erase", "confirm": "oui"})
+    assert erased.status_code == 302
+    session.expire_all()
+    assert CALLER not in " ".join(value for *_, value in _text_values(session))
+    journal = sophie.client.get("/personnes").get_data(as_text=True)
+    assert "Export des données" in journal
+    assert "Effacement des données" in journal
+    assert sign_in("amina").client.get("/personnes").status_code == 403
