@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.models import DutyException, Staff, Structure
+from hotline.retention.settings import retention_settings
 from hotline.schedules import Calendar, DatedException, WeeklySlot
 
 
@@ -58,6 +59,7 @@ class StructureInfo:
     themes: tuple[ThemeInfo, ...]
     duties: tuple[Duty, ...]
     staff_phones: Mapping[int, str] = field(repr=False)
+    contact_months: int = 24  # calls and callbacks kept after the last contact (retention)
 
     @property
     def default_language(self) -> str:
@@ -123,6 +125,7 @@ def _all_structures(session: Session) -> list[Structure]:
 def snapshot(structure: Structure) -> StructureInfo:
     """Freeze a structure and its schedule into plain, thread-safe values."""
     tz = ZoneInfo(structure.timezone)
+    retention = retention_settings(structure)
     themes = tuple(
         ThemeInfo(
             id=t.id,
@@ -148,7 +151,8 @@ def snapshot(structure: Structure) -> StructureInfo:
         ),
         script=structure.script,
         languages=tuple(structure.languages or ["fr"]),
-        retention_days=structure.voicemail_retention_days,
+        retention_days=retention.voicemail_days,
+        contact_months=retention.contact_months,
         numbers=tuple(n.e164 for n in structure.numbers),
         themes=themes,
         duties=duties,

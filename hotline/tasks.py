@@ -36,7 +36,12 @@ from hotline.models.upsert import insert_if_absent
 
 log = logging.getLogger(__name__)
 
-JOB_OPTIONS: dict[str, Any] = {"result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+# A failed job stays in RQ's failed registry with its arguments and traceback (RQ's default:
+# one year). Our jobs take only row ids, but a traceback may quote values of the row; three
+# days covers a weekend for someone to look, and the row itself keeps the reason staff read
+# (failure_reason, sms_failure) as long as the retention settings keep the row.
+FAILURE_TTL_SECONDS = 3 * 24 * 3600
+JOB_OPTIONS: dict[str, Any] = {"result_ttl": 3600, "failure_ttl": FAILURE_TTL_SECONDS}
 KEEP_DELIVERED = timedelta(days=7)  # delivered outbox rows are then deleted by the sweep
 RELAY_BATCH = 500
 _PENDING = "hotline.tasks_after_commit"

@@ -51,7 +51,12 @@ def test_greeting_names_the_structure_and_the_privacy_notice(emulator: Any) -> N
     log = call(emulator, "hangup")
     assert log.heard_contains("Atelier Demo Insertion")
     assert log.heard_contains(
-        fr("privacy_notice", structure="Atelier Demo Insertion", retention_days=90)
+        fr(
+            "privacy_notice",
+            structure="Atelier Demo Insertion",
+            retention_days=90,
+            contact_months=24,
+        )
     )
     assert log.heard_contains(fr("language_option", language_name="français", digit="1"))
     assert log.heard_contains(en("language_option", language_name="English", digit="2"))

@@ -110,8 +110,8 @@ def _subschemas_with_properties(node: Any) -> Iterator[dict[str, Any]]:
 BROKEN = [
     (
         "unknown top-level key",
-        "retention: {voicemail_days: 90}",
-        "retention: {voicemail_days: 90}\nopening: 9-17",
+        "holidays: {close: false, alsace_moselle: false}",
+        "holidays: {close: false, alsace_moselle: false}\nopening: 9-17",
         "opening: 9-17",
         "opening",
         "unknown property 'opening'",

@@ -75,11 +75,14 @@ def test_published_schemas_are_valid_draft_2020_12(name: str) -> None:
 
 def test_privacy_notice_is_one_sentence_naming_structure_and_retention(script: Script) -> None:
     for lang in script.languages:
-        text = script.prompt(lang, "privacy_notice", structure="Le Relais", retention_days=90).text
+        text = script.prompt(
+            lang, "privacy_notice", structure="Le Relais", retention_days=90, contact_months=24
+        ).text
         assert text.count(".") == 1, text
         assert text.endswith(".")
         assert "Le Relais" in text
         assert "90" in text
+        assert "24" in text
 
 
 def test_scripts_root_defaults_to_the_repository_and_follows_the_environment(

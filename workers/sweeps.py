@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, tasks
+from hotline import callbacks, calls, clock, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -112,6 +112,13 @@ def _apply_kept_consent(call_sid: str) -> bool:
     return calls.apply_kept_consent(db.session, call_sid, clock.now())
 
 
+@in_app_context
+def purge_expired_data() -> int:
+    """Once a day: delete what the structures' retention settings say must go (counts logged)."""
+    reports = retention.purge_all(db.session, clock.now())
+    return sum(r.recordings + r.forgotten.calls + r.forgotten.callbacks for r in reports)
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -127,6 +134,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
+    Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
 )
 
 
@@ -142,7 +150,7 @@ def enqueue_due_sweeps(
         if connection.set(
             f"hotline:sweep:{sweep.id}:{slot}", "1", nx=True, ex=sweep.every_seconds * 2
         ):
-            queue.enqueue(sweep.function, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400)
+            queue.enqueue(sweep.function, job_id=job_id, **tasks.JOB_OPTIONS)
             enqueued.append(job_id)
     return enqueued
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from hotline.callbacks.errors import NotAllowed
 from hotline.callbacks.policy import LABELS, normalise_policy
 from hotline.callbacks.settings import normalise_callback_settings
-from hotline.models import PolicyChange, Staff, Structure
+from hotline.models import AuditAction, PolicyChange, Staff, Structure
+from hotline.retention import audit
 
 POLICY_ROLES = ("coordinator", "admin")
 FILE_AUTHOR = "fichier de structure"
@@ -53,6 +54,15 @@ def store_policy(
     change = PolicyChange(structure_id=structure.id, staff_id=staff_id, at=now, policy=policy)
     session.add(change)
     session.flush()
+    audit.record(
+        session,
+        structure.id,
+        AuditAction.POLICY,
+        staff_id=staff_id,
+        subject=f"policy:{change.id}",
+        detail=f"politique : {policy.get('kind', '')}",
+        now=now,
+    )
     return change
 
 

@@ -13,6 +13,7 @@ from hotline.cli import demo as services
 from hotline.cli.app import with_app
 from hotline.cli.call import call
 from hotline.cli.emulator import emulator
+from hotline.cli.rights import person, purge
 from hotline.cli.run import run
 from hotline.cli.staff import staff
 from hotline.emulator.voices import voice_problem
@@ -118,3 +119,5 @@ main.add_command(call)
 main.add_command(emulator)
 main.add_command(run)
 main.add_command(staff)
+main.add_command(purge)
+main.add_command(person)

@@ -17,11 +17,18 @@ from flask import (
 )
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway, phones, pin_lockout
+from hotline import callbacks, clock, gateway, phones, pin_lockout, retention
 from hotline.callbacks import wording
 from hotline.dashboard.helpers import policy_from_form
 from hotline.extensions import db
-from hotline.models import Callback, CallbackOutcome, RecordingAccess, Structure, Voicemail
+from hotline.models import (
+    AuditAction,
+    Callback,
+    CallbackOutcome,
+    RecordingAccess,
+    Structure,
+    Voicemail,
+)
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -134,6 +141,14 @@ def recording(voicemail_id: int) -> Response:
     db.session.add(
         RecordingAccess(voicemail_id=voicemail.id, staff_id=current_staff().id, at=clock.now())
     )
+    retention.audit.record(  # outlives the message and its RecordingAccess rows
+        db.session,
+        voicemail.structure_id,
+        AuditAction.LISTEN,
+        staff_id=current_staff().id,
+        subject=f"voicemail:{voicemail.id}",
+        now=clock.now(),
+    )
     db.session.commit()
     return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
@@ -171,3 +186,74 @@ def set_policy() -> Any:
     db.session.commit()
     flash("Politique enregistrée.", "info")
     return redirect(url_for("dashboard.settings"))
+
+
+AUDIT_LABELS = {
+    AuditAction.LISTEN: "Écoute d'un message",
+    AuditAction.EXPORT: "Export des données",
+    AuditAction.ERASE: "Effacement des données",
+    AuditAction.SETTINGS: "Réglages modifiés",
+    AuditAction.POLICY: "Politique de rappel modifiée",
+}
+
+
+@bp.get("/personnes")
+@login_required
+@require_role("coordinator", "admin")
+def persons() -> str:
+    structure = _structure()
+    return render_template(
+        "persons.html",
+        structure=structure,
+        me=current_staff(),
+        people=structure.people,
+        masked_phone=phones.masked,
+        journal=retention.audit.entries(db.session, structure.id),
+        staff_names={member.id: member.name for member in structure.staff},
+        action_labels=AUDIT_LABELS,
+    )
+
+
+@bp.post("/personnes")
+@login_required
+@require_role("coordinator", "admin")
+def person_data() -> Any:
+    """Export (a download) or erase one person's data; the service writes the audit entry."""
+    structure, form = _structure(), request.form
+    person_id = form.get("person_id", "")
+    try:
+        subject = retention.find_subject(
+            db.session,
+            structure,
+            person_id=int(person_id) if person_id.isdigit() else None,
+            phone=form.get("phone", ""),
+        )
+    except retention.SubjectNotFound as error:
+        flash(str(error), "error")
+        return redirect(url_for("dashboard.persons"))
+    action, me, now = form.get("action"), current_staff(), clock.now()
+    if action in ("json", "csv"):
+        data = retention.export_subject(db.session, subject, staff_id=me.id, now=now)
+        db.session.commit()
+        body = retention.to_json(data) if action == "json" else retention.to_csv(data)
+        mimetype = "application/json" if action == "json" else "text/csv"
+        return Response(
+            body,
+            mimetype=mimetype,
+            headers={
+                "Content-Disposition": f"attachment; filename=donnees-personne.{action}",
+                "Cache-Control": "no-store",
+            },
+        )
+    if action != "erase" or form.get("confirm") != "oui":
+        flash("Cochez la confirmation pour effacer.", "error")
+        return redirect(url_for("dashboard.persons"))
+    try:
+        done = retention.erase_subject(db.session, subject, staff_id=me.id, now=now)
+    except gateway.GatewayError as error:
+        db.session.rollback()
+        flash(f"Rien n'a été effacé : {error.reason} Réessayez plus tard.", "error")
+        return redirect(url_for("dashboard.persons"))
+    db.session.commit()
+    flash(f"Données effacées ({done.calls} appels, {done.callbacks} rappels).", "info")
+    return redirect(url_for("dashboard.persons"))

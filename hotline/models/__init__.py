@@ -1,5 +1,6 @@
 """Typed models by domain. Every instant is stored in UTC."""
 
+from hotline.models.audit import ActivityCount, AuditAction, AuditEntry
 from hotline.models.base import Base, UTCDateTime, must_exist
 from hotline.models.callbacks import (
     OPEN_STATUSES,
@@ -30,6 +31,9 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "ActivityCount",
+    "AuditAction",
+    "AuditEntry",
     "must_exist",
     "FINAL_CALL_STATUSES",
     "Base",

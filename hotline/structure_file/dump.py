@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import DutyException, Person, Staff, Structure, Theme
+from hotline.retention.settings import stored_retention
 from hotline.structure_file.values import write_days, write_time
 
 
@@ -72,7 +73,9 @@ def _document(structure: Structure) -> dict[str, Any]:
         "holidays": _Flow(
             close=structure.close_on_holidays, alsace_moselle=structure.alsace_moselle
         ),
-        "retention": _Flow(voicemail_days=structure.voicemail_retention_days),
+        "retention": _Flow(
+            voicemail_days=structure.voicemail_retention_days, **stored_retention(structure)
+        ),
         "numbers": [
             _Flow(number=_Quoted(number.e164), label=number.label) for number in structure.numbers
         ],

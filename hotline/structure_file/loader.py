@@ -22,7 +22,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import DutyException, DutySlot, Person, PhoneNumber, Staff, Structure, Theme
+from hotline.models import (
+    AuditAction,
+    DutyException,
+    DutySlot,
+    Person,
+    PhoneNumber,
+    Staff,
+    Structure,
+    Theme,
+)
+from hotline.retention import audit, stored_retention
 from hotline.structure_file.callbacks_section import apply_callbacks, changed_words, log_policy
 from hotline.structure_file.spec import ExceptionSpec, SlotSpec, StaffSpec, StructureSpec
 from hotline.yamlfile import FileProblems, Problem
@@ -68,13 +78,48 @@ def load_structure(
     before = (structure.settings or {}).get("callbacks")
     policy = apply_callbacks(structure, spec.callbacks)
     changes += changed_words(created, before, structure)
+    changes += _apply_retention(structure, spec, created)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
     session.flush()
     if policy is not None:
         log_policy(session, structure, policy, at)
+    _audit_settings(session, structure, changes, policy is not None, at)
     return LoadResult(spec.slug, created, changes)
+
+
+def _apply_retention(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
+    """Store the file's retention periods; a structure keeping the defaults stores nothing."""
+    if not spec.retention or stored_retention(structure) == dict(spec.retention):
+        return []
+    structure.settings = {**(structure.settings or {}), "retention": dict(spec.retention)}
+    return [] if created else ["retention changed"]
+
+
+# Changes about people and staff are not settings: the log names no one.
+_NOT_SETTINGS = ("person", "staff", "number")
+
+
+def _audit_settings(
+    session: Session, structure: Structure, changes: list[str], policy: bool, at: datetime
+) -> None:
+    """A settings change by a file load goes to the audit log, like one made in the dashboard."""
+    words = [change for change in changes if not change.startswith(_NOT_SETTINGS)]
+    if words:
+        detail = "fichier de structure : " + ", ".join(words)
+        audit.record(
+            session, structure.id, AuditAction.SETTINGS, staff_id=None, detail=detail, now=at
+        )
+    if policy:
+        audit.record(
+            session,
+            structure.id,
+            AuditAction.POLICY,
+            staff_id=None,
+            detail="politique changée par le fichier de structure",
+            now=at,
+        )
 
 
 def _refuse_numbers_of_others(session: Session, spec: StructureSpec) -> None:

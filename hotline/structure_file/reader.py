@@ -12,6 +12,7 @@ from typing import Any
 from hotline.callbacks.errors import SettingsError
 from hotline.callbacks.settings import normalise_callback_settings
 from hotline.phones import read_phone
+from hotline.retention.settings import normalise_retention
 from hotline.structure_file.spec import (
     ExceptionSpec,
     NumberSpec,
@@ -87,6 +88,7 @@ class _Reader:
             ),
             people=self.people(data.get("people", []), languages),
             callbacks=self.callbacks(data.get("callbacks")),
+            retention=self.retention(retention),
         )
 
     # -- values -----------------------------------------------------------------------------
@@ -251,6 +253,13 @@ class _Reader:
         except SettingsError as exc:
             self.problem(("callbacks", *exc.path), exc.message)
             return None
+
+    def retention(self, section: Mapping[str, Any]) -> dict[str, int]:
+        try:
+            return normalise_retention(section)
+        except ValueError as exc:
+            self.problem(("retention",), str(exc))
+            return {}
 
     def people(
         self, items: list[dict[str, Any]], languages: tuple[str, ...]

@@ -95,3 +95,5 @@ class StructureSpec:
     # The `callbacks` section in its stored form (hotline.callbacks.settings); None when the file
     # has no such section, which leaves the structure's callback settings as they are.
     callbacks: Mapping[str, Any] | None = None
+    # The other `retention` periods in their stored form (hotline.retention.settings).
+    retention: Mapping[str, int] = field(default_factory=dict)

@@ -53,7 +53,12 @@ def walk(ctx: CallContext, response: VoiceResponse, node_id: str, attempt: int =
         node = script.nodes[node_id]
         if node.kind == "say":
             for key in node.prompts:
-                ctx.voice.speak(response, key, retention_days=ctx.structure.retention_days)
+                ctx.voice.speak(
+                    response,
+                    key,
+                    retention_days=ctx.structure.retention_days,
+                    contact_months=ctx.structure.contact_months,
+                )
             node_id = _next_of(node)
         elif node.kind == "language_menu" and len(ctx.structure.languages) < 2:
             node_id = _next_of(node)

@@ -22,13 +22,14 @@ SCRIPT_FILE = "script.yaml"
 ACTIONS = ("repeat", "any_theme", "voicemail", "hangup")
 
 # Placeholders the call flow fills in, by where a prompt is used. `structure` is given to every
-# prompt of a known structure; `retention_days` to the prompts of say nodes.
-SAY_PLACEHOLDERS = frozenset({"structure", "retention_days"})
+# prompt of a known structure; `retention_days` (messages) and `contact_months` (calls, after
+# the last contact) to the prompts of say nodes, from the structure's retention settings.
+SAY_PLACEHOLDERS = frozenset({"structure", "retention_days", "contact_months"})
 MENU_PLACEHOLDERS = frozenset({"structure"})
 OPTION_PLACEHOLDERS = frozenset({"structure", "digit"})
 LANGUAGE_MENU_PLACEHOLDERS = frozenset({"structure", "language_name", "digit"})
 # The same at every call of a structure, so a recording may say them; the others vary per call.
-RECORDABLE_PLACEHOLDERS = frozenset({"structure", "retention_days"})
+RECORDABLE_PLACEHOLDERS = frozenset({"structure", "retention_days", "contact_months"})
 
 
 def _keys(*names: str) -> frozenset[str]:
@@ -43,7 +44,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "unknown_number": _keys(),
         "welcome": _keys("structure"),
-        "privacy_notice": _keys("structure", "retention_days"),
+        "privacy_notice": _keys("structure", "retention_days", "contact_months"),
         "language_name": _keys(),
         "language_option": _keys("language_name", "digit"),
         "main_menu_intro": _keys(),
