@@ -72,3 +72,36 @@ def number(value: float) -> str:
     """A score as French writes it: "7,5", "-1", at most one decimal."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text.replace(".", ",")
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def day_and_time(at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """When something happened: "aujourd'hui 10 h 12", "hier 9 h", "mardi 10 h 12",
+    then "mardi 01/12 10 h 12" beyond a week."""
+    local = at.astimezone(tz)
+    days_ago = (now.astimezone(tz).date() - local.date()).days
+    if days_ago == 0:
+        day = "aujourd'hui"
+    elif days_ago == 1:
+        day = "hier"
+    elif 2 <= days_ago <= 6:
+        day = WEEKDAYS[local.weekday()]
+    else:
+        day = f"{WEEKDAYS[local.weekday()]} {local:%d/%m}"
+    return f"{day} {clock_time(local)}"
+
+
+def length(seconds: int) -> str:
+    """A message's length: "42 s", "1 min 05 s"."""
+    minutes, rest = divmod(max(0, seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def messages(count: int, last_at: datetime, last_seconds: int, now: datetime, tz: ZoneInfo) -> str:
+    """ "message mardi 10 h 12 (42 s)", "3 messages, le dernier mardi 10 h 12 (42 s)"."""
+    when = day_and_time(last_at, now, tz)
+    if count <= 1:
+        return f"message {when} ({length(last_seconds)})"
+    return f"{count} messages, le dernier {when} ({length(last_seconds)})"

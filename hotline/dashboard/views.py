@@ -103,6 +103,8 @@ def callback(callback_id: int) -> str:
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
         call_window=_call_window(structure),
+        left_at=lambda at: wording.day_and_time(at, clock.now(), ZoneInfo(structure.timezone)),
+        message_length=wording.length,
     )
 
 
