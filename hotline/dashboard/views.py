@@ -39,14 +39,7 @@ OUTCOME_LABELS = {
 }
 
 
-STATUS_LABELS = {
-    "waiting": "En attente",
-    "claimed": "Pris",
-    "calling": "Appel en cours",
-    "retry_scheduled": "Nouvelle tentative prévue",
-    "done": "Traité",
-    "abandoned": "Abandonné après la dernière tentative",
-}
+STATUS_LABELS = callbacks.STATUS_LABELS
 
 
 def _structure() -> Structure:
@@ -103,6 +96,7 @@ def callback(callback_id: int) -> str:
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
         call_window=_call_window(structure),
+        progress=callbacks.call_progress(db.session, found, current_staff(), clock.now()),
         left_at=lambda at: wording.day_and_time(at, clock.now(), ZoneInfo(structure.timezone)),
         message_length=wording.length,
     )
