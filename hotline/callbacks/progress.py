@@ -30,6 +30,7 @@ STATUS_LABELS = {
 }
 LIVE = "Appel en cours"
 ENDED = "Appel terminé : enregistrez le résultat"
+NOT_CALLED = "Pris, pas encore appelé"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ def call_progress(
     label = labels.get(callback.status, callback.status)
     if callback.status == CallbackStatus.CALLING:
         label = LIVE if live else ENDED if attempt is not None else labels["claimed"]
+    elif callback.status == CallbackStatus.CLAIMED and attempt is not None:
+        label = ENDED
+    elif callback.status == CallbackStatus.CLAIMED:
+        label = NOT_CALLED
     last = latest_attempt(session, callback.id)
     mine = callback.status in HELD and callback.claimed_by_id == staff.id
     return CallProgress(

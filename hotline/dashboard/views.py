@@ -139,11 +139,16 @@ def recording(voicemail_id: int) -> Response:
 @require_role("coordinator", "admin")
 def settings() -> str:
     structure = _structure()
+    current = callbacks.callback_settings(structure)
+    tz = ZoneInfo(structure.timezone)
     return render_template(
         "settings.html",
         structure=structure,
         me=current_staff(),
-        current=callbacks.callback_settings(structure),
+        current=current,
+        hours_lines=wording.weekly_hours(current.outbound_hours.slots),
+        delays_words=wording.delays(current.attempt_delays_minutes),
+        local=lambda at: wording.local_date_time(at, tz),
         history=callbacks.policy_history(db.session, structure.id),
         handled=callbacks.recently_handled(db.session, structure.id),
         policy_labels=callbacks.POLICY_LABELS,
