@@ -109,10 +109,16 @@ def test_login_queue_claim_call_outcome(
     page.wait_for_selector("text=Votre téléphone va sonner")
     snap(page, "2-calling")
 
+    assert page.locator("#call-state").inner_text() == "Appel en cours"
     run_jobs_and_phones(fake)
     attempt = session.scalar(select(CallbackAttempt))
     session.refresh(attempt)
     assert attempt.caller_status == "completed"
+    # The page follows the call by itself (callback.js): no reload, and no second attempt.
+    page.wait_for_selector("#call-state:has-text('Appel terminé')", timeout=10_000)
+    assert page.locator(".facts .status").inner_text().startswith("Appel terminé")
+    assert page.get_by_role("button", name="Rappeler").is_disabled()
+    assert page.locator("#elsewhere-choice").is_hidden()
 
     page.get_by_label("Joint").check()
     page.get_by_label("Note courte").fill("Attestation envoyée par courrier.")

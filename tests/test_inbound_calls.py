@@ -173,8 +173,22 @@ def test_wrong_keys_are_explained_then_a_valid_key_works(emulator: Any, phones: 
 def test_three_wrong_keys_lead_to_the_voicemail_not_a_hangup(emulator: Any) -> None:
     log = call(emulator, f"{FRENCH} 7 8 7 # 2")
     assert len(log.search_heard(fr("menu_invalid"))) == 2
+    # The caller is told why the menu stops before hearing the voicemail offer.
+    heard = log.heard_text
+    assert fr("menu_gave_up") in heard
+    assert heard.index(fr("menu_gave_up")) < heard.index("Vous pouvez laisser un message")
     assert log.recordings
     assert log.ended_by == "hangup-verb"
+
+
+def test_staff_hear_the_whisper_once_and_again_only_without_a_key(
+    emulator: Any, phones: PhoneBook
+) -> None:
+    phones[CAMILLE] = Answers(press="1")
+    log = call(emulator, f"{FRENCH} {NUMERIQUE}")
+    (leg,) = log.legs
+    whisper = fr("whisper", theme="le numérique et les démarches en ligne")
+    assert leg.heard.count(whisper) == 1
 
 
 def test_star_repeats_the_menu(emulator: Any) -> None:

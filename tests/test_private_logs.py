@@ -77,7 +77,8 @@ def test_a_full_run_with_a_driver_error_logs_no_number_and_no_note(
     amina = sign_in("amina")
     assert amina.post_json(f"/api/callbacks/{callback_id}/claim").status_code == 200
     done = amina.post_json(
-        f"/api/callbacks/{callback_id}/outcome", {"outcome": "reached", "note": NOTE}
+        f"/api/callbacks/{callback_id}/outcome",
+        {"outcome": "reached", "note": NOTE, "called_elsewhere": True},
     )
     assert done.status_code == 200, done.get_json()
 

@@ -427,6 +427,7 @@ def test_referred_needs_somewhere_and_notes_stay_short(
         note="",
         referred_to="CCAS",
         now=clock(),
+        called_elsewhere=True,
     )
     assert (result.callback.status, result.callback.referred_to) == (CallbackStatus.DONE, "CCAS")
 

@@ -287,7 +287,8 @@ def test_audio_prompt_that_must_say_the_theme_is_refused(copy: Path) -> None:
     (copy / "connecting.mp3").write_bytes(b"ID3")
     edit(
         copy / "fr.yaml",
-        '"Nous cherchons une personne pour {theme}. Restez en ligne, s\'il vous plaît."',
+        '"Vous avez choisi : {theme}. Nous cherchons une personne libre. '
+        "Restez en ligne, s'il vous plaît.\"",
         '{audio: connecting.mp3, text: "Restez en ligne."}',
     )
     problems = check_script(copy)

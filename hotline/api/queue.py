@@ -8,6 +8,7 @@ with a redirect back to the page and a French message, a JSON call with JSON.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request
@@ -162,7 +163,10 @@ def claim(callback_id: int) -> Any:
     callback = _callback(callback_id)
     callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
     db.session.commit()
-    return _done(callback_json(callback), "Rappel pris. Vous pouvez appeler.")
+    state = callbacks.call_progress(db.session, callback, current_staff(), clock.now())
+    # Out of hours the page says when calls are allowed: the message must not contradict it.
+    said = "Rappel pris. Vous pouvez appeler." if state.may_call else "Rappel pris."
+    return _done(callback_json(callback), said)
 
 
 @bp.post("/callbacks/<int:callback_id>/release")
@@ -196,6 +200,15 @@ def call(callback_id: int) -> Any:
     return _done(payload, message)
 
 
+@bp.get("/callbacks/<int:callback_id>/progress")
+@login_required
+def progress(callback_id: int) -> Response:
+    """Where the entry's call stands, for the callback page that follows it (static JS)."""
+    callback = _callback(callback_id)
+    state = callbacks.call_progress(db.session, callback, current_staff(), clock.now())
+    return jsonify(dataclasses.asdict(state))
+
+
 @bp.post("/callbacks/<int:callback_id>/cancel-call")
 @login_required
 def cancel_call(callback_id: int) -> Any:
@@ -227,6 +240,7 @@ def outcome(callback_id: int) -> Any:
         note=str(params.get("note", "")),
         referred_to=str(params.get("referred_to", "")),
         now=clock.now(),
+        called_elsewhere=params.get("called_elsewhere") in (True, "1", "on", "true"),
     )
     if result.sms_needed:
         tasks.enqueue_after_commit(db.session, tasks.SEND_LAST_ATTEMPT_SMS, callback.id)

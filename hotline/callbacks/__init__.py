@@ -51,6 +51,7 @@ from hotline.callbacks.outcomes import (
 from hotline.callbacks.policy import LABELS as POLICY_LABELS
 from hotline.callbacks.policy import WEIGHT_LABELS, Policy, PolicyError
 from hotline.callbacks.policy_changes import PolicyVersion, policy_history, set_policy
+from hotline.callbacks.progress import STATUS_LABELS, CallProgress, call_progress
 from hotline.callbacks.settings import (
     CallbackSettings,
     callback_settings,
@@ -99,6 +100,9 @@ __all__ = [
     "queue_for_missed_call",
     "queue_for_voicemail",
     "record_outcome",
+    "CallProgress",
+    "STATUS_LABELS",
+    "call_progress",
     "release_callback",
     "set_policy",
     "start_attempt",

@@ -36,6 +36,11 @@ from hotline.models import (
 from hotline.models.upsert import insert_if_absent
 
 LEGS = ("staff", "caller")
+CONNECTED = ("in-progress", "answered", "completed")  # the staff leg was picked up
+AWAITING_OUTCOME = (
+    "L'appel précédent est terminé : enregistrez d'abord son résultat "
+    "(« Pas de réponse » prévoit une nouvelle tentative)."
+)
 # Statuses only move forward; a late "ringing" never overwrites "in-progress" or an end.
 _RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
 _FINAL_RANK = 4
@@ -57,6 +62,25 @@ def _in_progress(session: Session, callback: Callback, staff: Staff) -> Callback
         return None
     attempt = latest_attempt(session, callback.id)
     return attempt if attempt is not None and attempt.ended_at is None else None
+
+
+def open_attempt(session: Session, callback: Callback, staff: Staff) -> CallbackAttempt | None:
+    """The staff member's latest attempt on their claim, still without an outcome."""
+    if callback.status not in HELD or callback.claimed_by_id != staff.id:
+        return None
+    attempt = latest_attempt(session, callback.id)
+    if attempt is None or attempt.result or attempt.failure_reason or attempt.staff_id != staff.id:
+        return None
+    return attempt
+
+
+def awaiting_outcome(session: Session, callback: Callback, staff: Staff) -> bool:
+    """A call reached the staff member's phone on this claim and its outcome is not recorded.
+
+    A staff leg that never connected (no answer, busy, failed) leaves "Rappeler" free.
+    """
+    attempt = open_attempt(session, callback, staff)
+    return attempt is not None and attempt.staff_status in CONNECTED
 
 
 def _check_hours(session: Session, callback: Callback, now: datetime) -> None:
@@ -81,6 +105,8 @@ def start_attempt(
     running = _in_progress(session, callback, staff)
     if running is not None:
         return running
+    if awaiting_outcome(session, callback, staff):
+        raise NotClaimable(AWAITING_OUTCOME)
     _check_hours(session, callback, now)
     lease = max(settings_of(session, staff.structure_id).claim_lease_minutes, CALLING_LEASE_MINUTES)
     result = session.execute(

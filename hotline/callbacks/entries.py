@@ -1,14 +1,16 @@
 """How entries join the queue: a message with consent, a missed call, a staff member's entry.
 
 Each source is idempotent where the network may repeat itself: one call gives at most one
-entry (the unique `call_id`), whether its message or its missed-call status came first.
+entry (the unique `call_id`), whether its message or its missed-call status came first, and
+one message joins one entry (the unique `callback_message.voicemail_id`). A person or number
+waits in one entry at a time: a new message or missed call joins the open one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline import phones
@@ -19,6 +21,7 @@ from hotline.models import (
     FINAL_CALL_STATUSES,
     Call,
     Callback,
+    CallbackMessage,
     CallbackSource,
     CallbackStatus,
     Person,
@@ -41,17 +44,55 @@ def _for_call(session: Session, call: Call) -> Callback | None:
 def queue_for_voicemail(
     session: Session, voicemail: Voicemail, call: Call, now: datetime
 ) -> Callback | None:
-    """The callback for this message, created the first time only; None if it can't be called.
+    """The entry this message joins, or a new one; None if the number can't be called.
 
-    Keyed on the call: if a missed-call entry got there first (a status callback overtaking
-    the recording's), it becomes this message's entry instead of a second one. A withheld
-    number (Twilio sends a placeholder such as +266696687) is never queued: it would dial
-    a stranger.
+    One waiting entry per person or number: a caller who already waits gets their new
+    message added to that entry ("3 messages"), each message keeping its own consent.
+    Keyed on the message, so a retried webhook links it once; a missed-call entry of the
+    same call (a status callback overtaking the recording's) becomes this message's entry.
+    A withheld number (Twilio sends a placeholder such as +266696687) is never queued: it
+    would dial a stranger.
     """
-    if voicemail.structure_id is None or (
-        callable_number(session, voicemail.structure_id, call.from_e164) is None
-    ):
+    if voicemail.structure_id is None:
         return None
+    phone = callable_number(session, voicemail.structure_id, call.from_e164)
+    if phone is None:
+        return None
+    linked = _entry_of_message(session, voicemail)
+    if linked is not None:
+        return linked
+    callback = _for_call(session, call) or _open_entry_for(
+        session, voicemail.structure_id, phone, call.person_id
+    )
+    if callback is None:
+        callback = _insert_for_message(session, voicemail, call, now)
+    if callback.voicemail_id is None:
+        callback.voicemail_id = voicemail.id
+        callback.source = CallbackSource.VOICEMAIL
+    if callback.theme_id is None:
+        callback.theme_id = voicemail.theme_id
+    insert_if_absent(
+        session,
+        CallbackMessage,
+        {"callback_id": callback.id, "voicemail_id": voicemail.id},
+        unique_on=["voicemail_id"],
+    )
+    session.flush()
+    session.expire(callback, ["messages"])
+    return must_exist(_entry_of_message(session, voicemail), "the message's entry")
+
+
+def _entry_of_message(session: Session, voicemail: Voicemail) -> Callback | None:
+    return session.scalar(
+        select(Callback)
+        .join(CallbackMessage, CallbackMessage.callback_id == Callback.id)
+        .where(CallbackMessage.voicemail_id == voicemail.id)
+    )
+
+
+def _insert_for_message(
+    session: Session, voicemail: Voicemail, call: Call, now: datetime
+) -> Callback:
     insert_if_absent(
         session,
         Callback,
@@ -68,12 +109,7 @@ def queue_for_voicemail(
         },
         unique_on=["call_id"],
     )
-    callback = must_exist(_for_call(session, call), "the voicemail's callback")
-    if callback.voicemail_id is None:
-        callback.voicemail_id = voicemail.id
-        callback.source = CallbackSource.VOICEMAIL
-        session.flush()
-    return callback
+    return must_exist(_for_call(session, call), "the voicemail's callback")
 
 
 def _is_missed(session: Session, call: Call) -> bool:
@@ -116,7 +152,7 @@ def queue_for_missed_call(session: Session, call: Call, now: datetime) -> Callba
     phone = callable_number(session, structure.id, call.from_e164)
     if phone is None:
         return None
-    return _open_entry_for(session, structure.id, phone) or _insert_missed(
+    return _open_entry_for(session, structure.id, phone, call.person_id) or _insert_missed(
         session, call, phone, now
     )
 
@@ -144,12 +180,18 @@ def withdraw_missed_call(session: Session, call: Call) -> bool:
     return True
 
 
-def _open_entry_for(session: Session, structure_id: int, phone: str) -> Callback | None:
+def _open_entry_for(
+    session: Session, structure_id: int, phone: str, person_id: int | None
+) -> Callback | None:
+    """The entry this person (whatever their number) or this number already waits in."""
+    same_caller = Callback.phone_e164 == phone
+    if person_id is not None:
+        same_caller = or_(same_caller, Callback.person_id == person_id)
     return session.scalar(
         select(Callback)
         .where(
             Callback.structure_id == structure_id,
-            Callback.phone_e164 == phone,
+            same_caller,
             Callback.status.in_(LISTED),
         )
         .order_by(Callback.id)

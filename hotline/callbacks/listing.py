@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired
 from hotline.callbacks.entries import LISTED
 from hotline.callbacks.policy import Policy, order, reasons
 from hotline.callbacks.settings import callback_settings
-from hotline.models import Callback, CallbackStatus, Structure
+from hotline.models import Callback, CallbackSource, CallbackStatus, Structure
 
 SEPARATOR = " · "
 
@@ -34,6 +35,22 @@ class QueueEntry:
     position: int
     reasons: tuple[str, ...]
     why: str
+    detail: str  # which entry this is: "+33 6 •• •• •• 78 · 3 messages, le dernier mardi 10 h 12"
+
+
+def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
+    """What tells two entries apart: the number's last digits, the messages or the call."""
+    heard = [message for message in callback.messages if message.status != "empty"]
+    if heard:
+        last = heard[-1]
+        what = french.messages(len(heard), last.created_at, last.duration_seconds, now, tz)
+    elif callback.source == CallbackSource.MISSED_CALL:
+        what = f"appel manqué {french.day_and_time(callback.created_at, now, tz)}"
+    elif callback.messages:
+        what = f"message vide {french.day_and_time(callback.created_at, now, tz)}"
+    else:
+        what = f"ajouté {french.day_and_time(callback.created_at, now, tz)}"
+    return f"{phones.masked(callback.phone_e164)}{SEPARATOR}{what}"
 
 
 def _group(callback: Callback, now: datetime) -> int:
@@ -78,7 +95,11 @@ def list_queue(session: Session, structure_id: int, now: datetime) -> list[Queue
     callbacks = session.scalars(
         select(Callback)
         .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
-        .options(selectinload(Callback.person), selectinload(Callback.claimed_by))
+        .options(
+            selectinload(Callback.person),
+            selectinload(Callback.claimed_by),
+            selectinload(Callback.messages),
+        )
     ).all()
     groups: dict[int, list[Callback]] = {0: [], 1: [], 2: []}
     for callback in callbacks:
@@ -88,7 +109,8 @@ def list_queue(session: Session, structure_id: int, now: datetime) -> list[Queue
     for group, members in groups.items():
         for callback, found in _entries(settings.policy, tz, group, members, now):
             position = len(entries) + 1
-            entries.append(QueueEntry(callback, position, found, SEPARATOR.join(found)))
+            detail = describe(callback, now, tz)
+            entries.append(QueueEntry(callback, position, found, SEPARATOR.join(found), detail))
     return entries
 
 

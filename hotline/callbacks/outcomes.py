@@ -17,17 +17,29 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline import phones
-from hotline.callbacks.attempts import latest_attempt
+from hotline.callbacks.attempts import latest_attempt, open_attempt
 from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, settings_of
 from hotline.callbacks.errors import InvalidInput
 from hotline.callbacks.hours import when_may_we_call
 from hotline.callbacks.settings import CallbackSettings
-from hotline.models import Callback, CallbackOutcome, CallbackStatus, Staff, must_exist
+from hotline.models import (
+    Callback,
+    CallbackAttempt,
+    CallbackOutcome,
+    CallbackStatus,
+    Staff,
+    must_exist,
+)
 
 NOTE_MAX = 500
 REFERRED_MAX = 200
 NO_SMS_SENDER = "Aucun SMS envoyé : la structure n'a pas d'expéditeur SMS enregistré (sms_sender)."
 SMS_GAVE_UP = "Aucun SMS envoyé : le fournisseur n'a pas pu l'accepter pendant 2 jours."
+NO_CALL_MADE = (
+    "Aucun appel n'a été passé : appuyez sur « Rappeler », ou cochez « J'ai appelé depuis "
+    "un autre téléphone »."
+)
+ELSEWHERE = "elsewhere"  # staff_status of an attempt made from another phone
 
 
 @dataclass(frozen=True)
@@ -72,16 +84,24 @@ def record_outcome(
     now: datetime,
     note: str = "",
     referred_to: str = "",
+    called_elsewhere: bool = False,
 ) -> OutcomeResult:
     """Close the try the staff member holds: done, retry later, or abandoned after the last.
 
-    The same outcome posted again returns the entry with sms_needed False. InvalidInput for a
-    note too long or « orienté vers » without a name; AlreadyClaimed / NotClaimable otherwise.
+    An outcome counts as an attempt, so it needs one: a call started with "Rappeler" (or the
+    phone menu) on this claim, or `called_elsewhere` (the staff member says they called from
+    another phone), which records that attempt. The same outcome posted again returns the
+    entry with sms_needed False. InvalidInput for a note too long, « orienté vers » without
+    a name, or no call made; AlreadyClaimed / NotClaimable otherwise.
     """
     note, referred_to = _checked_text(outcome, note, referred_to)
     callback = load_scoped(session, callback_id, staff.structure_id)
     if callback is None or callback.status not in HELD or callback.claimed_by_id != staff.id:
         return _already_recorded(session, callback, staff, outcome, now)
+    if open_attempt(session, callback, staff) is None:
+        if not called_elsewhere:
+            raise InvalidInput(NO_CALL_MADE)
+        _called_elsewhere(session, callback, staff, now)
     settings = settings_of(session, staff.structure_id)
     change = _transition(callback, outcome, settings, now)
     change.update(outcome=outcome, note=note, referred_to=referred_to, handled_by_id=staff.id)
@@ -93,6 +113,25 @@ def record_outcome(
     if _sms_wanted(callback, settings) and not settings.sms_sender:
         note_sms_failure(session, callback.id, NO_SMS_SENDER)
     return OutcomeResult(callback, _sms_needed(callback, settings))
+
+
+def _called_elsewhere(session: Session, callback: Callback, staff: Staff, now: datetime) -> None:
+    """The attempt the staff member made from another phone: no leg of ours, but it counts."""
+    last = latest_attempt(session, callback.id)
+    session.add(
+        CallbackAttempt(
+            callback_id=callback.id,
+            number=(last.number if last is not None else 0) + 1,
+            staff_id=staff.id,
+            started_at=now,
+            staff_status=ELSEWHERE,
+            caller_status="",
+            result="",
+            failure_reason="",
+            ended_at=now,
+        )
+    )
+    session.flush()
 
 
 def _apply(session: Session, callback: Callback, change: dict[str, Any]) -> bool:

@@ -6,7 +6,9 @@ and written, not spoken: "attend depuis 2 j 4 h", "rappel prévu lun. 9 h".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.callbacks.hours import CallWindow
@@ -72,3 +74,76 @@ def number(value: float) -> str:
     """A score as French writes it: "7,5", "-1", at most one decimal."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text.replace(".", ",")
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def day_and_time(at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """When something happened: "aujourd'hui 10 h 12", "hier 9 h", "mardi 10 h 12",
+    then "mardi 01/12 10 h 12" beyond a week."""
+    local = at.astimezone(tz)
+    days_ago = (now.astimezone(tz).date() - local.date()).days
+    if days_ago == 0:
+        day = "aujourd'hui"
+    elif days_ago == 1:
+        day = "hier"
+    elif 2 <= days_ago <= 6:
+        day = WEEKDAYS[local.weekday()]
+    else:
+        day = f"{WEEKDAYS[local.weekday()]} {local:%d/%m}"
+    return f"{day} {clock_time(local)}"
+
+
+def length(seconds: int) -> str:
+    """A message's length: "42 s", "1 min 05 s"."""
+    minutes, rest = divmod(max(0, seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def messages(count: int, last_at: datetime, last_seconds: int, now: datetime, tz: ZoneInfo) -> str:
+    """ "message mardi 10 h 12 (42 s)", "3 messages, le dernier mardi 10 h 12 (42 s)"."""
+    when = day_and_time(last_at, now, tz)
+    if count <= 1:
+        return f"message {when} ({length(last_seconds)})"
+    return f"{count} messages, le dernier {when} ({length(last_seconds)})"
+
+
+def delay(minutes: int) -> str:
+    """A delay between attempts: "1 h", "4 h", "1 jour", "2 jours", "1 h 30 min"."""
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest:
+        return f"{days} jour{'s' if days > 1 else ''}"
+    return duration(timedelta(minutes=minutes))
+
+
+def delays(minutes: tuple[int, ...] | list[int]) -> str:
+    """ "1 h, 4 h, 1 jour"."""
+    return ", ".join(delay(value) for value in minutes)
+
+
+def _days(weekdays: list[int]) -> str:
+    if weekdays == list(range(7)):
+        return "tous les jours"
+    if len(weekdays) > 2 and weekdays == list(range(weekdays[0], weekdays[-1] + 1)):
+        return f"du {WEEKDAYS[weekdays[0]]} au {WEEKDAYS[weekdays[-1]]}"
+    return ", ".join(WEEKDAYS[day] for day in weekdays)
+
+
+def weekly_hours(slots: Sequence[Any]) -> list[str]:
+    """Weekly slots said as a timetable: ["du lundi au vendredi, 9 h – 18 h"]."""
+    grouped: dict[tuple[Any, Any], list[int]] = {}
+    for slot in slots:
+        grouped.setdefault((slot.start, slot.end), []).append(slot.weekday)
+    lines = []
+    for (start, end), weekdays in grouped.items():
+        hours = f"{clock_time(datetime.combine(datetime.min, start))} – "
+        hours += clock_time(datetime.combine(datetime.min, end))
+        lines.append(f"{_days(sorted(set(weekdays)))}, {hours}")
+    return lines
+
+
+def local_date_time(at: datetime, tz: ZoneInfo) -> str:
+    """ "08/12/2026 à 10 h 12", in the structure's time zone (never UTC)."""
+    local = at.astimezone(tz)
+    return f"{local:%d/%m/%Y} à {clock_time(local)}"

@@ -46,14 +46,7 @@ OUTCOME_LABELS = {
 }
 
 
-STATUS_LABELS = {
-    "waiting": "En attente",
-    "claimed": "Pris",
-    "calling": "Appel en cours",
-    "retry_scheduled": "Nouvelle tentative prévue",
-    "done": "Traité",
-    "abandoned": "Abandonné après la dernière tentative",
-}
+STATUS_LABELS = callbacks.STATUS_LABELS
 
 
 def _structure() -> Structure:
@@ -110,6 +103,9 @@ def callback(callback_id: int) -> str:
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
         call_window=_call_window(structure),
+        progress=callbacks.call_progress(db.session, found, current_staff(), clock.now()),
+        left_at=lambda at: wording.day_and_time(at, clock.now(), ZoneInfo(structure.timezone)),
+        message_length=wording.length,
     )
 
 
@@ -158,11 +154,16 @@ def recording(voicemail_id: int) -> Response:
 @require_role("coordinator", "admin")
 def settings() -> str:
     structure = _structure()
+    current = callbacks.callback_settings(structure)
+    tz = ZoneInfo(structure.timezone)
     return render_template(
         "settings.html",
         structure=structure,
         me=current_staff(),
-        current=callbacks.callback_settings(structure),
+        current=current,
+        hours_lines=wording.weekly_hours(current.outbound_hours.slots),
+        delays_words=wording.delays(current.attempt_delays_minutes),
+        local=lambda at: wording.local_date_time(at, tz),
         history=callbacks.policy_history(db.session, structure.id),
         handled=callbacks.recently_handled(db.session, structure.id),
         policy_labels=callbacks.POLICY_LABELS,

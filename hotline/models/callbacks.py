@@ -96,6 +96,27 @@ class Callback(Base):
     attempt_rows: Mapped[list[CallbackAttempt]] = relationship(
         back_populates="callback", cascade="all, delete-orphan", order_by="CallbackAttempt.number"
     )
+    # Every message that joined this entry, oldest first (each keeps its own consent).
+    messages: Mapped[list[Voicemail]] = relationship(
+        secondary="callback_message", order_by="Voicemail.created_at", viewonly=True
+    )
+
+
+class CallbackMessage(Base):
+    """A message left for an entry: one person or number waits once, whatever they left.
+
+    A voicemail belongs to at most one entry (unique), so a retried webhook links it once.
+    """
+
+    __tablename__ = "callback_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(
+        ForeignKey("callback.id", ondelete="CASCADE"), index=True
+    )
+    voicemail_id: Mapped[int] = mapped_column(
+        ForeignKey("voicemail.id", ondelete="CASCADE"), unique=True
+    )
 
 
 class CallbackAttempt(Base):

@@ -114,23 +114,27 @@ def _answer_language(ctx: CallContext, node: Node, attempt: int, digits: str) ->
 def _retry(ctx: CallContext, node: Node, attempt: int, reason_key: str) -> str:
     """Say what went wrong and offer the menu again, then fall back after the last try."""
     response = VoiceResponse()
-    if attempt >= ctx.max_attempts:
+    if attempt >= ctx.max_attempts:  # say why before the fallback (usually the voicemail)
         fallback = node.on_failure or Option(digit="", next=None, action="voicemail", prompt=None)
-        return _follow(ctx, node, fallback)
+        ctx.voice.speak(response, "menu_gave_up")
+        return _follow(ctx, node, fallback, response)
     ctx.voice.speak(response, reason_key)
     return render.menu(ctx.voice, response, node, attempt + 1)
 
 
-def _follow(ctx: CallContext, node: Node, option: Option) -> str:
+def _follow(
+    ctx: CallContext, node: Node, option: Option, response: VoiceResponse | None = None
+) -> str:
+    response = response if response is not None else VoiceResponse()
     if option.next is not None:
-        return walk(ctx, VoiceResponse(), option.next)
+        return walk(ctx, response, option.next)
     if option.action == "repeat":
-        return render.menu(ctx.voice, VoiceResponse(), node, 1)
+        return render.menu(ctx.voice, response, node, 1)
     if option.action == "any_theme":
-        return route(ctx, VoiceResponse(), None, any_theme=True)
+        return route(ctx, response, None, any_theme=True)
     if option.action == "hangup":
-        return render.hang_up(ctx.voice, VoiceResponse())
-    return leave_message(ctx, VoiceResponse(), theme=None)
+        return render.hang_up(ctx.voice, response)
+    return leave_message(ctx, response, theme=None)
 
 
 def _normalise(text: str) -> str:

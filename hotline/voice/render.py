@@ -178,18 +178,21 @@ def ring_staff(
 
 
 def whisper(voice: Voice, staff_id: int, theme: ThemeInfo | None) -> str:
-    """What the staff member hears before being connected: press 1 to take the call."""
+    """What the staff member hears before being connected: press 1 to take the call.
+
+    Said once; said again only if no key came within the timeout (a second <Gather>).
+    """
     response = VoiceResponse()
     theme_key = theme.key if theme else None
-    gather = response.gather(
-        input="dtmf",
-        num_digits=1,
-        timeout=WHISPER_TIMEOUT_SECONDS,
-        action=voice_url("whisper-answer", staff=staff_id, theme=theme_key),
-        method="POST",
-    )
-    voice.speak(gather, "whisper", theme=voice.theme_label(theme))
-    voice.speak(gather, "whisper", theme=voice.theme_label(theme))
+    for _ in range(2):
+        gather = response.gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=WHISPER_TIMEOUT_SECONDS,
+            action=voice_url("whisper-answer", staff=staff_id, theme=theme_key),
+            method="POST",
+        )
+        voice.speak(gather, "whisper", theme=voice.theme_label(theme))
     response.hangup()
     return str(response)
 

@@ -54,6 +54,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "repeat_option": _keys("digit"),
         "menu_no_input": _keys(),
         "menu_invalid": _keys(),
+        "menu_gave_up": _keys(),
         "orientation": _keys(),
         "connecting": _keys("theme"),
         "whisper": _keys("theme"),

@@ -20,7 +20,7 @@ UNAVAILABLE = "Service momentanément indisponible : merci de réessayer dans un
 
 def init_app(app: Flask) -> None:
     """Register the sign-in pages and make the session cookie safe; calling twice is harmless."""
-    from hotline.web import headers
+    from hotline.web import errors, headers
     from hotline.web.auth import SESSION_HOURS, bp, signed_in_staff
     from hotline.web.csrf import csrf_token
 
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         return
     app.register_blueprint(bp)
     app.register_error_handler(RedisError, _redis_unavailable)
+    errors.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.context_processor

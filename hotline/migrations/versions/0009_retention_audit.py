@@ -1,7 +1,7 @@
 """retention and rights: the append-only audit log and the anonymous daily counts
 
 Revision ID: 0009_retention_audit
-Revises: 0005_rel2_outbox
+Revises: 0008_daily_messages
 Create Date: 2026-12-10 10:00:00
 
 `audit_entry` records who listened to a message, exported or erased a person's data and
@@ -18,7 +18,7 @@ from alembic import op
 from hotline.models.base import UTCDateTime
 
 revision = "0009_retention_audit"
-down_revision = "0005_rel2_outbox"
+down_revision = "0008_daily_messages"
 branch_labels = None
 depends_on = None
 
