@@ -202,6 +202,8 @@ FOUND = [
     ("menu?node=gone_since_the_last_deploy", CALLER, DEMO_NUMBER, {"Digits": "1"}),
     ("menu?node=welcome", CALLER, DEMO_NUMBER, {"Digits": "1"}),
     ("menu?node=main_menu&attempt=1", CALLER, DEMO_NUMBER, {"SpeechResult": "é" * 10**6}),
+    ("menu?lang=f%00r", CALLER + "\x00", DEMO_NUMBER, {"Digits": "1\x00"}),  # PostgreSQL only
+    ("incoming", "\x00", DEMO_NUMBER, {"CallerName": "\x00"}),
 ]
 
 

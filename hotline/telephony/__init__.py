@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from hotline.extensions import db
 from hotline.telephony import signature
@@ -29,6 +30,23 @@ def verify_signature() -> None:
     ):
         log.warning("rejected an unsigned or forged request to %s", request.path)
         abort(403)
+
+
+@bp.before_request
+def drop_nul_characters() -> None:
+    """Remove NUL characters from the verified form and query before any view reads them.
+
+    Twilio never sends one, but a text column on PostgreSQL refuses it outright (SQLite
+    stores it), so a single "\\x00" in `From` failed the webhook on one database only.
+    Done after the signature check, which must see the values exactly as they were sent.
+    """
+    real = request._get_current_object()  # type: ignore[attr-defined]
+    for name in ("form", "args"):
+        values = getattr(real, name)
+        if any("\x00" in value for _, value in values.items(multi=True)):
+            cleaned = [(key, value.replace("\x00", "")) for key, value in values.items(multi=True)]
+            setattr(real, name, ImmutableMultiDict(cleaned))
+            real.__dict__.pop("values", None)
 
 
 def twiml(xml: str) -> Response:
