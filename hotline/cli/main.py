@@ -62,6 +62,8 @@ def structure_load(_app: Flask, path: Path) -> None:
     click.echo(f"structure {result.slug!r} {verb}")
     for change in result.changes:
         click.echo(f"  - {change}")
+    for kept in result.kept:
+        click.echo(f"  = kept, owned by the dashboard, phone or command line: {kept}")
 
 
 @structure.command("dump", help="Write a structure back as YAML (to stdout).")

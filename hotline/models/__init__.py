@@ -22,6 +22,7 @@ from hotline.models.calls import (
 )
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
+    PHONE_DUTY_NOTE,
     DutyException,
     DutySlot,
     Person,
@@ -52,6 +53,7 @@ __all__ = [
     "CallbackSource",
     "CallbackStatus",
     "DutyException",
+    "PHONE_DUTY_NOTE",
     "DutySlot",
     "Person",
     "PhoneNumber",
