@@ -42,6 +42,8 @@ def run(port: int, emulator_port: int, no_demo: bool, at: str | None) -> None:
     config.use_development_by_default(os.environ)
     app = create_app()
     development = app.config["HOTLINE_ENV"] != "production"
+    if at is not None and not development:
+        raise Refusal("L'horloge de démonstration (--at) n'existe qu'en développement.")
     instance = Path(app.instance_path)
     lock = run_guard.acquire(instance, port, emulator_port if development else None)
     try:
@@ -58,8 +60,6 @@ def run(port: int, emulator_port: int, no_demo: bool, at: str | None) -> None:
 
 def _rehearsal_app(app: Flask, at: str) -> Flask:
     """Point this process and its children at the rehearsal clock and database."""
-    if app.config["HOTLINE_ENV"] == "production":
-        raise Refusal("L'horloge de démonstration (--at) n'existe qu'en développement.")
     try:
         config.rehearsal_start(at, app.config["HOTLINE_TIMEZONE"])
     except ValueError:
