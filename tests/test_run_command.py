@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,11 @@ import psutil
 import pytest
 import redis
 
+from tests.readme_commands import banner_commands, readme_commands
+
 pytestmark = pytest.mark.commits
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
+Running = tuple[subprocess.Popen[str], list[str], Path, list[str], threading.Thread]
 STARTUP_LIMIT = 120.0  # a deadline for a broken start, not a measure: startup takes ~10 s
 
 
@@ -55,7 +59,7 @@ def _read_until(process: subprocess.Popen[str], marker: str) -> list[str]:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], Path]]:
+def running(tmp_path: Path) -> Iterator[Running]:
     port, emulator_port = _free_port(), _free_port()
     process = subprocess.Popen(
         [*HOTLINE, "run", "--port", str(port), "--emulator-port", str(emulator_port)],
@@ -66,7 +70,12 @@ def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], 
         start_new_session=True,  # its own process group, as in a terminal
     )
     try:
-        yield process, _read_until(process, "Pour appeler"), tmp_path
+        banner = _read_until(process, "--url http:")
+        rest: list[str] = []
+        # Keep reading, or the server would block on a full pipe while the test runs.
+        reader = threading.Thread(target=lambda: rest.extend(process.stdout or []), daemon=True)
+        reader.start()
+        yield process, banner, tmp_path, rest, reader
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -87,10 +96,26 @@ def _everything_started(process: subprocess.Popen[str], redis_url: str) -> list[
     return found
 
 
+def _run_the_calls_to_the_server(banner: list[str], instance: Path) -> None:
+    """The README's and the banner's `--url` calls, against this server (on its real ports)."""
+    web = next(line for line in banner if "écoute sur" in line).split()[3]
+    emulator = next(line for line in banner if line.startswith("Émulateur")).split()[-1]
+    env = {**_environment(instance), "TWILIO_API_BASE": emulator}
+    commands = [c for c in readme_commands() + banner_commands(banner) if c.option("--url")]
+    assert len(commands) >= 2
+    for command in commands:
+        words = [web if word.startswith("http://127.0.0.1:") else word for word in command.words]
+        done = subprocess.run(
+            [*HOTLINE, *words], env=env, capture_output=True, text=True, timeout=STARTUP_LIMIT
+        )
+        assert done.returncode == 0, (command.text, done.stdout, done.stderr)
+        assert "Fin de l'appel" in done.stdout, done.stdout
+
+
 def test_a_second_run_refuses_and_sigterm_to_the_group_stops_everything(
-    running: tuple[subprocess.Popen[str], list[str], Path],
+    running: Running,
 ) -> None:
-    process, banner, instance = running
+    process, banner, instance, rest, reader = running
     url = _redis_url(banner)
     assert any("Émulateur Twilio hors ligne : http://127.0.0.1:" in line for line in banner)
     started = _everything_started(process, url)
@@ -111,8 +136,12 @@ def test_a_second_run_refuses_and_sigterm_to_the_group_stops_everything(
     assert process.poll() is None
     assert redis.Redis.from_url(url).ping()  # the first one's Redis was left alone
 
+    _run_the_calls_to_the_server(banner, instance)
+
     os.killpg(process.pid, signal.SIGTERM)
-    output, _ = process.communicate(timeout=STARTUP_LIMIT)
+    process.wait(timeout=STARTUP_LIMIT)
+    reader.join(timeout=STARTUP_LIMIT)
+    output = "".join(rest)
     assert process.returncode == 0, output
     assert "Aborted!" not in output
     assert "hotline arrêté" in output
