@@ -107,3 +107,24 @@ def test_structure_load_on_the_command_line_says_what_it_kept(
     assert "structure 'demo' unchanged" in result.output
     assert "kept, owned by the dashboard" in result.output
     assert "Réglages" in result.output
+
+
+@pytest.mark.commits
+def test_a_call_without_to_keeps_the_policy_and_the_staff_off_duty(
+    app: Any, session: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """The issue's scenario: `hotline call` used to reload the demo file before each call."""
+    set_policy(session, structure(session), staff(session, "sophie"), {"kind": "oldest"}, NOW)
+    karim = staff(session, "karim")
+    toggle_duty_today(session, directory().by_slug(session, "demo"), karim, NOW)
+    session.commit()
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+
+    result = CliRunner().invoke(main, ["call", "--keys", "1 3"])
+
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert callback_settings(structure(session)).policy.kind == "oldest"
+    assert [row.set_by_phone for row in staff(session, "karim").exceptions] == [True]

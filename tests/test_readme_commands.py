@@ -143,3 +143,13 @@ def test_every_readme_and_banner_command_runs(
     assert not failures, "\n\n".join(failures)
     assert (tmp_path / "p-001.csv").is_file()
     assert "slug: demo" in (tmp_path / "demo.yaml").read_text(encoding="utf-8")
+
+
+def test_the_demo_table_says_the_demo_stays_open_on_public_holidays() -> None:
+    import yaml
+
+    demo = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The demo structure") : readme.index("## What a caller")]
+    assert demo["holidays"]["close"] is False
+    assert "The demo stays open on public holidays (`holidays: {close: false}`)" in section
