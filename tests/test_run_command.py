@@ -76,10 +76,14 @@ def running(tmp_path: Path) -> Iterator[Running]:
         reader = threading.Thread(target=lambda: rest.extend(process.stdout or []), daemon=True)
         reader.start()
         yield process, banner, tmp_path, rest, reader
-    finally:
+    finally:  # a failed test still stops it cleanly, so no redis-server outlives it
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STARTUP_LIMIT)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def _redis_url(banner: list[str]) -> str:
