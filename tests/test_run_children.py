@@ -1,4 +1,7 @@
-"""How `hotline run` stops what it started: Ctrl-C and SIGTERM are noted, never raised.
+"""How `hotline run` guards its instance and stops what it started, in-process and quickly.
+
+One lock per instance folder, busy ports named before anything starts; Ctrl-C and SIGTERM
+are noted, never raised.
 
 A KeyboardInterrupt raised inside the clean-up used to cut it short (a redis-server left
 running, "Aborted!", exit 1). The whole path, with real processes, is `test_run_command.py`.
@@ -8,14 +11,23 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from hotline.cli import children
+from hotline.cli import children, main
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -63,3 +75,32 @@ def test_a_child_that_dies_ends_the_wait(stop: children.StopRequest) -> None:
     children.stop_all(processes, then=lambda: None)
     assert ended is processes[1]
     assert ended.returncode == 3
+
+
+def test_the_run_lock_is_taken_once_per_instance_and_names_the_holder(tmp_path: Path) -> None:
+    from hotline.cli import run_guard
+    from hotline.cli.app import Refusal
+
+    held = run_guard.acquire(tmp_path, _free_port(), _free_port())
+    try:
+        with pytest.raises(Refusal, match=rf"hotline tourne déjà .*processus {os.getpid()}"):
+            run_guard.acquire(tmp_path, _free_port(), _free_port())
+        assert run_guard.running_emulator_port(tmp_path) is not None
+    finally:
+        held.release()
+    run_guard.acquire(tmp_path, _free_port(), None).release()  # free again once released
+
+
+def test_a_port_another_program_holds_is_named_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            ["run", "--port", str(port), "--emulator-port", str(_free_port())],
+            env={"HOTLINE_INSTANCE_PATH": str(tmp_path)},
+        )
+    assert result.exit_code == 1
+    assert f"Le port {port} est déjà pris par un autre programme" in result.output
+    assert not (tmp_path / "redis").exists()  # nothing was started

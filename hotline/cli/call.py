@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from hotline import config, create_app, migrate
 from hotline.cli import demo as services
+from hotline.cli import run_guard
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
@@ -111,10 +112,16 @@ def _emulator(
         phones=phones,
         clock=clock,
         # With --url, recordings are fetched by the server from the emulator `hotline run` started.
-        api_base=(os.environ.get("TWILIO_API_BASE") or f"http://127.0.0.1:{EMULATOR_PORT}")
+        api_base=(os.environ.get("TWILIO_API_BASE") or _local_emulator(app))
         if url
         else "https://api.twilio.com",
     )
+
+
+def _local_emulator(app: Flask) -> str:
+    """The REST emulator `hotline run` started on this machine (its port, if it chose one)."""
+    port = run_guard.running_emulator_port(Path(app.instance_path)) or EMULATOR_PORT
+    return f"http://127.0.0.1:{port}"
 
 
 @click.command(help="Place a simulated call to a hotline number and show what the caller hears.")
@@ -147,7 +154,7 @@ def call(
     clock = _clock_from(at, app.config["HOTLINE_TIMEZONE"])
     if to is None:
         to = services.demo_number(app)
-    elif not url:
+    else:  # with --url too: the staff phones of the call's <Dial> are read from it
         services.prepare_database(app)
     phones = _phone_book(to, staff)
     embedded = None

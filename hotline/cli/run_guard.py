@@ -86,3 +86,13 @@ def acquire(instance: Path, port: int, emulator_port: int | None) -> RunLock:
     json.dump({"pid": os.getpid(), "port": port, "emulator_port": emulator_port}, handle)
     handle.flush()
     return RunLock(path, handle)
+
+
+def running_emulator_port(instance: Path) -> int | None:
+    """The emulator port of the `hotline run` of this instance, as its lock file says."""
+    try:
+        info = json.loads((instance / "run.lock").read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return None
+    port = info.get("emulator_port") if isinstance(info, dict) else None
+    return port if isinstance(port, int) else None
