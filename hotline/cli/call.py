@@ -12,6 +12,7 @@ database (`instance/rehearsal.sqlite3`), into a copy of the called structure.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -166,8 +167,10 @@ def call(
             "pas dans la base réelle."
         )
     if not url and not app.config["REDIS_URL"]:
-        # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`.
-        embedded = EmbeddedRedis(Path(app.instance_path) / "redis-call")
+        # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`,
+        # of this call's own: two calls at once must not share one and stop it under the other.
+        folder = Path(tempfile.mkdtemp(prefix="redis-call-", dir=app.instance_path))
+        embedded = EmbeddedRedis(folder)
         overrides["REDIS_URL"] = embedded.url
     caller = ScriptedCaller(keys) if keys is not None else InteractiveCaller()
     try:
@@ -180,4 +183,5 @@ def call(
     finally:
         if embedded is not None:
             embedded.close()
+            shutil.rmtree(folder, ignore_errors=True)
     click.echo(log.transcript(ascii_only=ascii_only))
