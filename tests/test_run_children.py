@@ -104,3 +104,17 @@ def test_a_port_another_program_holds_is_named_before_anything_starts(tmp_path: 
     assert result.exit_code == 1
     assert f"Le port {port} est déjà pris par un autre programme" in result.output
     assert not (tmp_path / "redis").exists()  # nothing was started
+
+
+def test_an_embedded_redis_is_gone_once_closed_and_its_folder_can_go(tmp_path: Path) -> None:
+    """Its redis-server (6.2) refused to exit when its folder vanished before it had saved."""
+    import shutil
+
+    from hotline.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path / "redis")
+    pid = server._server.pid
+    server.close()
+    shutil.rmtree(tmp_path / "redis")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
