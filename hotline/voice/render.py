@@ -8,7 +8,7 @@ redirecting or hanging up on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -27,6 +27,10 @@ MIN_RING_TIMEOUT = 5
 # retries one, and a lost final status leaves a call or an attempt open until a sweep. It is
 # part of the URL Twilio signs (see `hotline.telephony.signature`); the handlers are idempotent.
 CALLBACK_RETRIES = "rc=3&rp=5xx,rt"
+
+# A prompt said before a menu's own lines (the greeting, the privacy notice, "we did not hear
+# your choice"): its key and the placeholders it is given.
+Spoken = tuple[str, Mapping[str, object]]
 
 
 def voice_url(name: str, **params: object) -> str:
@@ -89,8 +93,15 @@ def unknown_number(voice: Voice) -> str:
     return hang_up(voice, VoiceResponse(), "unknown_number")
 
 
-def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str:
-    """A menu as one <Gather>, then a redirect that reports silence."""
+def menu(
+    voice: Voice, response: VoiceResponse, node: Node, attempt: int, before: Sequence[Spoken] = ()
+) -> str:
+    """A menu as one <Gather>, then a redirect that reports silence.
+
+    `before` (the greeting and the notice on the first answer) is said inside the <Gather>
+    too: a caller who knows the key can press it at once instead of hearing it all
+    (Twilio stops nested <Say>/<Play> at the first key, `bargeIn` defaulting to true).
+    """
     settings = voice.script.settings
     structure = voice.structure
     themes = structure.themes if (node.themes and structure) else ()
@@ -104,6 +115,7 @@ def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str
         language=language.speech_language,
         **({"hints": _hints(voice, themes), "speech_timeout": "auto"} if themes else {}),
     )
+    _say_before(voice, gather, before)
     for key in node.prompts:
         voice.speak(gather, key)
     for theme in themes:
@@ -122,6 +134,11 @@ def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str
     return str(response)
 
 
+def _say_before(voice: Voice, gather: Gather, before: Sequence[Spoken]) -> None:
+    for key, params in before:
+        voice.speak(gather, key, **params)
+
+
 def _hints(voice: Voice, themes: Iterable[ThemeInfo]) -> str:
     words: list[str] = []
     for theme in themes:
@@ -131,9 +148,17 @@ def _hints(voice: Voice, themes: Iterable[ThemeInfo]) -> str:
 
 
 def language_menu(
-    voice: Voice, response: VoiceResponse, node: Node, languages: Iterable[str], attempt: int
+    voice: Voice,
+    response: VoiceResponse,
+    node: Node,
+    languages: Iterable[str],
+    attempt: int,
+    before: Sequence[Spoken] = (),
 ) -> str:
-    """Each language offered in its own voice: 'Pour le français, tapez 1. For English...'"""
+    """Each language offered in its own voice: 'Pour le français, tapez 1. For English...'
+
+    Like `menu`, what comes `before` is said inside the <Gather>, so a key interrupts it.
+    """
     gather = response.gather(
         input="dtmf",
         action=voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt),
@@ -141,6 +166,7 @@ def language_menu(
         num_digits=1,
         timeout=voice.script.settings.gather_timeout,
     )
+    _say_before(voice, gather, before)
     for position, lang in enumerate(languages, start=1):
         own = voice.in_language(lang)
         name = voice.script.prompt(lang, "language_name").text
