@@ -67,7 +67,7 @@ class Voice:
             target.play(f"{self.audio_base}/voice/audio/{self.script.name}/{prompt.audio}")
             return
         language = self.script.languages[self.lang]
-        target.say(prompt.text, voice=language.voice, language=language.say_language)
+        target.say(_sentence(prompt.text), voice=language.voice, language=language.say_language)
 
     def key_name(self, digit: str) -> str:
         return self.script.key_name(self.lang, digit)
@@ -80,6 +80,11 @@ class Voice:
 
     def in_language(self, lang: str) -> Voice:
         return Voice(self.script, lang, self.structure, self.audio_base)
+
+
+def _sentence(text: str) -> str:
+    """A capital to start: "{theme} : tapez 1" may begin with a label written in lower case."""
+    return text[:1].upper() + text[1:]
 
 
 def hang_up(voice: Voice, response: VoiceResponse, key: str = "goodbye", **params: object) -> str:
