@@ -231,25 +231,26 @@ def message_recorded(ctx: CallContext, url: str, duration: int) -> str:
     if duration <= 0:
         return no_message(ctx)
     calls.save_recording(ctx.session, ctx.call, None, url, duration, ctx.now)
-    response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_saved")
-    return _offer_callback(ctx, response)
+    return _offer_callback(ctx, "voicemail_saved")
 
 
 def no_message(ctx: CallContext) -> str:
     """The recording was empty: say so, keep a trace, still offer a callback."""
     calls.save_empty_message(ctx.session, ctx.call, ctx.now)
+    return _offer_callback(ctx, "voicemail_empty")
+
+
+def _offer_callback(ctx: CallContext, said: str) -> str:
+    """Ask for consent, unless the number is withheld: never promise a call we can't make.
+
+    `said` (what became of the message) comes first, inside the question's <Gather>.
+    """
     response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_empty")
-    return _offer_callback(ctx, response)
-
-
-def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
-    """Ask for consent, unless the number is withheld: never promise a call we can't make."""
     if callbacks.callable_number(ctx.session, ctx.structure.id, ctx.call.from_e164) is None:
+        ctx.voice.speak(response, said)
         ctx.voice.speak(response, "callback_impossible")
         return render.hang_up(ctx.voice, response)
-    return render.ask_consent(ctx.voice, response, 1)
+    return render.ask_consent(ctx.voice, response, 1, before=[(said, {})])
 
 
 def answer_consent(
@@ -271,5 +272,5 @@ def answer_consent(
     if attempt >= ctx.max_attempts:
         ctx.voice.speak(response, "callback_declined")
         return render.hang_up(ctx.voice, response)
-    ctx.voice.speak(response, "menu_no_input" if silent else "menu_invalid")
-    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url)
+    reason = "menu_no_input" if silent else "menu_invalid"
+    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url, [(reason, {})])

@@ -263,12 +263,17 @@ def record_message(voice: Voice, response: VoiceResponse) -> str:
 
 
 def ask_consent(
-    voice: Voice, response: VoiceResponse, attempt: int, recording_url: str = ""
+    voice: Voice,
+    response: VoiceResponse,
+    attempt: int,
+    recording_url: str = "",
+    before: Sequence[Spoken] = (),
 ) -> str:
     """Ask whether to call back at this number: a phone may be shared or borrowed.
 
     `recording_url` rides along when the message could not be saved when announced:
-    the answer then saves it (see `telephony.recovery`).
+    the answer then saves it (see `telephony.recovery`). What comes `before` ("your message
+    is saved", "we did not hear your choice") is said inside the <Gather>, as in `menu`.
     """
     carried = {"recording": recording_url} if recording_url else {}
     gather = response.gather(
@@ -278,6 +283,7 @@ def ask_consent(
         action=voice_url("consent", lang=voice.lang, attempt=attempt, **carried),
         method="POST",
     )
+    _say_before(voice, gather, before)
     voice.speak(gather, "callback_consent")
     response.redirect(
         voice_url("consent", lang=voice.lang, attempt=attempt, silent=1, **carried),

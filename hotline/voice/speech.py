@@ -53,6 +53,8 @@ def menu_timings(script: Script) -> list[MenuTiming]:
     timings = []
     for lang in script.languages:
         for start, path, ask in _entries(script):
+            if ask and lang != script.default_language:
+                continue  # a caller asked the language has heard nothing but the default one
             for menu, words in _walk(script, lang, start, ask):
                 timings.append(MenuTiming(script.name, lang, menu, path, words))
     return timings
