@@ -74,9 +74,11 @@ class Emulator:
     while a picked-up leg's `url` screen runs; today's default) or "first-pickup" (Twilio's
     documented rule: the first leg to pick up, voicemail included, cancels every other leg
     before its screen runs).
-    `callback_order="seeded"` shuffles a <Record>'s callbacks reproducibly from `seed`
-    (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
-    <Record>: "skip" the action (today's page) or request it with a silent "action".
+    `callback_order`: "seeded" (default, the stricter reading of "callbacks do not arrive in
+    a fixed order") shuffles a <Record>'s callbacks reproducibly from `seed`, "documented"
+    keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have
+    described an empty <Record>: "skip" the action (today's page) or request it with a silent
+    "action".
     """
 
     api_version = API_VERSION
@@ -105,7 +107,7 @@ class Emulator:
         bins: Mapping[str, str] | None = None,
         numbers: Iterable[str] = (),
         latency: Callable[[str, str], float] | None = None,
-        callback_order: str = "documented",
+        callback_order: str = "seeded",
         empty_recording: str = "skip",
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
