@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli import main
-from hotline.cli.app import NOT_PREPARED
+from hotline.cli.app import NOT_PREPARED, UNREACHABLE
 from tests.conftest import DEMO_FILE
 
 REFUSING = [
@@ -59,3 +59,13 @@ def test_db_upgrade_then_the_same_commands_find_what_they_need() -> None:
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(main, ["structure", "dump", "demo"])
     assert "no structure named 'demo'" in result.output  # a clear answer, not a missing table
+
+
+def test_a_database_that_does_not_answer_is_named_as_such(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}")
+    result = CliRunner().invoke(main, ["structure", "dump", "demo"])
+    assert result.exit_code == 1
+    assert result.output.strip() == UNREACHABLE

@@ -14,6 +14,7 @@ from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import config, create_app, migrate
 
@@ -24,6 +25,12 @@ R = TypeVar("R")
 NOT_PREPARED = (
     "La base de données n'est pas prête : lancez d'abord « hotline db upgrade » "
     "(ou « HOTLINE_ENV=development hotline demo » pour la démonstration)."
+)
+
+
+UNREACHABLE = (
+    "La base de données ne répond pas : vérifiez qu'elle tourne et que DATABASE_URL "
+    "donne la bonne adresse."
 )
 
 
@@ -44,7 +51,11 @@ def with_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         app = create_app()
-        if not migrate.is_current(app):
+        try:
+            ready = migrate.is_current(app)
+        except SQLAlchemyError:
+            raise Refusal(UNREACHABLE) from None
+        if not ready:
             raise Refusal(NOT_PREPARED)
         with app.app_context():
             return command(app, *args, **kwargs)
