@@ -20,6 +20,7 @@ from hotline.models.calls import (
     Voicemail,
     VoicemailStatus,
 )
+from hotline.models.contacts import Contact, ContactKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     DutyException,
@@ -40,6 +41,8 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "Call",
+    "Contact",
+    "ContactKind",
     "CallEvent",
     "Callback",
     "CallbackAttempt",
