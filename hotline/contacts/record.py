@@ -142,8 +142,8 @@ def link_number(session: Session, person: Person, phone: str) -> int:
         session.execute(
             update(model)
             .where(
-                model.structure_id == structure_id,  # type: ignore[attr-defined]
-                model.person_id.is_(None),  # type: ignore[attr-defined]
+                model.structure_id == structure_id,
+                model.person_id.is_(None),
                 column == phone,
             )
             .values(person_id=person.id)

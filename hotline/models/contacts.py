@@ -55,3 +55,21 @@ class Contact(Base):
     person: Mapped[Person | None] = relationship()
     staff: Mapped[Staff | None] = relationship()
     theme: Mapped[Theme | None] = relationship()
+
+
+class CheckInRun(Base):
+    """When a structure's next check-in sweep is due: the schedule row the periodic job sweeps.
+
+    The sweep that moves `due_at` forward by a conditional UPDATE is the only one that creates
+    that day's check-ins, so two schedulers (or a retried job) never double them.
+    """
+
+    __tablename__ = "check_in_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structure.id", ondelete="CASCADE"), unique=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)  # check-ins the last run created

@@ -84,7 +84,9 @@ def _document(structure: Structure) -> dict[str, Any]:
         "closures": [
             _exception(row) for row in _by_date(e for e in structure.closures if e.staff is None)
         ],
-        "people": [_person(person) for person in structure.people],
+        "people": [
+            _person(person) for person in structure.people if person.managed_by != "dashboard"
+        ],
     }
     callbacks = (structure.settings or {}).get("callbacks")
     if callbacks is not None:

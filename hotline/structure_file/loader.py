@@ -198,7 +198,12 @@ class _Sync:
         self.prune_exceptions("closures", closures, spec.closures)
         self.drop_missing("number", structure.numbers, {n.e164 for n in spec.numbers}, "e164")
         self.drop_missing("theme", structure.themes, {t.key for t in spec.themes}, "key")
-        self.drop_missing("person", structure.people, {p.key for p in spec.people}, "key")
+        # Persons a coordinator added in the dashboard are the app's: a file never removes them.
+        wanted_people = {p.key for p in spec.people}
+        for person in list(structure.people):
+            if person.managed_by == "dashboard" and person.key not in wanted_people:
+                wanted_people.add(person.key)
+        self.drop_missing("person", structure.people, wanted_people, "key")
 
     def drop_staff(self, staff: Staff) -> None:
         for exception in list(staff.exceptions):
@@ -262,6 +267,8 @@ class _Sync:
                 parked = True
         phones = {person.key: person.phone for person in self.spec.people}
         for person in self.structure.people:
+            if person.key not in phones:  # added in the dashboard: the file says nothing
+                continue
             if person.phone_e164 is not None and person.phone_e164 != phones[person.key]:
                 person.phone_e164 = None
                 parked = True
@@ -396,8 +403,10 @@ class _Sync:
                 "risk": wanted.risk,
             }
             row = existing.get(wanted.key)
+            if row is not None and row.managed_by != "file":
+                row.managed_by = "file"  # the file now describes them: it owns these fields
             if row is None:
-                self.structure.people.append(Person(key=wanted.key, **values))
+                self.structure.people.append(Person(key=wanted.key, managed_by="file", **values))
                 self.changes.append(f"person {wanted.key!r} added")
             else:
                 self.report(f"person {wanted.key!r}", _assign(row, values))

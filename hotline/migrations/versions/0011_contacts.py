@@ -4,6 +4,7 @@ Revision ID: 0011_contacts
 Revises: 0009_retention_audit
 Create Date: 2026-12-03 08:00:00
 
+`check_in_run` is the daily check-in sweep's schedule row per structure.
 `contact` holds one row per kept link (answered inbound call, callback that reached the
 person, group-call attendance, check-in), keyed by `source_key` so a retried webhook adds
 nothing; no content, no note. `person` gains who manages the row (the structure file or the
@@ -85,6 +86,20 @@ def upgrade() -> None:
     op.create_index(op.f("ix_contact_structure_id"), "contact", ["structure_id"])
     op.create_index(op.f("ix_contact_person_id"), "contact", ["person_id"])
     op.create_index(op.f("ix_contact_started_at"), "contact", ["started_at"])
+    op.create_table(
+        "check_in_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("structure_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_run_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["structure_id"], ["structure.id"],
+            name=op.f("fk_check_in_run_structure_id_structure"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_in_run")),
+        sa.UniqueConstraint("structure_id", name=op.f("uq_check_in_run_structure_id")),
+    )
     with op.batch_alter_table("person") as batch:
         for column in _person_columns():
             batch.add_column(column)
@@ -94,6 +109,7 @@ def downgrade() -> None:
     with op.batch_alter_table("person") as batch:
         for column in reversed(_person_columns()):
             batch.drop_column(column.name)
+    op.drop_table("check_in_run")
     op.drop_index(op.f("ix_contact_started_at"), table_name="contact")
     op.drop_index(op.f("ix_contact_person_id"), table_name="contact")
     op.drop_index(op.f("ix_contact_structure_id"), table_name="contact")
