@@ -73,11 +73,15 @@ def check_in_settings(structure: Structure) -> CheckInSettings:
     )
 
 
-def last_contact_at(session: Session, structure_id: int) -> dict[int, datetime]:
-    """Each person's latest contact, by person id."""
+def last_contact_at(session: Session, structure_id: int, now: datetime) -> dict[int, datetime]:
+    """Each person's latest contact up to `now`, by person id."""
     rows = session.execute(
         select(Contact.person_id, func.max(Contact.started_at))
-        .where(Contact.structure_id == structure_id, Contact.person_id.is_not(None))
+        .where(
+            Contact.structure_id == structure_id,
+            Contact.person_id.is_not(None),
+            Contact.started_at <= now,
+        )
         .group_by(Contact.person_id)
     ).all()
     return {person_id: at for person_id, at in rows if person_id is not None}
@@ -142,7 +146,7 @@ def create_check_ins(session: Session, structure: Structure, now: datetime) -> l
         return []
     today = now.astimezone(ZoneInfo(structure.timezone)).date()
     hours = callbacks.callback_settings(structure).outbound_hours
-    last = last_contact_at(session, structure.id)
+    last = last_contact_at(session, structure.id, now)
     waiting, numbers, recent = _open_or_recent(session, structure.id)
     created = []
     for person in session.scalars(

@@ -54,11 +54,15 @@ def month_start(now: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _latest(session: Session, structure_id: int) -> dict[int, Contact]:
-    """Each person's latest contact (in time), with who made it."""
+def _latest(session: Session, structure_id: int, now: datetime) -> dict[int, Contact]:
+    """Each person's latest contact (in time, up to now), with who made it."""
     rows = session.scalars(
         select(Contact)
-        .where(Contact.structure_id == structure_id, Contact.person_id.is_not(None))
+        .where(
+            Contact.structure_id == structure_id,
+            Contact.person_id.is_not(None),
+            Contact.started_at <= now,
+        )
         .options(selectinload(Contact.staff))
         .order_by(Contact.started_at, Contact.id)
     ).all()
@@ -85,7 +89,7 @@ def follow_up(session: Session, structure: Structure, now: datetime) -> list[Fol
     """Every person of the structure, overdue first (longest without contact first)."""
     tz = ZoneInfo(structure.timezone)
     settings = check_in_settings(structure)
-    latest = _latest(session, structure.id)
+    latest = _latest(session, structure.id, now)
     counts = dict(
         session.execute(
             select(Contact.person_id, func.count(Contact.id))

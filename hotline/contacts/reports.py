@@ -259,3 +259,28 @@ def _union_seconds(intervals: list[Interval]) -> float:
         total += (finish - begin).total_seconds()
         current_end = finish
     return total
+
+
+def read_period(month: str, first: str, last: str, now: datetime, tz: ZoneInfo) -> Period:
+    """The period a coordinator asked for: `mois=2026-11`, or `du`/`au` (YYYY-MM-DD), else
+    the current month. ValueError, in French, for a date that cannot be read or a range
+    that ends before it starts or spans more than a year.
+    """
+    if first or last:
+        try:
+            period = Period(date.fromisoformat(first), date.fromisoformat(last))
+        except ValueError:
+            raise ValueError("Dates attendues sous la forme 2026-11-01.") from None
+        if period.last < period.first:
+            raise ValueError("La fin de la période vient avant son début.")
+        if (period.last - period.first).days > 366:
+            raise ValueError("Une période d'un an au plus.")
+        return period
+    if month:
+        try:
+            year, number = (int(part) for part in month.split("-"))
+            return Period.month(year, number)
+        except ValueError:
+            raise ValueError("Mois attendu sous la forme 2026-11.") from None
+    today = now.astimezone(tz).date()
+    return Period.month(today.year, today.month)
