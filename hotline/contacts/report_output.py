@@ -42,6 +42,14 @@ OUTCOME_WORDS = {
     CallbackOutcome.REFERRED: "oriente",
     CallbackOutcome.OTHER: "autre",
 }
+OUTCOME_LABELS = {
+    CallbackOutcome.REACHED: "joint",
+    CallbackOutcome.NO_ANSWER: "pas de réponse",
+    CallbackOutcome.MESSAGE_LEFT: "message laissé",
+    CallbackOutcome.WRONG_NUMBER: "faux numéro",
+    CallbackOutcome.REFERRED: "orienté vers…",
+    CallbackOutcome.OTHER: "autre",
+}
 KIND_LABELS = {
     ContactKind.INBOUND: "Appels reçus",
     ContactKind.CALLBACK: "Rappels",
@@ -148,7 +156,7 @@ def weekly_chart(report: Report) -> Markup:
 def theme_chart(report: Report) -> Markup:
     """Horizontal bars: contacts per theme."""
     rows = [(report.themes.get(k, "sans thème") or "sans thème", k) for k in report.by_theme]
-    width, line, left = 640, 28, 150
+    width, line, left = 640, 28, 250
     height = line * len(rows) + 20
     tallest = max([sum(c.values()) for c in report.by_theme.values()] + [1])
     scale = (width - left - 60) / tallest

@@ -111,7 +111,7 @@ def report() -> Any:
         weekly_chart=report_output.weekly_chart(built),
         theme_chart=report_output.theme_chart(built),
         kinds=report_output.KIND_LABELS,
-        outcomes=report_output.OUTCOME_WORDS,
+        outcomes=report_output.OUTCOME_LABELS,
         generated=wording.local_date_time(clock.now(), tz),
     )
 
