@@ -144,3 +144,23 @@ def test_linking_an_unknown_number_back_fills_its_contacts(
     assert {c.person_id for c in session.scalars(select(Call))} == {newcomer.id}
     assert session.get(type(newcomer), newcomer.id).phone_e164 == STRANGER
     assert contacts.unlinked_numbers(session, demo.id) == []
+
+
+def test_a_group_call_attendance_is_one_contact(session: Any, clock: Any) -> None:
+    demo, grace = factories.structure(session), factories.person(session, "p-002")
+    for _ in range(2):  # the leave event delivered twice
+        contacts.record_group_call_attendance(
+            session,
+            structure_id=demo.id,
+            person_id=grace.id,
+            phone=None,
+            joined_at=clock(),
+            left_at=clock() + timedelta(minutes=25),
+            attendance_key="session:1:participant:2",
+        )
+    (contact,) = all_contacts(session)
+    assert (contact.kind, contact.duration_s, contact.person_id) == (
+        ContactKind.GROUP_CALL,
+        1500,
+        grace.id,
+    )

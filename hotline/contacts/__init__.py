@@ -34,6 +34,7 @@ from hotline.contacts.record import (
     link_number,
     record_callback_contact,
     record_contact,
+    record_group_call_attendance,
     record_inbound_contact,
     unlinked_numbers,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "read_person",
     "record_callback_contact",
     "record_contact",
+    "record_group_call_attendance",
     "record_inbound_contact",
     "sweep_check_ins",
     "unlinked_numbers",

@@ -121,6 +121,37 @@ def record_callback_contact(
     )
 
 
+def record_group_call_attendance(
+    session: Session,
+    *,
+    structure_id: int,
+    person_id: int | None,
+    phone: str | None,
+    joined_at: datetime,
+    left_at: datetime,
+    attendance_key: str,
+) -> bool:
+    """A participant who joined a group call: one contact, when their leg has left the room.
+
+    For the group-calls package: call it where attendance is observed (the participant's
+    leave event), with a key unique to that attendance (e.g. "session:12:participant:34"),
+    so a retried conference status callback adds nothing. No staff member: the call is the
+    structure's, whoever moderates it.
+    """
+    return record_contact(
+        session,
+        structure_id=structure_id,
+        person_id=person_id,
+        staff_id=None,
+        kind=ContactKind.GROUP_CALL,
+        theme=None,
+        started_at=joined_at,
+        duration_s=int((left_at - joined_at).total_seconds()),
+        source_key=f"group_call:{attendance_key}",
+        phone=phone,
+    )
+
+
 def link_number(session: Session, person: Person, phone: str) -> int:
     """Staff say this number is this person's: their past contacts, calls and callbacks follow.
 
