@@ -145,3 +145,17 @@ def test_contracts_ending_within_thirty_days_are_listed(session: Any, clock: Any
     jean.contract_end = date(2026, 12, 31)
     grace.contract_end = date(2027, 1, 15)
     assert contacts.contracts_ending(session, demo, clock()) == [jean]
+
+
+def test_the_structure_file_sets_the_thresholds(session: Any, load_structure: Any) -> None:
+    load_structure(lambda data: data.update(check_ins={"days": 21, "isolated_days": 10}))
+    session.expire_all()
+    settings = contacts.check_in_settings(factories.structure(session))
+    assert (settings.days, settings.isolated_days, settings.enabled) == (21, 10, True)
+
+
+def test_a_threshold_out_of_bounds_is_refused_by_the_file(load_structure: Any) -> None:
+    from hotline.yamlfile import FileProblems
+
+    with pytest.raises(FileProblems, match="check_ins"):
+        load_structure(lambda data: data.update(check_ins={"days": 0}))

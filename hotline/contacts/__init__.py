@@ -13,6 +13,7 @@ from hotline.contacts.checkins import (
     check_in_settings,
     contracts_ending,
     create_check_ins,
+    normalise_check_ins,
     sweep_check_ins,
 )
 from hotline.contacts.followup import KIND_LABELS, FollowUpRow, follow_up
@@ -54,6 +55,7 @@ __all__ = [
     "follow_up",
     "import_persons",
     "link_number",
+    "normalise_check_ins",
     "person_form",
     "preview_import",
     "read_person",

@@ -64,12 +64,28 @@ class CheckInSettings:
         return self.isolated_days if person.isolated else self.days
 
 
+def normalise_check_ins(section: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored form of a structure file's `check_ins:` section, defaults filled in.
+
+    ValueError names the field and its bounds (the schema checks them first).
+    """
+    raw = dict(section or {})
+    stored: dict[str, Any] = {"enabled": raw.get("enabled", True)}
+    if not isinstance(stored["enabled"], bool):
+        raise ValueError("check_ins.enabled must be true or false")
+    for name, default in (("days", DEFAULT_DAYS), ("isolated_days", DEFAULT_ISOLATED_DAYS)):
+        value = raw.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 90:
+            raise ValueError(f"check_ins.{name} must be a number of days from 1 to 90")
+        stored[name] = value
+    return stored
+
+
 def check_in_settings(structure: Structure) -> CheckInSettings:
-    raw: Mapping[str, Any] = (structure.settings or {}).get("contacts") or {}
+    """The structure's thresholds (`settings["check_ins"]`, from its file), else the defaults."""
+    stored = normalise_check_ins((structure.settings or {}).get("check_ins"))
     return CheckInSettings(
-        days=int(raw.get("check_in_days", DEFAULT_DAYS)),
-        isolated_days=int(raw.get("isolated_check_in_days", DEFAULT_ISOLATED_DAYS)),
-        enabled=bool(raw.get("check_ins", True)),
+        days=stored["days"], isolated_days=stored["isolated_days"], enabled=stored["enabled"]
     )
 
 

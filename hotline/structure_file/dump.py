@@ -88,6 +88,9 @@ def _document(structure: Structure) -> dict[str, Any]:
             _person(person) for person in structure.people if person.managed_by != "dashboard"
         ],
     }
+    check_ins = (structure.settings or {}).get("check_ins")
+    if check_ins is not None:
+        document["check_ins"] = _Flow(**check_ins)
     callbacks = (structure.settings or {}).get("callbacks")
     if callbacks is not None:
         document["callbacks"] = _callbacks(callbacks)

@@ -79,6 +79,7 @@ def load_structure(
     policy = apply_callbacks(structure, spec.callbacks)
     changes += changed_words(created, before, structure)
     changes += _apply_retention(structure, spec, created)
+    changes += _apply_check_ins(structure, spec, created)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
@@ -95,6 +96,15 @@ def _apply_retention(structure: Structure, spec: StructureSpec, created: bool) -
         return []
     structure.settings = {**(structure.settings or {}), "retention": dict(spec.retention)}
     return [] if created else ["retention changed"]
+
+
+def _apply_check_ins(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
+    """Store the file's check-in thresholds; a file without the section changes nothing."""
+    current = (structure.settings or {}).get("check_ins")
+    if spec.check_ins is None or current == dict(spec.check_ins):
+        return []
+    structure.settings = {**(structure.settings or {}), "check_ins": dict(spec.check_ins)}
+    return [] if created else ["check_ins changed"]
 
 
 # Changes about people and staff are not settings: the log names no one.
