@@ -109,3 +109,17 @@ def test_a_coordinator_adds_edits_and_imports_persons(
         "+262693123456"
     )
     assert sign_in("amina").get("/personnes/nouvelle").status_code == 403
+
+
+def test_a_check_in_shows_in_the_queue_as_an_appel_de_suivi(
+    session: Any, clock: Any, sign_in: Any
+) -> None:
+    demo = factories.structure(session)
+    [entry, _] = contacts.create_check_ins(session, demo, clock())
+    session.commit()
+    amina = sign_in("amina")
+    queue = amina.get("/queue").get_data(as_text=True)
+    assert "appel de suivi, ajouté aujourd&#39;hui 10 h" in queue
+    page = amina.get(f"/callbacks/{entry.id}")
+    assert page.status_code == 200
+    assert "Jean Martin" in page.get_data(as_text=True)
