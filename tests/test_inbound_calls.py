@@ -48,7 +48,8 @@ def test_unknown_number_hears_a_sentence_and_a_deliberate_hangup(
 
 
 def test_greeting_names_the_structure_and_the_privacy_notice(emulator: Any) -> None:
-    log = call(emulator, "hangup")
+    """An unknown number chooses its language first, then hears the notice in it."""
+    log = call(emulator, f"{FRENCH} hangup")
     assert log.heard_contains("Atelier Demo Insertion")
     assert log.heard_contains(
         fr(
