@@ -34,7 +34,7 @@ def test_an_answered_inbound_call_is_one_contact_and_a_retried_status_adds_nothi
     emulator: Any, phones: PhoneBook, session: Any, clock: Any
 ) -> None:
     phones[CAMILLE] = Answers(press="1")
-    log = emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {NUMERIQUE}"))
+    log = emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller(NUMERIQUE))  # French known
     (contact,) = all_contacts(session)
     call = session.scalar(select(Call))
     assert contact.kind == ContactKind.INBOUND
@@ -55,7 +55,7 @@ def test_a_call_nobody_answered_is_no_contact(
     emulator: Any, phones: PhoneBook, session: Any, clock: Any
 ) -> None:
     phones[CAMILLE] = Answers(press="2")  # refuses the call
-    emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {NUMERIQUE} # 2"))
+    emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller(f"{NUMERIQUE} # 2"))
     assert all_contacts(session) == []
 
 
@@ -130,8 +130,8 @@ def test_linking_an_unknown_number_back_fills_its_contacts(
 ) -> None:
     phones[CAMILLE] = Answers(press="1")
     emulator.place_call(STRANGER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {NUMERIQUE}"))
-    clock.instant += timedelta(hours=2)
-    emulator.place_call(STRANGER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {NUMERIQUE}"))
+    clock.instant += timedelta(hours=2)  # calling again: the language of the first call
+    emulator.place_call(STRANGER, DEMO_NUMBER, ScriptedCaller(NUMERIQUE))
     demo = factories.structure(session)
     assert [(n, c) for n, c, _ in contacts.unlinked_numbers(session, demo.id)] == [(STRANGER, 2)]
     newcomer = factories.make_person(session, demo.id, "p-new", name="Nora Benali")

@@ -29,8 +29,12 @@ STRANGER = "+33612345678"
 def everyone_talks(emulator: Any, phones: PhoneBook, session: Any) -> None:
     """Jean, Grace and a stranger each reach Camille: one contact each."""
     phones[CAMILLE] = Answers(press="1")
-    for number in (JEAN, GRACE, STRANGER):
-        emulator.place_call(number, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {NUMERIQUE}"))
+    for number, keys in (
+        (JEAN, NUMERIQUE),
+        (GRACE, NUMERIQUE),
+        (STRANGER, f"{FRENCH} {NUMERIQUE}"),
+    ):
+        emulator.place_call(number, DEMO_NUMBER, ScriptedCaller(keys))  # known: no language menu
     session.expire_all()
     assert session.scalar(select(func.count(Contact.id))) == 3
 
