@@ -46,6 +46,8 @@ def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
         what = french.messages(len(heard), last.created_at, last.duration_seconds, now, tz)
     elif callback.source == CallbackSource.MISSED_CALL:
         what = f"appel manqué {french.day_and_time(callback.created_at, now, tz)}"
+    elif callback.source == CallbackSource.CHECK_IN:
+        what = f"appel de suivi, ajouté {french.day_and_time(callback.created_at, now, tz)}"
     elif callback.messages:
         what = f"message vide {french.day_and_time(callback.created_at, now, tz)}"
     else:

@@ -49,11 +49,15 @@ OUTCOME_LABELS = {
 STATUS_LABELS = callbacks.STATUS_LABELS
 
 
-def _structure() -> Structure:
+def structure_or_404() -> Structure:
+    """The structure this request may show (the staff member's own, or an admin's choice)."""
     structure = db.session.get(Structure, visible_structure_id())
     if structure is None:
         abort(404)
     return structure
+
+
+_structure = structure_or_404
 
 
 @bp.get("/")
@@ -208,6 +212,7 @@ def persons() -> str:
         structure=structure,
         me=current_staff(),
         people=structure.people,
+        sources={"file": "fichier de la structure", "dashboard": "ajoutée ici"},
         masked_phone=phones.masked,
         journal=retention.audit.entries(db.session, structure.id),
         staff_names={member.id: member.name for member in structure.staff},
