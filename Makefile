@@ -37,4 +37,4 @@ bench: install-dev
 ## make soak: 200 calls against gunicorn + worker + scheduler, Redis restarted and a worker killed
 ## (not a test: minutes; SOAK_ARGS="--calls 20 --no-chaos", SOAK_DATABASE_URL=postgresql+psycopg://…)
 soak: install-dev
-	cd bench && ../$(PY) soak.py $(SOAK_ARGS)
+	cd bench && $(abspath $(PY)) soak.py $(SOAK_ARGS)
