@@ -161,6 +161,7 @@ def _line(
     totals: Counter[str],
 ) -> Line:
     problems: list[str] = []
+    totals["fell back"] += call.fell_back
     row = db["calls"].get(call.call_sid)
     if row is None:
         return Line(call, "no call row", ["the database has no row for this call"])
