@@ -109,7 +109,7 @@ class Soak:
         book.update({phone: NoAnswer() for phone in self.numbers if unreachable(phone)})
         emulator = Emulator(
             HttpTransport(), self.web, self.token, self.account,
-            phones=PhoneBook(book, default=Answers()), strict=False,
+            phones=PhoneBook(book, default=Answers()), strict=False, seed=self.args.seed,
         )  # fmt: skip
         fake = FakeTwilio(emulator)
         fake.adopt_unknown_recordings = True  # the callers' messages live in other emulators
@@ -193,6 +193,7 @@ class Soak:
         emulator = Emulator(
             HttpTransport(timeout=30), self.web, self.token, account_sid=self.account,
             phones=PhoneBook({ON_DUTY: staff}), api_base=api, strict=False,
+            seed=self.args.seed + index,  # the order of the callbacks <Record> sends
             fallback_url=FALLBACK_BIN,
             bins={
                 FALLBACK_BIN: first.replace("SECOND_BIN_URL", SAVED_BIN),

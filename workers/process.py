@@ -13,6 +13,7 @@ still need work, and the sweeps queue it again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import signal
@@ -67,6 +68,7 @@ def run_worker(
             worker.work(with_scheduler=True, burst=burst)
         except RedisError as error:  # its teardown could not reach Redis either
             log.warning("worker: Redis lost (%s)", type(error).__name__)
+            _let_go(worker)
         if worker.stop_asked or burst:
             return
         if time.monotonic() - started > HEALTHY_RUN_SECONDS:
@@ -76,6 +78,17 @@ def run_worker(
         except _StopAsked:
             log.info("worker: stopped while waiting for Redis")
             return
+
+
+def _let_go(worker: _Worker) -> None:
+    """Stop the pub/sub thread a failed teardown left behind: it would retry for ever."""
+    thread = worker.pubsub_thread
+    if thread is not None and thread.is_alive():
+        thread.stop()
+        thread.join(timeout=1)
+    if worker.pubsub is not None:
+        with contextlib.suppress(RedisError):
+            worker.pubsub.close()
 
 
 def _wait_for_redis(connection: redis.Redis, wait: float, sleep: Callable[[float], Any]) -> float:
