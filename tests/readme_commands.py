@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 _BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
-_SPAN = re.compile(r"`([^`\n]+)`")
+_ANY_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+_SPAN = re.compile(r"`([^`]+)`")  # a span may be wrapped over two lines
 _STARTS = ("make ", ".venv/bin/hotline", "hotline ", "HOTLINE_ENV=")
 
 
@@ -61,8 +62,9 @@ def _candidates(markdown: str) -> list[str]:
     found: list[str] = []
     for block in _BLOCK.findall(markdown):
         found += [line for line in block.splitlines() if line.strip()]
-    prose = _BLOCK.sub("", markdown)
-    found += [span for span in _SPAN.findall(prose) if span.startswith(_STARTS)]
+    prose = _ANY_BLOCK.sub("", markdown)  # a yaml block's backticks would pair spans wrongly
+    spans = (" ".join(span.split()) for span in _SPAN.findall(prose))
+    found += [span for span in spans if span.startswith(_STARTS)]
     return found
 
 

@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, retention, tasks
+from hotline import callbacks, calls, clock, contacts, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -119,6 +119,15 @@ def purge_expired_data() -> int:
     return sum(r.recordings + r.forgotten.calls + r.forgotten.callbacks for r in reports)
 
 
+@in_app_context
+def create_check_ins() -> int:
+    """Each structure's daily run (its `check_in_run` row): queue the check-ins now due."""
+    created = contacts.sweep_check_ins(db.session, clock.now())
+    if created:
+        log.info("queued %d check-in callbacks", created)
+    return created
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -135,6 +144,8 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
+    # Every 15 minutes, but each structure's run happens once a day (its schedule row).
+    Sweep("create-check-ins", 900, create_check_ins),
 )
 
 

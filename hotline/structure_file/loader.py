@@ -36,7 +36,6 @@ from hotline.models import (
     Structure,
     Theme,
 )
-from hotline.retention import stored_retention
 from hotline.structure_file.audit_load import audit_settings
 from hotline.structure_file.callbacks_section import apply_callbacks, changed_words, log_policy
 from hotline.structure_file.ownership import (
@@ -44,6 +43,7 @@ from hotline.structure_file.ownership import (
     came_from_file,
     remember_file_staff,
 )
+from hotline.structure_file.sections import apply_check_ins, apply_retention
 from hotline.structure_file.spec import ExceptionSpec, SlotSpec, StaffSpec, StructureSpec
 from hotline.yamlfile import FileProblems, Problem
 
@@ -92,7 +92,8 @@ def load_structure(
     policy = apply_callbacks(structure, callbacks)
     remember_file_staff(structure, [staff.key for staff in spec.staff])
     changes += changed_words(created, before, structure)
-    changes += _apply_retention(structure, spec, created)
+    changes += apply_retention(structure, spec, created)
+    changes += apply_check_ins(structure, spec, created)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
@@ -101,14 +102,6 @@ def load_structure(
         log_policy(session, structure, policy, at)
     audit_settings(session, structure, changes, policy is not None, at)
     return LoadResult(spec.slug, created, changes, sync.kept + kept)
-
-
-def _apply_retention(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
-    """Store the file's retention periods; a structure keeping the defaults stores nothing."""
-    if not spec.retention or stored_retention(structure) == dict(spec.retention):
-        return []
-    structure.settings = {**(structure.settings or {}), "retention": dict(spec.retention)}
-    return [] if created else ["retention changed"]
 
 
 def _refuse_numbers_of_others(session: Session, spec: StructureSpec) -> None:
@@ -191,7 +184,12 @@ class _Sync:
         self.prune_exceptions("closures", closures, spec.closures)
         self.drop_missing("number", structure.numbers, {n.e164 for n in spec.numbers}, "e164")
         self.drop_missing("theme", structure.themes, {t.key for t in spec.themes}, "key")
-        self.drop_missing("person", structure.people, {p.key for p in spec.people}, "key")
+        # Persons a coordinator added in the dashboard are the app's: a file never removes them.
+        wanted_people = {p.key for p in spec.people}
+        for person in list(structure.people):
+            if person.managed_by == "dashboard" and person.key not in wanted_people:
+                wanted_people.add(person.key)
+        self.drop_missing("person", structure.people, wanted_people, "key")
 
     def drop_staff(self, staff: Staff) -> None:
         for exception in list(staff.exceptions):
@@ -256,6 +254,8 @@ class _Sync:
                 parked = True
         phones = {person.key: person.phone for person in self.spec.people}
         for person in self.structure.people:
+            if person.key not in phones:  # added in the dashboard: the file says nothing
+                continue
             if person.phone_e164 is not None and person.phone_e164 != phones[person.key]:
                 person.phone_e164 = None
                 parked = True
@@ -393,8 +393,10 @@ class _Sync:
                 "risk": wanted.risk,
             }
             row = existing.get(wanted.key)
+            if row is not None and row.managed_by != "file":
+                row.managed_by = "file"  # the file now describes them: it owns these fields
             if row is None:
-                self.structure.people.append(Person(key=wanted.key, **values))
+                self.structure.people.append(Person(key=wanted.key, managed_by="file", **values))
                 self.changes.append(f"person {wanted.key!r} added")
             else:
                 self.report(f"person {wanted.key!r}", _assign(row, values))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import Response, request
 
-from hotline import callbacks, calls, clock
+from hotline import callbacks, calls, clock, contacts
 from hotline.directory import StructureInfo
 from hotline.extensions import db
 from hotline.models import Call
@@ -172,5 +172,6 @@ def status() -> Response:
     )
     if call is not None:  # a missed call becomes a callback when the structure opted in
         callbacks.queue_for_missed_call(db.session, call, clock.now())
+        contacts.record_inbound_contact(db.session, call)  # answered and ended: one contact
     db.session.commit()
     return Response(status=204)
