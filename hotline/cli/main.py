@@ -114,7 +114,7 @@ def demo(app: Flask) -> None:
     help="Run the RQ worker (with RQ's scheduler for delayed jobs); Redis lost is waited out."
 )
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-@with_app
+@with_any_app  # it needs only Redis to start: jobs meet the database, which a release migrates
 def worker(_app: Flask, burst: bool) -> None:
     run_worker(redis_store.connection, burst=burst)
 
