@@ -70,10 +70,10 @@ class Emulator:
 
     Simulation knobs: `seed` (reproducible SIDs and randomness; None = random SIDs),
     `calls_per_second` / `max_concurrent_calls` (the account's REST limits, see `account.py`),
-    `simultaneous_dial`: "first-accept" (a <Dial> with several <Number>s lets the others ring
-    while a picked-up leg's `url` screen runs; today's default) or "first-pickup" (Twilio's
-    documented rule: the first leg to pick up, voicemail included, cancels every other leg
-    before its screen runs).
+    `simultaneous_dial`: "first-pickup" (the default, Twilio's documented rule: the first leg
+    of a <Dial> with several <Number>s to pick up, voicemail included, cancels every other
+    leg before its screen runs) or "first-accept" (a kinder reading, kept only to show the
+    difference: the others ring on while a picked-up leg's `url` screen runs).
     `callback_order`: "seeded" (default, the stricter reading of "callbacks do not arrive in
     a fixed order") shuffles a <Record>'s callbacks reproducibly from `seed`, "documented"
     keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
@@ -101,7 +101,7 @@ class Emulator:
         scheduler: Scheduler | None = None,
         calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
         max_concurrent_calls: int | None = None,
-        simultaneous_dial: SimultaneousDial = "first-accept",
+        simultaneous_dial: SimultaneousDial = "first-pickup",
         fallback_url: str | None = None,
         bins: Mapping[str, str] | None = None,
         numbers: Iterable[str] = (),
