@@ -28,6 +28,7 @@ from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.ordering import CALLBACK_ORDERS
 from hotline.emulator.phones import PhoneBook
+from hotline.emulator.outbound import InboundLeg, OutboundCall, live_inbound
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.sim import Process, Scheduler
 from hotline.emulator.steps import Goto
@@ -149,6 +150,8 @@ class Emulator:
         self.recordings: dict[str, StoredRecording] = {}
         # Every call's log (inbound, REST-created, conference participants), in start order.
         self.call_logs: list[CallLog] = []
+        # Inbound calls as the REST API sees them (fetch, update), by CallSid.
+        self.live_inbound: dict[str, OutboundCall] = {}
         self._conferences: Conferences | None = None
 
     @property
@@ -249,12 +252,15 @@ class Emulator:
         call_sid = self.new_sid("CA")
         state = CallState(self.new_log(call_sid, from_, to), self.max_steps)
         base = self.call_params(call_sid, from_, to)
-        leg = Leg(self, state, caller or ScriptedCaller(), base)
+        live = self.live_inbound[call_sid] = live_inbound(self, call_sid, from_, to)
+        leg = InboundLeg(self, state, caller or ScriptedCaller(), base, live)
 
         def run() -> None:
             self.account.enter(call_sid)
             try:
-                state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
+                state.log.ended_by = leg.run_updated(Goto(self.url(self.voice_path)))
+                live.status, live.end_time = state.final_status, self.now()
+                live.duration, live.done = round(state.seconds), True
                 self._final_status(leg, state)
                 for send in state.after_end:  # drawn to come after the call's status
                     send()
