@@ -27,8 +27,8 @@ from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.ordering import CALLBACK_ORDERS
-from hotline.emulator.phones import PhoneBook
 from hotline.emulator.outbound import InboundLeg, OutboundCall, live_inbound
+from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.sim import Process, Scheduler
 from hotline.emulator.steps import Goto
@@ -77,8 +77,9 @@ class Emulator:
     difference: the others ring on while a picked-up leg's `url` screen runs).
     `callback_order`: "seeded" (default, the stricter reading of "callbacks do not arrive in
     a fixed order") shuffles a <Record>'s callbacks reproducibly from `seed`, "documented"
-    keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
-    <Record>: "skip" the action (today's page) or request it with a silent "action".
+    keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have
+    described an empty <Record>: "skip" the action (today's page) or request it with a
+    silent "action".
     """
 
     api_version = API_VERSION

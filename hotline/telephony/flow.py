@@ -15,12 +15,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls
+from hotline import callbacks, calls, tasks
+from hotline.calls.ringing import room_name
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.schedules import describe_moment
 from hotline.telephony.args import whole_number_or_none
-from hotline.voice import render
+from hotline.voice import render, render_ring
 from hotline.voice.render import Voice
 from hotline.voice.script import Node, Option
 
@@ -166,7 +167,11 @@ def route(
     )
     label = ctx.voice.theme_label(theme)
     if decision.kind == calls.RouteKind.RING:
-        return render.ring_staff(ctx.voice, response, theme, decision.staff, ctx.called_number)
+        # The caller waits in a room while a job calls each free staff member (see
+        # `hotline.calls.ringing`): one <Dial> of several phones would let the first
+        # personal voicemail that picks up hang up every other one.
+        tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
+        return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
@@ -186,11 +191,10 @@ def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | 
 
 
 def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -> str:
-    """After the <Dial>: goodbye if they talked, otherwise the voicemail."""
+    """After the wait for staff: goodbye if they talked, otherwise the voicemail."""
     calls.release_staff(ctx.session, ctx.call)
     calls.note_event(ctx.session, ctx.call, "dial", dial_status, ctx.now)
-    # Only a staff member who pressed 1 counts: a leg answered by a personal voicemail whose
-    # whisper hung up may still be reported "completed" by the network.
+    # Only a staff member who pressed 1 counts: leaving the room is "completed" either way.
     if dial_status in ("completed", "answered") and ctx.call.answered_at is not None:
         return render.hang_up(ctx.voice, VoiceResponse())
     response = VoiceResponse()
