@@ -188,7 +188,9 @@ class WaitMusic:
         self.items: list[tuple[str, str, float]] = []
         self.next_url: str | None = p.spec.wait_url or None
         self.fetches = 0
-        if p.spec.wait_url is None:
+        if room.is_started:
+            pass  # joining a room in progress: no wait music is ever played
+        elif p.spec.wait_url is None:
             leg.hear_only("play", "[musique d'attente de Twilio (émulée : silence)]")
         elif p.spec.wait_url == "":
             leg.note("note", "waitUrl is empty: silence while waiting")

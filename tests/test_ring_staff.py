@@ -1,0 +1,167 @@
+"""Ringing staff for an inbound call while the caller waits in a room (issue 8, item 8).
+
+Under Twilio's documented simultaneous-dial rule (the emulator's default), one `<Dial>` of
+several phones would let a personal voicemail that picks up first hang up every colleague.
+So the caller waits in a conference of their own while the `ring_staff` job calls each free
+staff member through the gateway; the jobs run between simulated events (`job_runner`).
+Tuesday 10:00: Amina (administratif), Karim (social) and Camille (numérique) are on duty, so
+key 0 ("any theme") rings all three.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hotline.emulator import (
+    Answers,
+    Busy,
+    Emulator,
+    FakeTwilio,
+    NoAnswer,
+    PersonalVoicemail,
+    PhoneBook,
+    ScriptedCaller,
+)
+from hotline.models import Call, Callback, CallEvent, Staff
+from tests.inbound_helpers import AMINA, CALLER, CAMILLE, DEMO_NUMBER, FRENCH, KARIM, SOCIAL, fr
+
+pytestmark = pytest.mark.usefixtures("demo")
+ANY_THEME = "0"
+TALKS = "1 wait:60 hangup"  # presses 1, talks a minute, hangs up
+WAITS = "wait:600"  # in the waiting room: stays until someone comes or the app moves them
+
+
+def installed_fake(app: Any) -> FakeTwilio:
+    from hotline import gateway
+
+    return gateway.installed_client(app).fake  # type: ignore[union-attr]
+
+
+def staff_legs(app: Any) -> dict[str, Any]:
+    """The calls the jobs placed, by the number called."""
+    return {call.to: call for call in installed_fake(app).calls.values()}
+
+
+def room_of(emulator: Emulator, log: Any) -> Any:
+    return emulator.conferences.get(f"accueil-{log.call_sid}")
+
+
+def test_a_voicemail_picks_up_first_and_the_caller_talks_to_the_second(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any
+) -> None:
+    """The required case: the voicemail's pick-up ends nothing but its own leg."""
+    phones[AMINA] = PersonalVoicemail(pickup_seconds=2)
+    phones[KARIM] = Answers(press=TALKS, pickup_seconds=6)
+    phones[CAMILLE] = NoAnswer()
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ANY_THEME}"))
+
+    room = room_of(emulator, log)
+    assert [p.number for p in room.history] == [CALLER, KARIM]
+    legs = staff_legs(app)
+    assert set(legs) == {AMINA, KARIM, CAMILLE}
+    voicemail = legs[AMINA].log
+    assert voicemail.ended_by == "hangup-verb"  # the screen hung up on it: it never joined
+    assert fr("whisper", theme=fr("any_theme_label")) in voicemail.heard_text
+    assert legs[CAMILLE].status == "canceled"  # cancelled once Karim took the call
+    assert legs[KARIM].log.heard[-1] == fr("whisper_accepted")
+    # the caller heard the sentence, then the waiting tone, and never the voicemail offer
+    assert log.heard_contains(fr("connecting", theme=fr("any_theme_label")))
+    assert any("tonalite_attente.wav" in heard for heard in log.heard)
+    assert log.heard_contains(fr("goodbye"))
+    assert not log.heard_contains(fr("nobody_available", theme=fr("any_theme_label")))
+    stored = session.scalar(select(Call).where(Call.call_sid == log.call_sid))
+    karim = session.scalar(select(Staff).where(Staff.key == "karim"))
+    assert (stored.staff_id, stored.staff_connected) == (karim.id, False)
+    assert KARIM not in log.heard_text and AMINA not in log.heard_text
+
+
+def test_every_staff_leg_shows_the_hotline_number(
+    app: Any, emulator: Emulator, phones: PhoneBook
+) -> None:
+    for number in (AMINA, KARIM, CAMILLE):
+        phones[number] = NoAnswer()
+    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ANY_THEME} {WAITS}"))
+
+    assert {call.from_ for call in staff_legs(app).values()} == {DEMO_NUMBER}
+
+
+@pytest.mark.parametrize("behaviour", [NoAnswer(), Busy(), PersonalVoicemail()])
+def test_nobody_takes_the_call_and_the_caller_is_offered_the_voicemail(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any, behaviour: Any
+) -> None:
+    phones[KARIM] = behaviour
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} {WAITS} # 1"))
+
+    assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
+    assert log.recordings and log.recordings[0].status == "completed"
+    assert log.heard_contains(fr("callback_confirmed"))
+    callback = session.scalar(select(Callback))
+    assert (callback.phone_e164, callback.theme.key) == (CALLER, "social")
+    assert [p.number for p in room_of(emulator, log).history] == [CALLER]
+    assert not log.bridged_to_personal_voicemail
+    # out of the room within the ring (25 s) and two screens, not after the room's time limit
+    assert log.events_of("conference")
+    assert emulator.sim.elapsed < 300
+
+
+def test_the_caller_hangs_up_while_waiting_and_the_staff_legs_are_cancelled(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any
+) -> None:
+    for number in (AMINA, KARIM, CAMILLE):
+        phones[number] = NoAnswer()
+    log = emulator.place_call(
+        CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ANY_THEME} wait:8 hangup")
+    )
+    emulator.sim.run_until_idle()
+
+    legs = staff_legs(app)
+    assert {call.status for call in legs.values()} == {"canceled"}
+    assert all((call.duration or 0) == 0 for call in legs.values())
+    assert log.ended_by == "caller-hangup"
+    stored = session.scalar(select(Call).where(Call.call_sid == log.call_sid))
+    assert stored.status == "completed" and stored.answered_at is None
+    ended = session.scalars(
+        select(CallEvent.detail).where(CallEvent.call_id == stored.id, CallEvent.kind == "ring-end")
+    ).all()
+    assert sorted(detail.split()[1] for detail in ended) == ["canceled"] * 3
+
+
+def test_a_missed_call_still_becomes_a_callback_when_the_caller_leaves_the_room(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any, load_structure: Any
+) -> None:
+    load_structure(lambda data: data["callbacks"].update(missed_call_callbacks=True))
+    phones[KARIM] = NoAnswer()
+    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} wait:8 hangup"))
+    emulator.sim.run_until_idle()
+
+    callback = session.scalar(select(Callback))
+    assert callback is not None and callback.phone_e164 == CALLER
+    assert staff_legs(app)[KARIM].status == "canceled"
+
+
+def test_two_pick_up_at_once_and_only_one_joins(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any
+) -> None:
+    """End to end; the truly simultaneous presses are in `test_concurrent_accept`."""
+    # Placed 0 s and 2 s after the job ran (the account's 1 call/s pacing; Camille is placed
+    # between them): both pick up, hear the screen and press 1 at the same simulated instant.
+    phones[AMINA] = Answers(press=TALKS, pickup_seconds=4)
+    phones[KARIM] = Answers(press=TALKS, pickup_seconds=2)
+    phones[CAMILLE] = NoAnswer()
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ANY_THEME}"))
+    emulator.sim.run_until_idle()
+
+    legs = staff_legs(app)
+    pressed = [n for n in (AMINA, KARIM) if "keys: 1" in legs[n].log.transcript()]
+    assert pressed == [AMINA, KARIM]
+    room = room_of(emulator, log)
+    joined = [p.number for p in room.history if p.number != CALLER]
+    assert len(joined) == 1
+    loser = legs[KARIM if joined == [AMINA] else AMINA].log
+    assert loser.ended_by in ("hangup-verb", "api-hangup")  # told, or cancelled first
+    if loser.ended_by == "hangup-verb":
+        assert loser.heard[-1] == fr("whisper_taken")
+    assert log.heard_contains(fr("goodbye"))
