@@ -1,7 +1,8 @@
 """Several staff press 1 on the same call at the same instant: exactly one is connected.
 
 Real concurrent requests: one thread per staff phone, each posting its signed
-`/voice/ring/answer` (the press-1 screen of a leg the `ring_staff` job placed) to the real app through its own test client, so each request has
+`/voice/ring/answer` (the press-1 screen of a leg the `ring_staff` job placed) to the real
+app through its own test client, so each request has
 its own app context, session and database connection. A barrier holds every request just
 before its first write, so all of them have read the call as "not yet taken" before any
 writes: the race the issue measured in 4 of 20 rounds, produced every time.

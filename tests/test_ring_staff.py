@@ -75,7 +75,8 @@ def test_a_voicemail_picks_up_first_and_the_caller_talks_to_the_second(
     stored = session.scalar(select(Call).where(Call.call_sid == log.call_sid))
     karim = session.scalar(select(Staff).where(Staff.key == "karim"))
     assert (stored.staff_id, stored.staff_connected) == (karim.id, False)
-    assert KARIM not in log.heard_text and AMINA not in log.heard_text
+    assert KARIM not in log.heard_text
+    assert AMINA not in log.heard_text
 
 
 def test_every_staff_leg_shows_the_hotline_number(
@@ -96,7 +97,8 @@ def test_nobody_takes_the_call_and_the_caller_is_offered_the_voicemail(
     log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} {WAITS} # 1"))
 
     assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
-    assert log.recordings and log.recordings[0].status == "completed"
+    assert log.recordings
+    assert log.recordings[0].status == "completed"
     assert log.heard_contains(fr("callback_confirmed"))
     callback = session.scalar(select(Callback))
     assert (callback.phone_e164, callback.theme.key) == (CALLER, "social")
@@ -122,7 +124,8 @@ def test_the_caller_hangs_up_while_waiting_and_the_staff_legs_are_cancelled(
     assert all((call.duration or 0) == 0 for call in legs.values())
     assert log.ended_by == "caller-hangup"
     stored = session.scalar(select(Call).where(Call.call_sid == log.call_sid))
-    assert stored.status == "completed" and stored.answered_at is None
+    assert stored.status == "completed"
+    assert stored.answered_at is None
     ended = session.scalars(
         select(CallEvent.detail).where(CallEvent.call_id == stored.id, CallEvent.kind == "ring-end")
     ).all()
@@ -138,7 +141,8 @@ def test_a_missed_call_still_becomes_a_callback_when_the_caller_leaves_the_room(
     emulator.sim.run_until_idle()
 
     callback = session.scalar(select(Callback))
-    assert callback is not None and callback.phone_e164 == CALLER
+    assert callback is not None
+    assert callback.phone_e164 == CALLER
     assert staff_legs(app)[KARIM].status == "canceled"
 
 
