@@ -46,7 +46,9 @@ def staff_legs(app: Any) -> dict[str, Any]:
 
 
 def room_of(emulator: Emulator, log: Any) -> Any:
-    return emulator.conferences.get(f"accueil-{log.call_sid}")
+    """The caller's waiting room; None when they were moved on before getting in."""
+    name = f"accueil-{log.call_sid}"
+    return next((room for room in emulator.conferences if room.friendly_name == name), None)
 
 
 def test_a_voicemail_picks_up_first_and_the_caller_talks_to_the_second(
@@ -102,7 +104,8 @@ def test_nobody_takes_the_call_and_the_caller_is_offered_the_voicemail(
     assert log.heard_contains(fr("callback_confirmed"))
     callback = session.scalar(select(Callback))
     assert (callback.phone_e164, callback.theme.key) == (CALLER, "social")
-    assert [p.number for p in room_of(emulator, log).history] == [CALLER]
+    room = room_of(emulator, log)  # busy phones: released before they even got in
+    assert room is None or [p.number for p in room.history] == [CALLER]
     assert not log.bridged_to_personal_voicemail
     # out of the room within the ring (25 s) and two screens, not after the room's time limit
     assert log.events_of("conference")
@@ -127,9 +130,11 @@ def test_the_caller_hangs_up_while_waiting_and_the_staff_legs_are_cancelled(
     assert stored.status == "completed"
     assert stored.answered_at is None
     ended = session.scalars(
-        select(CallEvent.detail).where(CallEvent.call_id == stored.id, CallEvent.kind == "ring-end")
+        select(CallEvent.detail).where(
+            CallEvent.call_id == stored.id, CallEvent.kind.startswith("ring-end:")
+        )
     ).all()
-    assert sorted(detail.split()[1] for detail in ended) == ["canceled"] * 3
+    assert ended == ["canceled"] * 3
 
 
 def test_a_missed_call_still_becomes_a_callback_when_the_caller_leaves_the_room(

@@ -10,10 +10,10 @@ When every leg has ended and nobody joined, the caller is taken out of the room 
 voicemail, as with an unanswered `<Dial>` before.
 
 The ring is kept as history lines of the caller's call (`CallEvent`), deduplicated like
-every webhook: `ring-leg` "<staff id> <leg CallSid>" once a leg is placed, `ring-end`
-"<leg CallSid> <status>" when it ends, and `ring` "placed" (every leg the job meant to place
-was placed) or "released" (the caller was sent to the voicemail). Services flush; the
-webhook or the job commits.
+every webhook: `ring-leg:<staff id>` with the leg's CallSid once a leg is placed (one leg
+per staff member and caller), `ring-end:<staff id>` with its final status, and `ring`
+"placed" (every leg the job meant to place was placed) or "released" (the caller was sent
+to the voicemail). Services flush; the webhook or the job commits.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from hotline.calls.routing import RouteKind, route_call
 from hotline.directory import StructureInfo
 from hotline.models import Call, CallEvent
 
-LEG_PLACED = "ring-leg"
-LEG_ENDED = "ring-end"
+LEG_PLACED = "ring-leg:"
+LEG_ENDED = "ring-end:"
 RING = "ring"
 ALL_PLACED = "placed"
 RELEASED = "released"
@@ -55,12 +55,15 @@ def legs(session: Session, call: Call) -> list[Leg]:
     """The staff legs placed for this caller, in the order they were placed."""
     rows = session.execute(
         select(CallEvent.kind, CallEvent.detail)
-        .where(CallEvent.call_id == call.id, CallEvent.kind.in_((LEG_PLACED, LEG_ENDED)))
+        .where(CallEvent.call_id == call.id, CallEvent.kind.like("ring-%:%"))
         .order_by(CallEvent.id)
     ).all()
-    ended = {detail.split(" ")[0] for kind, detail in rows if kind == LEG_ENDED}
-    placed = [detail.split(" ") for kind, detail in rows if kind == LEG_PLACED]
-    return [Leg(int(staff), sid, sid in ended) for staff, sid in placed]
+    ended = {kind.removeprefix(LEG_ENDED) for kind, _ in rows if kind.startswith(LEG_ENDED)}
+    return [
+        Leg(int(staff), sid, staff in ended)
+        for kind, sid in rows
+        if kind.startswith(LEG_PLACED) and (staff := kind.removeprefix(LEG_PLACED)).isdigit()
+    ]
 
 
 def _has(session: Session, call: Call, detail: str) -> bool:
@@ -101,7 +104,7 @@ def staff_to_ring(
 def note_leg_placed(
     session: Session, call: Call, staff_id: int, leg_sid: str, now: datetime
 ) -> None:
-    records.note_event(session, call, LEG_PLACED, f"{staff_id} {leg_sid}", now)
+    records.note_event(session, call, f"{LEG_PLACED}{staff_id}", leg_sid, now)
     session.flush()
 
 
@@ -111,7 +114,9 @@ def note_all_placed(session: Session, call: Call, now: datetime) -> None:
     session.flush()
 
 
-def note_leg_ended(session: Session, call: Call, leg_sid: str, status: str, now: datetime) -> bool:
+def note_leg_ended(
+    session: Session, call: Call, staff_id: int, leg_sid: str, status: str, now: datetime
+) -> bool:
     """A staff leg reported a final status; True when that left the caller with nobody.
 
     Nobody: every leg the job meant to place was placed and has ended, no one joined the
@@ -120,9 +125,9 @@ def note_leg_ended(session: Session, call: Call, leg_sid: str, status: str, now:
     """
     if status not in FINAL_LEG_STATUSES:
         return False
-    if leg_sid not in {leg.call_sid for leg in legs(session, call)}:
-        return False  # not a leg of this call (a forged or misrouted report)
-    records.note_event(session, call, LEG_ENDED, f"{leg_sid} {status}", now)
+    if (staff_id, leg_sid) not in {(leg.staff_id, leg.call_sid) for leg in legs(session, call)}:
+        return False  # not a leg of this call (a leg placed twice, or a misrouted report)
+    records.note_event(session, call, f"{LEG_ENDED}{staff_id}", status, now)
     session.flush()
     return nobody_came(session, call)
 

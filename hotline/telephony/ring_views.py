@@ -95,7 +95,7 @@ def ring_leg_status() -> Response:
     if found is not None:
         call = found[0]
         nobody = ringing.note_leg_ended(
-            db.session, call, form("CallSid"), form("CallStatus"), clock.now()
+            db.session, call, arg_int("staff"), form("CallSid"), form("CallStatus"), clock.now()
         )
         if nobody:
             tasks.enqueue_after_commit(db.session, tasks.RELEASE_CALLER, call.id)
