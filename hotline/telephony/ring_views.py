@@ -27,6 +27,7 @@ from hotline.voice.scripts_cache import all_scripts, script_named
 
 
 @bp.post("/ring/wait")
+@on_error(OnError.WAIT)
 def ring_wait() -> Response:
     """The room's waitUrl: no database, so it answers in a blink and cannot fail on one."""
     script = all_scripts().get(request.args.get("script", "")) or script_named("default")
@@ -41,10 +42,16 @@ def ring_wait() -> Response:
 
 
 def _caller_call() -> tuple[Call, StructureInfo] | None:
-    """The caller's call a staff leg is about, named in the leg's signed URL."""
+    """The caller's call a staff leg is about, named in the leg's signed URL.
+
+    The leg must be one we placed for it: its own CallSid, and the number that caller
+    called as the number shown (None otherwise: nothing is written for it).
+    """
     call = calls.find_call_or_none(db.session, request.args.get("call", ""))
-    structure = call_structure(db.session, call) if call is not None else None
-    return (call, structure) if call is not None and structure is not None else None
+    if call is None or not form("CallSid") or request.form.get("From") != call.to_e164:
+        return None
+    structure = call_structure(db.session, call)
+    return (call, structure) if structure is not None else None
 
 
 def _staff_voice(structure: StructureInfo) -> Voice:
