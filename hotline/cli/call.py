@@ -22,6 +22,7 @@ from hotline import create_app
 from hotline.cli import demo as services
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
+from hotline.cli.inline_jobs import emulate_provider
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
@@ -139,10 +140,18 @@ def call(
         # A second app serves the call: Flask would reuse this command's app context, and its
         # database session, for every webhook of a call served by the same app.
         served = app if url else create_app(overrides or None)
-        log = _emulator(served, url, phones, clock).place_call(from_, to, caller)
+        emulator = _emulator(served, url, phones, clock)
+        if not url:  # staff are called through the REST API by jobs: run both here
+            emulate_provider(served, emulator)
+        log = emulator.place_call(from_, to, caller)
+        emulator.sim.run_until_idle()  # staff legs still ending, cancelled legs
     except EmulatorError as error:
         raise click.ClickException(f"the call failed: {error}") from None
     finally:
         if embedded is not None:
             embedded.close()
     click.echo(log.transcript(ascii_only=ascii_only))
+    for other in emulator.call_logs:  # the staff phones the hotline called for this caller
+        if other is not log:
+            click.echo("")
+            click.echo(other.transcript(ascii_only=ascii_only))
