@@ -10,6 +10,7 @@ key 0 ("any theme") rings all three.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -173,3 +174,34 @@ def test_two_pick_up_at_once_and_only_one_joins(
     if loser.ended_by == "hangup-verb":
         assert loser.heard[-1] == fr("whisper_taken")
     assert log.heard_contains(fr("goodbye"))
+
+
+def test_a_lost_leg_report_does_not_leave_the_caller_waiting(
+    app: Any,
+    emulator: Emulator,
+    phones: PhoneBook,
+    session: Any,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every end report of the staff legs is lost: the sweep still sends the caller on."""
+    from hotline.calls import ringing
+    from workers import sweeps
+
+    phones[KARIM] = NoAnswer()
+    monkeypatch.setattr(ringing, "note_leg_ended", lambda *args, **kwargs: False)
+    start = clock()
+    swept: list[int] = []
+
+    def follow_the_simulation() -> None:  # the app's clock moves with simulated time
+        clock.instant = start + timedelta(seconds=emulator.sim.elapsed)
+        if emulator.sim.elapsed >= 240 and not swept:  # the scheduler's minute sweep
+            swept.append(sweeps.release_forgotten_waits())
+
+    emulator.sim.between.insert(0, follow_the_simulation)
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} {WAITS} # 1"))
+
+    assert swept == [1]
+    assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
+    assert log.heard_contains(fr("callback_confirmed"))
+    assert emulator.sim.elapsed < 600

@@ -104,10 +104,19 @@ def cancel_ring_legs(call_id: int) -> int:
 
 @in_app_context
 def release_caller(call_id: int) -> bool:
-    """Take a caller nobody came for out of the room, to 'nobody is free' and the voicemail."""
+    """Take a caller nobody came for out of the room, to 'nobody is free' and the voicemail.
+
+    Nobody came: every leg ended without a 1, or (a leg's end report was lost) the caller
+    has waited far longer than any ring; the legs still open are then hung up first.
+    """
     session = db.session
     call = session.get(Call, call_id)
-    if call is None or not ringing.nobody_came(session, call):
+    if call is None:
+        return False
+    if ringing.waited_too_long(session, call, clock.now()):
+        for leg in ringing.legs_to_cancel(session, call):
+            gateway.end_call(leg.call_sid)
+    elif not ringing.nobody_came(session, call):
         return False
     return _release(session, call)
 

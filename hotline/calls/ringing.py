@@ -19,10 +19,10 @@ to the voicemail). Services flush; the webhook or the job commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from hotline.calls import records
 from hotline.calls.routing import RouteKind, route_call
@@ -35,6 +35,9 @@ RING = "ring"
 ALL_PLACED = "placed"
 RELEASED = "released"
 FINAL_LEG_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# Longest honest wait: a ring (about 25 s), two screens (about 25 s) and the account's pacing.
+# A caller still waiting this long after the legs were placed lost a leg's end report.
+LONGEST_WAIT = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
@@ -150,3 +153,33 @@ def legs_to_cancel(session: Session, call: Call) -> list[Leg]:
     """Legs still ringing or screening that nobody needs any more: all but the winner's."""
     winner = call.staff_id if call.staff_connected or call.answered_at else None
     return [leg for leg in legs(session, call) if not leg.ended and leg.staff_id != winner]
+
+
+def waited_too_long(session: Session, call: Call, now: datetime) -> bool:
+    """Still waiting well after every leg was placed: a leg's end report was lost."""
+    placed_at = session.scalar(
+        select(CallEvent.at).where(
+            CallEvent.call_id == call.id, CallEvent.kind == RING, CallEvent.detail == ALL_PLACED
+        )
+    )
+    return is_waiting(session, call) and placed_at is not None and placed_at <= now - LONGEST_WAIT
+
+
+def forgotten_waits(session: Session, now: datetime) -> list[int]:
+    """Calls whose caller has waited past `LONGEST_WAIT` with nobody (ids, for the sweep)."""
+    mark = aliased(CallEvent)
+    released = exists().where(mark.call_id == Call.id, mark.kind == RING, mark.detail == RELEASED)
+    rows = session.scalars(
+        select(Call.id)
+        .join(CallEvent, CallEvent.call_id == Call.id)
+        .where(
+            CallEvent.kind == RING,
+            CallEvent.detail == ALL_PLACED,
+            CallEvent.at <= now - LONGEST_WAIT,
+            CallEvent.at > now - records.STALE_STAFF_LEG,
+            Call.answered_at.is_(None),
+            Call.status.not_in(records.FINAL_STATUSES),
+            ~released,
+        )
+    )
+    return list(rows)

@@ -22,8 +22,8 @@ from hotline import create_app
 from hotline.cli import demo as services
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
-from hotline.cli.inline_jobs import emulate_provider
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
+from hotline.cli.inline_jobs import emulate_provider
 from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
     Answers,
