@@ -177,8 +177,11 @@ def _relay_one(connection: Connection, job: Pending) -> None:
             return
     try:
         queued = enqueue(job.task, job.row_id)
-    except RedisError:
-        log.warning("job %s kept in the outbox: Redis is unreachable", job_id)
+    except (RedisError, RuntimeError) as error:  # down, or not configured: never a failed
+        # request after its commit (a webhook would answer 500: silence on the line)
+        log.warning(
+            "job %s kept in the outbox: Redis is unreachable (%s)", job_id, type(error).__name__
+        )
         job.deferred = True
         _note_try(connection, job_id, None)
         return
