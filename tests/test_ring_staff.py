@@ -205,3 +205,27 @@ def test_a_lost_leg_report_does_not_leave_the_caller_waiting(
     assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
     assert log.heard_contains(fr("callback_confirmed"))
     assert emulator.sim.elapsed < 600
+
+
+def test_redis_unavailable_after_the_commit_still_puts_the_caller_in_the_room(
+    emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job waits in the outbox for the relay sweep; the caller is never answered a 500."""
+    from hotline import tasks
+    from hotline.emulator import parse_twiml
+    from hotline.models import OutboxJob
+
+    def unavailable(task: Any, row_id: int) -> bool:
+        raise RuntimeError("REDIS_URL is not set")
+
+    monkeypatch.setattr(tasks, "enqueue", unavailable)
+    params = emulator.call_params("CA" + "5" * 32, CALLER, DEMO_NUMBER)
+    emulator.post("/voice/incoming", params)
+    response = emulator.post(
+        "/voice/menu?node=main_menu&lang=fr&attempt=1", {**params, "Digits": SOCIAL}
+    )
+
+    assert response.status == 200
+    assert [verb.name for verb in parse_twiml(response.body)] == ["Say", "Dial"]
+    job = session.scalar(select(OutboxJob))
+    assert (job.job_id.split("-")[0], job.delivered_at) == ("ring", None)
