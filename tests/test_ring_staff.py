@@ -229,3 +229,56 @@ def test_redis_unavailable_after_the_commit_still_puts_the_caller_in_the_room(
     assert [verb.name for verb in parse_twiml(response.body)] == ["Say", "Dial"]
     job = session.scalar(select(OutboxJob))
     assert (job.job_id.split("-")[0], job.delivered_at) == ("ring", None)
+
+
+def test_a_leg_the_provider_refuses_leaves_the_others_ringing(
+    app: Any, emulator: Emulator, phones: PhoneBook, session: Any
+) -> None:
+    """Amina's number is refused (no geographic permission): Karim still gets the caller."""
+    from hotline.emulator.rest_faults import GEO_PERMISSION
+
+    phones.add(AMINA, Answers(press=TALKS), rest_error=GEO_PERMISSION)
+    phones[KARIM] = Answers(press=TALKS, pickup_seconds=5)
+    phones[CAMILLE] = NoAnswer()
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ANY_THEME}"))
+
+    assert set(staff_legs(app)) == {KARIM, CAMILLE}
+    assert [p.number for p in room_of(emulator, log).history] == [CALLER, KARIM]
+
+
+def test_when_the_provider_refuses_every_leg_the_caller_goes_to_the_voicemail_at_once(
+    app: Any, emulator: Emulator, phones: PhoneBook
+) -> None:
+    from hotline.emulator.rest_faults import GEO_PERMISSION
+
+    phones.add(KARIM, Answers(press=TALKS), rest_error=GEO_PERMISSION)
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} {WAITS} # 2"))
+
+    assert staff_legs(app) == {}
+    assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
+    assert log.heard_contains(fr("callback_declined"))
+    assert room_of(emulator, log) is None  # sent on before it even got into the room
+
+
+def test_a_staff_phone_that_picks_up_after_the_caller_left_hears_so(
+    emulator: Emulator, session: Any
+) -> None:
+    """A leg answered in the instant before its cancellation arrived: one sentence, hang up."""
+    from hotline.emulator import parse_twiml
+
+    params = emulator.call_params("CA" + "6" * 32, CALLER, DEMO_NUMBER)
+    emulator.post("/voice/incoming", params)
+    emulator.post("/voice/status", {**params, "CallStatus": "completed", "CallDuration": "9"})
+    karim = session.scalar(select(Staff).where(Staff.key == "karim"))
+    leg = {
+        **emulator.call_params("CA" + "7" * 32, DEMO_NUMBER, KARIM),
+        "Direction": "outbound-api",
+        "CallStatus": "in-progress",
+    }
+    response = emulator.post(
+        f"/voice/ring/staff?call={params['CallSid']}&staff={karim.id}&theme=social", leg
+    )
+
+    verbs = parse_twiml(response.body)
+    assert [v.name for v in verbs] == ["Say", "Hangup"]
+    assert verbs[0].text == fr("whisper_caller_gone")
