@@ -181,7 +181,7 @@ def test_a_message_is_streamed_through_the_app_and_the_listen_is_logged(
 
     install_fake(app, emulator)
     clock.set("2026-12-05 15:00")
-    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 1 # 1"))
+    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 # 1"))
     callback = session.scalar(select(Callback))
     amina = sign_in("amina")
     page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)

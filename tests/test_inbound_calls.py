@@ -49,7 +49,8 @@ def test_unknown_number_hears_a_sentence_and_a_deliberate_hangup(
 
 
 def test_greeting_names_the_structure_and_the_privacy_notice(emulator: Any) -> None:
-    log = call(emulator, "hangup")
+    """An unknown number chooses its language first, then hears the notice in it."""
+    log = call(emulator, f"{FRENCH} hangup")
     assert log.heard_contains("Atelier Demo Insertion")
     assert log.heard_contains(
         fr(
@@ -125,7 +126,7 @@ def test_closed_theme_says_when_it_reopens_and_keeps_a_message_without_consent(
     log = call(emulator, f"{FRENCH} {ADMINISTRATIF} # 2")
     theme = "les démarches administratives"
     assert log.heard_contains(fr("theme_closed", theme=theme, moment="lundi à 9 heures"))
-    assert not log.legs
+    assert not staff_legs(emulator, log)
     voicemail = session.scalar(select(Voicemail))
     assert voicemail.callback_consent is False
     assert voicemail.theme.key == "administratif"
@@ -140,7 +141,7 @@ def test_public_holiday_closes_the_permanence(
     clock.set("2026-12-25 10:00")  # Christmas, a Friday
     log = call(emulator, f"{FRENCH} {ADMINISTRATIF} hangup")
     assert log.heard_contains("rouvre lundi à 9 heures")  # Monday 28 December
-    assert not log.legs
+    assert not staff_legs(emulator, log)
 
 
 def test_the_demo_keeps_numerique_open_even_on_public_holidays(
@@ -205,7 +206,7 @@ def test_orientation_gives_the_help_numbers_then_the_menu(emulator: Any) -> None
     for number in ("15", "17", "112", "114", "3919", "119"):
         assert number in orientation.replace(" ", "") or number in orientation
     assert len(log.search_heard(fr("main_menu_intro"))) == 2
-    assert not log.legs  # no routing from the orientation branch
+    assert not staff_legs(emulator, log)  # no routing from the orientation branch
 
 
 def test_a_theme_can_be_said_aloud(emulator: Any, phones: PhoneBook) -> None:

@@ -18,6 +18,9 @@ STRANGER = "+33612345678"
 LEAVE_MESSAGE_WANT_CALLBACK = "1 1 # 1"  # français, administratif (closed), message, consent
 WAIT_IN_THE_ROOM = "wait:600"  # while staff phones ring: until someone comes or nobody does
 LEAVE_MESSAGE_NO_CALLBACK = "1 1 # 2"
+# A number that called before, or a known person, is not asked its language (item 16).
+AGAIN_WANT_CALLBACK = "1 # 1"  # administratif (closed), message, consent
+AGAIN_NO_CALLBACK = "1 # 2"
 
 
 def _count(session: Any, model: Any) -> int:
@@ -30,9 +33,9 @@ def test_three_messages_from_one_number_wait_as_one_entry_with_each_message(
     clock.set("2026-12-05 15:00")  # Saturday: administratif is closed
     emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
     clock.set("2026-12-05 16:30")
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_NO_CALLBACK))
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(AGAIN_NO_CALLBACK))
     clock.set("2026-12-06 10:12")
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
 
     assert _count(session, Voicemail) == 3  # every message is kept
     assert _count(session, Callback) == 1
@@ -62,8 +65,8 @@ def test_a_known_person_s_message_joins_the_entry_staff_added_for_them(
         now=clock(),
     )
     session.commit()
-    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
-    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
+    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
     assert _count(session, Callback) == 1
     session.refresh(added)
     assert len(added.messages) == 2
@@ -90,7 +93,7 @@ def test_the_queue_and_the_page_tell_entries_apart(
     clock.set("2026-12-05 15:00")
     emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
     clock.set("2026-12-08 10:12")  # Tuesday: administratif is open, Amina does not answer
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(f"1 1 {WAIT_IN_THE_ROOM} # 1"))
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(f"1 {WAIT_IN_THE_ROOM} # 1"))
     clock.set("2026-12-08 11:00")
     client = sign_in("amina")
     page = client.get("/queue").get_data(as_text=True)

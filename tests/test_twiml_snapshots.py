@@ -22,6 +22,7 @@ from tests.inbound_helpers import DEMO_NUMBER, default_script
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 CALLER_SID = "CA" + "0" * 31 + "7"
+NOTICE = {"retention_days": 90, "contact_months": 24}
 
 
 @pytest.fixture
@@ -42,6 +43,13 @@ RENDERINGS: dict[str, Callable[[Voice], str]] = {
     ),
     "choose_language": lambda v: render.language_menu(
         v, VoiceResponse(), _node(v, "choose_language"), v.structure.languages, 1
+    ),
+    # The first answer: what comes before the menu is said inside its <Gather> (barge-in).
+    "greeting_language_known": lambda v: render.menu(
+        v, VoiceResponse(), _node(v, "main_menu"), 1, [("welcome", {}), ("privacy_notice", NOTICE)]
+    ),
+    "greeting_language_asked": lambda v: render.language_menu(
+        v, VoiceResponse(), _node(v, "choose_language"), v.structure.languages, 1, [("welcome", {})]
     ),
     # Ringing staff while the caller waits in a room (hotline.voice.render_ring).
     "ring_staff": lambda v: render_ring.wait_for_staff(

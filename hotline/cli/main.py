@@ -22,6 +22,7 @@ from hotline.extensions import redis_store
 from hotline.structure_file import dump_structure
 from hotline.voice.check import check_all
 from hotline.voice.script import scripts_root
+from hotline.voice.speech import report as speech_report
 from hotline.yamlfile import FileProblems
 from workers.sweeps import run_scheduler
 
@@ -80,13 +81,18 @@ def scripts() -> None:
 
 
 @scripts.command(
-    "check", help="Validate every voice script (schema, graph, translations, Twilio voices)."
+    "check",
+    help="Validate every voice script (schema, graph, translations, Twilio voices) and time"
+    " the speech before each menu's last option against the script's speech_budget.",
 )
 @click.argument(
     "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 def scripts_check(root: Path | None) -> None:
     folder = root or scripts_root()
+    if folder.is_dir():
+        for line in speech_report(folder):
+            click.echo(line)
     problems = check_all(folder, voice_check=voice_problem)
     for problem in problems:
         click.echo(str(problem), err=True)

@@ -78,8 +78,8 @@ class Emulator:
     `callback_order`: "seeded" (default, the stricter reading of "callbacks do not arrive in
     a fixed order") shuffles a <Record>'s callbacks reproducibly from `seed`, "documented"
     keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have
-    described an empty <Record>: "skip" the action (today's page) or request it with a
-    silent "action".
+    described an empty <Record>: "skip" the action (today's page) or request it with a silent
+    "action".
     """
 
     api_version = API_VERSION

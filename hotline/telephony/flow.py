@@ -9,6 +9,7 @@ come from the structure's voice script.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,29 +46,53 @@ def greet(ctx: CallContext) -> str:
     return walk(ctx, VoiceResponse(), ctx.voice.script.start)
 
 
-def walk(ctx: CallContext, response: VoiceResponse, node_id: str, attempt: int = 1) -> str:
-    """Speak say-nodes in a row until a menu needs the caller's input."""
+def walk(
+    ctx: CallContext,
+    response: VoiceResponse,
+    node_id: str,
+    attempt: int = 1,
+    before: Sequence[render.Spoken] = (),
+) -> str:
+    """Gather say-nodes in a row into the menu that needs the caller's input.
+
+    They are said inside that menu's <Gather>, so a key press interrupts them. The
+    language menu is skipped when there is nothing to ask (see `_language_known`).
+    """
     script = ctx.voice.script
+    said = list(before)
     seen: set[str] = set()
     while node_id not in seen:
         seen.add(node_id)
         node = script.nodes[node_id]
         if node.kind == "say":
-            for key in node.prompts:
-                ctx.voice.speak(
-                    response,
-                    key,
-                    retention_days=ctx.structure.retention_days,
-                    contact_months=ctx.structure.contact_months,
-                )
+            said += [(key, _say_params(ctx)) for key in node.prompts]
             node_id = _next_of(node)
-        elif node.kind == "language_menu" and len(ctx.structure.languages) < 2:
+        elif node.kind == "language_menu" and _language_known(ctx):
             node_id = _next_of(node)
         elif node.kind == "language_menu":
-            return render.language_menu(ctx.voice, response, node, ctx.structure.languages, attempt)
+            languages = ctx.structure.languages
+            return render.language_menu(ctx.voice, response, node, languages, attempt, said)
         else:
-            return render.menu(ctx.voice, response, node, attempt)
+            return render.menu(ctx.voice, response, node, attempt, said)
     raise RuntimeError(f"voice script loops without a menu at node {node_id!r}")
+
+
+def _say_params(ctx: CallContext) -> dict[str, object]:
+    """What a say-node's prompts are filled with: the structure's retention periods."""
+    return {
+        "retention_days": ctx.structure.retention_days,
+        "contact_months": ctx.structure.contact_months,
+    }
+
+
+def _language_known(ctx: CallContext) -> bool:
+    """Nothing to ask: one language offered, or the caller's number tells which one.
+
+    The call's language is written at its first webhook from the person's preferred
+    language or this number's previous call (`calls.known_caller`), and when chosen.
+    """
+    languages = ctx.structure.languages
+    return len(languages) < 2 or ctx.call.language in languages
 
 
 def _next_of(node: Node) -> str:
@@ -119,8 +144,7 @@ def _retry(ctx: CallContext, node: Node, attempt: int, reason_key: str) -> str:
         fallback = node.on_failure or Option(digit="", next=None, action="voicemail", prompt=None)
         ctx.voice.speak(response, "menu_gave_up")
         return _follow(ctx, node, fallback, response)
-    ctx.voice.speak(response, reason_key)
-    return render.menu(ctx.voice, response, node, attempt + 1)
+    return render.menu(ctx.voice, response, node, attempt + 1, [(reason_key, {})])
 
 
 def _follow(
@@ -211,25 +235,26 @@ def message_recorded(ctx: CallContext, url: str, duration: int) -> str:
     if duration <= 0:
         return no_message(ctx)
     calls.save_recording(ctx.session, ctx.call, None, url, duration, ctx.now)
-    response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_saved")
-    return _offer_callback(ctx, response)
+    return _offer_callback(ctx, "voicemail_saved")
 
 
 def no_message(ctx: CallContext) -> str:
     """The recording was empty: say so, keep a trace, still offer a callback."""
     calls.save_empty_message(ctx.session, ctx.call, ctx.now)
+    return _offer_callback(ctx, "voicemail_empty")
+
+
+def _offer_callback(ctx: CallContext, said: str) -> str:
+    """Ask for consent, unless the number is withheld: never promise a call we can't make.
+
+    `said` (what became of the message) comes first, inside the question's <Gather>.
+    """
     response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_empty")
-    return _offer_callback(ctx, response)
-
-
-def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
-    """Ask for consent, unless the number is withheld: never promise a call we can't make."""
     if callbacks.callable_number(ctx.session, ctx.structure.id, ctx.call.from_e164) is None:
+        ctx.voice.speak(response, said)
         ctx.voice.speak(response, "callback_impossible")
         return render.hang_up(ctx.voice, response)
-    return render.ask_consent(ctx.voice, response, 1)
+    return render.ask_consent(ctx.voice, response, 1, before=[(said, {})])
 
 
 def answer_consent(
@@ -251,5 +276,5 @@ def answer_consent(
     if attempt >= ctx.max_attempts:
         ctx.voice.speak(response, "callback_declined")
         return render.hang_up(ctx.voice, response)
-    ctx.voice.speak(response, "menu_no_input" if silent else "menu_invalid")
-    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url)
+    reason = "menu_no_input" if silent else "menu_invalid"
+    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url, [(reason, {})])
