@@ -282,3 +282,24 @@ def test_a_staff_phone_that_picks_up_after_the_caller_left_hears_so(
     verbs = parse_twiml(response.body)
     assert [v.name for v in verbs] == ["Say", "Hangup"]
     assert verbs[0].text == fr("whisper_caller_gone")
+
+
+def test_once_the_caller_is_gone_even_the_leg_that_took_the_call_is_hung_up(
+    emulator: Emulator, session: Any, clock: Any
+) -> None:
+    """Karim pressed 1 in the instant the caller hung up: his leg must not wait alone."""
+    from hotline import calls
+    from hotline.calls import ringing
+
+    params = emulator.call_params("CA" + "8" * 32, CALLER, DEMO_NUMBER)
+    emulator.post("/voice/incoming", params)
+    call = session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
+    karim = session.scalar(select(Staff).where(Staff.key == "karim"))
+    amina = session.scalar(select(Staff).where(Staff.key == "amina"))
+    ringing.note_leg_placed(session, call, karim.id, "CA" + "a" * 32, clock())
+    ringing.note_leg_placed(session, call, amina.id, "CA" + "b" * 32, clock())
+    assert calls.connect_staff(session, call.call_sid, karim.id, clock())
+
+    assert [leg.staff_id for leg in ringing.legs_to_cancel(session, call)] == [amina.id]
+    calls.apply_status(session, call.call_sid, "completed", 3, 40, clock())
+    assert [leg.staff_id for leg in ringing.legs_to_cancel(session, call)] == [karim.id, amina.id]

@@ -150,8 +150,14 @@ def mark_released(session: Session, call: Call, now: datetime) -> bool:
 
 
 def legs_to_cancel(session: Session, call: Call) -> list[Leg]:
-    """Legs still ringing or screening that nobody needs any more: all but the winner's."""
-    winner = call.staff_id if call.staff_connected or call.answered_at else None
+    """Legs still open that nobody needs any more.
+
+    While the caller is on the line, every leg but the one that took the call. Once the
+    caller has hung up, every leg: the one that took it may have pressed 1 in the instant
+    the caller left, and would otherwise wait alone in a room of its own.
+    """
+    gone = call.status in records.FINAL_STATUSES
+    winner = None if gone else call.staff_id if call.answered_at is not None else None
     return [leg for leg in legs(session, call) if not leg.ended and leg.staff_id != winner]
 
 
