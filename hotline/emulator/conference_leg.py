@@ -56,9 +56,10 @@ def spec_from_twiml(dial: Verb, noun: Verb, document_url: str) -> JoinSpec:
 
 def dial_conference(leg: Leg, dial: Verb, noun: Verb, document_url: str) -> Step:
     """Execute <Dial><Conference>: stay in the room, then go on with the Dial action."""
-    pending = _rest_update(leg)
-    if pending is not None:  # updated through the REST API before it got into the room
-        return End(pending)
+    call = getattr(leg, "call", None)
+    if call is not None and (call.hangup_requested or call.redirect is not None):
+        leg.note("note", "updated through the REST API before getting into the room")
+        return End("api-hangup" if call.hangup_requested else "api-redirect")
     spec = spec_from_twiml(dial, noun, document_url)
     room = leg.emulator.conferences.open(spec.name)
     outbound = leg.base.get("Direction", "inbound").startswith("outbound")
