@@ -67,3 +67,16 @@ def test_redirecting_an_ended_inbound_call_is_refused(make_app, make_fake):
     with pytest.raises(TwilioRestException) as refused:
         emulator_client(fake).calls(call.sid).update(url=f"{BASE_URL}/voice/elsewhere")
     assert refused.value.status == 400
+
+
+def test_a_caller_redirected_before_reaching_the_room_never_joins_it(make_app, make_fake):
+    app = make_app(ROUTES)
+    fake = make_fake(app, seed=2)
+    call = fake.emulator.start_call(CALLER, HOTLINE, ScriptedCaller("wait:300 hangup"))
+    fake.emulator.sim.advance(0.5)  # still hearing "Merci de patienter."
+
+    emulator_client(fake).calls(call.sid).update(url=f"{BASE_URL}/voice/elsewhere")
+    fake.emulator.sim.run_until_idle()
+
+    assert call.log.heard == ["Merci de patienter.", "Personne n'est libre. Laissez un message."]
+    assert list(fake.emulator.conferences) == []
