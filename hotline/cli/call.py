@@ -50,6 +50,14 @@ STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
 }
 
 
+# With --url the call runs in simulated time here while the server's worker calls the staff
+# in real time, through the server's own emulator: the two never meet.
+WAITING_ROOM_OVER_HTTP = (
+    "Note: with --url, the staff are called by the server's worker in real time, on its own"
+    " emulator, while this call runs in simulated time: rehearse ringing staff without --url."
+)
+
+
 def _clock_from(at: str | None, timezone: str) -> Callable[[], datetime] | None:
     """A clock that starts at `at` (local time of the structure) and then runs normally."""
     if at is None:
@@ -151,6 +159,8 @@ def call(
         if embedded is not None:
             embedded.close()
     click.echo(log.transcript(ascii_only=ascii_only))
+    if url and log.events_of("conference"):
+        click.echo(WAITING_ROOM_OVER_HTTP)
     for other in emulator.call_logs:  # the staff phones the hotline called for this caller
         if other is not log:
             click.echo("")
