@@ -103,3 +103,26 @@ def test_the_queue_and_the_page_tell_entries_apart(
     detail = client.get(f"/callbacks/{entry.id}").get_data(as_text=True)
     assert "Laissé samedi 15 h" in detail
     assert "Laissé aujourd&#39;hui 10 h 12" in detail
+
+
+def test_a_new_message_with_consent_makes_a_scheduled_retry_due_at_once(
+    session: Any, demo: Any, emulator: Any, clock: Any
+) -> None:
+    """Retries are not taken before their time; a caller asking again must not wait for it."""
+    from datetime import timedelta
+
+    from hotline.models import CallbackStatus
+
+    clock.set("2026-12-05 15:00")
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    entry = session.scalar(select(Callback))
+    entry.status, entry.attempts = CallbackStatus.RETRY_SCHEDULED, 1
+    entry.due_at = clock() + timedelta(days=1)
+    session.flush()
+    clock.set("2026-12-05 16:00")
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_NO_CALLBACK))
+    session.refresh(entry)
+    assert entry.status == CallbackStatus.RETRY_SCHEDULED  # no consent: the plan stands
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    session.refresh(entry)
+    assert (entry.status, entry.due_at, entry.attempts) == (CallbackStatus.WAITING, None, 1)

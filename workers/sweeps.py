@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, retention, tasks
+from hotline import callbacks, calls, clock, contacts, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -128,6 +128,15 @@ def purge_expired_data() -> int:
     return sum(r.recordings + r.forgotten.calls + r.forgotten.callbacks for r in reports)
 
 
+@in_app_context
+def create_check_ins() -> int:
+    """Each structure's daily run (its `check_in_run` row): queue the check-ins now due."""
+    created = contacts.sweep_check_ins(db.session, clock.now())
+    if created:
+        log.info("queued %d check-in callbacks", created)
+    return created
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -145,6 +154,8 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("apply-kept-consents", 60, apply_kept_consents),
     Sweep("release-forgotten-waits", 60, release_forgotten_waits),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
+    # Every 15 minutes, but each structure's run happens once a day (its schedule row).
+    Sweep("create-check-ins", 900, create_check_ins),
 )
 
 

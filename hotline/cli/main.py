@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from rq import Worker
 
 from hotline import migrate
 from hotline.cli import demo as services
@@ -24,6 +23,7 @@ from hotline.voice.check import check_all
 from hotline.voice.script import scripts_root
 from hotline.voice.speech import report as speech_report
 from hotline.yamlfile import FileProblems
+from workers.process import run_worker
 from workers.sweeps import run_scheduler
 
 
@@ -108,11 +108,13 @@ def demo(app: Flask) -> None:
         click.echo(line)
 
 
-@main.command(help="Run the RQ worker (with RQ's scheduler for delayed jobs).")
+@main.command(
+    help="Run the RQ worker (with RQ's scheduler for delayed jobs); Redis lost is waited out."
+)
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_app
 def worker(_app: Flask, burst: bool) -> None:
-    Worker(["default"], connection=redis_store.connection).work(with_scheduler=True, burst=burst)
+    run_worker(redis_store.connection, burst=burst)
 
 
 @main.command(help="Run the periodic sweeps (one process per deployment).")

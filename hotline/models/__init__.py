@@ -20,6 +20,7 @@ from hotline.models.calls import (
     Voicemail,
     VoicemailStatus,
 )
+from hotline.models.contacts import CheckInRun, Contact, ContactKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     DutyException,
@@ -40,6 +41,9 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "Call",
+    "CheckInRun",
+    "Contact",
+    "ContactKind",
     "CallEvent",
     "Callback",
     "CallbackAttempt",

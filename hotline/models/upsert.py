@@ -39,4 +39,8 @@ def _statement(
         statement = sqlite.insert(table)
     else:  # pragma: no cover - we support the two databases above
         raise NotImplementedError(f"unsupported database: {dialect}")
-    return statement.on_conflict_do_nothing(index_elements=list(unique_on))
+    # SQLAlchemy 2.1 reports rowcount -1 for an INSERT on psycopg unless asked to keep it:
+    # without this every insert looked new on PostgreSQL, a conflict included.
+    return statement.on_conflict_do_nothing(index_elements=list(unique_on)).execution_options(
+        preserve_rowcount=True
+    )

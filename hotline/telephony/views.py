@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import Response, request
 
-from hotline import callbacks, calls, clock, tasks
+from hotline import callbacks, calls, clock, contacts, tasks
 from hotline.calls import ringing
 from hotline.directory import StructureInfo
 from hotline.extensions import db
@@ -143,6 +143,7 @@ def status() -> Response:
     )
     if call is not None:  # a missed call becomes a callback when the structure opted in
         callbacks.queue_for_missed_call(db.session, call, clock.now())
+        contacts.record_inbound_contact(db.session, call)  # answered and ended: one contact
         if call.status in calls.FINAL_STATUSES and ringing.legs_to_cancel(db.session, call):
             # The caller left while staff phones rang for them: stop them ringing.
             tasks.enqueue_after_commit(db.session, tasks.CANCEL_RING_LEGS, call.id)
