@@ -3,7 +3,7 @@
 Under Twilio's documented simultaneous-dial rule (the emulator's default), one `<Dial>` of
 several phones would let a personal voicemail that picks up first hang up every colleague.
 So the caller waits in a conference of their own while the `ring_staff` job calls each free
-staff member through the gateway; the jobs run between simulated events (`job_runner`).
+staff member through the gateway; the jobs run between simulated events (`hotline.cli.inline_jobs`).
 Tuesday 10:00: Amina (administratif), Karim (social) and Camille (numérique) are on duty, so
 key 0 ("any theme") rings all three.
 """
