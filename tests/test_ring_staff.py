@@ -207,13 +207,17 @@ def test_a_lost_leg_report_does_not_leave_the_caller_waiting(
     assert emulator.sim.elapsed < 600
 
 
-def test_redis_unavailable_after_the_commit_still_puts_the_caller_in_the_room(
+def test_redis_unavailable_when_the_caller_picks_a_theme_offers_the_voicemail_at_once(
     emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The job waits in the outbox for the relay sweep; the caller is never answered a 500."""
+    """No job can be queued: the caller is not left waiting for nobody, nor answered a 500.
+
+    The job stays in the outbox; relayed later, it finds the caller released.
+    """
     from hotline import tasks
     from hotline.emulator import parse_twiml
     from hotline.models import OutboxJob
+    from workers import ring
 
     def unavailable(task: Any, row_id: int) -> bool:
         raise RuntimeError("REDIS_URL is not set")
@@ -222,13 +226,20 @@ def test_redis_unavailable_after_the_commit_still_puts_the_caller_in_the_room(
     params = emulator.call_params("CA" + "5" * 32, CALLER, DEMO_NUMBER)
     emulator.post("/voice/incoming", params)
     response = emulator.post(
+        "/voice/menu?node=choose_language&lang=fr&attempt=1", {**params, "Digits": FRENCH}
+    )
+    response = emulator.post(
         "/voice/menu?node=main_menu&lang=fr&attempt=1", {**params, "Digits": SOCIAL}
     )
 
     assert response.status == 200
-    assert [verb.name for verb in parse_twiml(response.body)] == ["Say", "Dial"]
+    verbs = parse_twiml(response.body)
+    assert verbs[0].text == fr("nobody_available", theme="l'accompagnement social")
+    assert "Record" in [verb.name for verb in verbs]
+    assert "Dial" not in [verb.name for verb in verbs]
     job = session.scalar(select(OutboxJob))
     assert (job.job_id.split("-")[0], job.delivered_at) == ("ring", None)
+    assert ring.ring_staff(job.row_id) == []  # relayed later: nobody is rung
 
 
 def test_a_leg_the_provider_refuses_leaves_the_others_ringing(

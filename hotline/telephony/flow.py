@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks, calls, tasks
+from hotline.calls import ringing
 from hotline.calls.ringing import room_name
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
@@ -35,6 +36,7 @@ class CallContext:
     call: Call
     called_number: str
     now: datetime
+    ring_job: tasks.Pending | None = None  # set when the answer rings staff (see `route`)
 
     @property
     def max_attempts(self) -> int:
@@ -194,7 +196,7 @@ def route(
         # The caller waits in a room while a job calls each free staff member (see
         # `hotline.calls.ringing`): one <Dial> of several phones would let the first
         # personal voicemail that picks up hang up every other one.
-        tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
+        ctx.ring_job = tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
         return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
@@ -205,6 +207,19 @@ def route(
         ctx.voice.speak(response, "theme_closed", theme=label, moment=moment)
     else:
         ctx.voice.speak(response, "theme_no_opening", theme=label)
+    return leave_message(ctx, response, theme)
+
+
+def nobody_can_be_rung(ctx: CallContext) -> str:
+    """The job that rings staff could not be queued (Redis down): the voicemail at once.
+
+    Waiting in the room would mean waiting for nobody: the job stays in the outbox and,
+    relayed later, finds the caller released and rings no one.
+    """
+    ringing.mark_released(ctx.session, ctx.call, ctx.now)
+    theme = next((t for t in ctx.structure.themes if t.id == ctx.call.theme_id), None)
+    response = VoiceResponse()
+    ctx.voice.speak(response, "nobody_available", theme=ctx.voice.theme_label(theme))
     return leave_message(ctx, response, theme)
 
 

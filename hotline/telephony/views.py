@@ -78,6 +78,9 @@ def menu() -> Response:
         form("SpeechResult"),
         silent=request.args.get("silent") == "1",
     )
+    db.session.commit()
+    if ctx.ring_job is not None and ctx.ring_job.deferred:  # Redis could not take it
+        xml = flow.nobody_can_be_rung(ctx)
     return done(xml)
 
 
