@@ -167,6 +167,13 @@ def _line(
         return Line(call, "no call row", ["the database has no row for this call"])
     voicemail = db["voicemails"].get(row.id)
     totals["staff answered"] += call.staff_bridged
+    if call.scenario == "staff answers" and not call.staff_bridged:
+        # The caller now waits in a room while the worker calls the staff in real time
+        # through the REST emulator; this soak places each caller on an emulator of its own,
+        # in simulated time, so the two never meet (README, ringing staff; issue 8).
+        problems.append("staff never reached: inbound ringing is not emulated by the soak yet")
+    if call.scenario.startswith("message") and call.consent is None:
+        problems.append("no answer to the callback question: the scripted keys went elsewhere")
     accepted = row.staff_id is not None and row.answered_at is not None
     if call.staff_bridged != accepted:
         problems.append(f"staff bridged {call.staff_bridged}, database says {accepted}")

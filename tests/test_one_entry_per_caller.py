@@ -16,6 +16,7 @@ from hotline.models import Callback, CallbackMessage, Voicemail
 HOTLINE = "+33184880000"
 STRANGER = "+33612345678"
 LEAVE_MESSAGE_WANT_CALLBACK = "1 1 # 1"  # français, administratif (closed), message, consent
+WAIT_IN_THE_ROOM = "wait:600"  # while staff phones ring: until someone comes or nobody does
 LEAVE_MESSAGE_NO_CALLBACK = "1 1 # 2"
 # A number that called before, or a known person, is not asked its language (item 16).
 AGAIN_WANT_CALLBACK = "1 # 1"  # administratif (closed), message, consent
@@ -91,8 +92,8 @@ def test_the_queue_and_the_page_tell_entries_apart(
 ) -> None:
     clock.set("2026-12-05 15:00")
     emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
-    clock.set("2026-12-08 10:12")  # Tuesday
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
+    clock.set("2026-12-08 10:12")  # Tuesday: administratif is open, Amina does not answer
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(f"1 {WAIT_IN_THE_ROOM} # 1"))
     clock.set("2026-12-08 11:00")
     client = sign_in("amina")
     page = client.get("/queue").get_data(as_text=True)

@@ -29,8 +29,9 @@ TYPED = {  # what a newcomer types at the prompts of these commands
     ("person", "erase"): "y\n",
 }
 EXPECTED = {  # a command's text -> what its output must say
-    '--keys "1 3"': "👂 +33600000003 : keys: 1",
+    '--keys "1 3"': "-> +33600000003\n  ↳ +33600000003 picks up",  # Camille's phone rang…
     "--staff busy": "⌨ keys: 1",
+    '"1 3"   #': "☎ keys: 1",  # …and she pressed 1: her keys, not the caller's
     "2026-12-05 15:00": "lundi",
     '"2580# 1"': "Pour prendre le prochain rappel",  # the PIN was accepted
     "hotline demo": "numéro : +33184880000",

@@ -21,7 +21,16 @@ from hotline.models import Call
 from hotline.voice.check import check_all
 from hotline.voice.script import load_script, scripts_root
 from hotline.voice.speech import WORDS_PER_SECOND, count_words, menu_timings
-from tests.inbound_helpers import CALLER, CAMILLE, DEMO_NUMBER, FRENCH, NUMERIQUE, en, fr
+from tests.inbound_helpers import (
+    CALLER,
+    CAMILLE,
+    DEMO_NUMBER,
+    FRENCH,
+    NUMERIQUE,
+    en,
+    fr,
+    staff_legs,
+)
 
 JEAN = "+33600000101"  # a known person of the demo, language fr
 GRACE = "+33600000102"  # a known person of the demo, language en
@@ -130,7 +139,7 @@ def test_a_known_person_hears_their_language_without_the_question(
     log = _call(emulator, NUMERIQUE, JEAN)  # 3 straight away: there is no language menu
     assert not log.heard_contains(fr("language_option", language_name="français", digit=1))
     assert log.heard_contains(fr("privacy_notice", **NOTICE))
-    (leg,) = log.legs
+    (leg,) = staff_legs(emulator, log)
     assert leg.number == CAMILLE
     assert leg.bridged
 
@@ -166,7 +175,7 @@ def test_a_key_during_the_notice_goes_straight_to_the_choice(
     assert log.heard[1].endswith("[interrompu]")
     assert not log.heard_contains(fr("privacy_notice", **NOTICE))
     assert not log.heard_contains(fr("main_menu_intro"))
-    (leg,) = log.legs
+    (leg,) = staff_legs(emulator, log)
     assert leg.number == CAMILLE
     assert leg.bridged
     assert log.heard_contains(fr("connecting", theme="le numérique et les démarches en ligne"))

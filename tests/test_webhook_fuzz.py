@@ -34,9 +34,12 @@ FUZZ_EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "150"))
 PATHS = [
     "incoming",
     "menu",
-    "whisper",
-    "whisper-answer",
-    "dial-done",
+    "ring/wait",
+    "ring/staff",
+    "ring/answer",
+    "ring/leg-status",
+    "ring/done",
+    "ring/nobody",
     "recorded",
     "no-message",
     "consent",
@@ -51,7 +54,20 @@ PATHS = [
     "callback/dial-done",
     "callback/status",
 ]
-QUERY_KEYS = ["node", "lang", "attempt", "theme", "staff", "try", "auth", "silent", "leg", "caller"]
+QUERY_KEYS = [
+    "node",
+    "lang",
+    "attempt",
+    "theme",
+    "staff",
+    "try",
+    "auth",
+    "silent",
+    "leg",
+    "caller",
+    "call",
+    "script",
+]
 FIELDS = [
     "CallSid",
     "AccountSid",
@@ -92,7 +108,21 @@ plausible = {
 }
 HUGE = str(10**30)
 query_values = st.one_of(
-    st.sampled_from(["1", "0", "-1", "fr", "main_menu", "choose_language", HUGE, "²", "١٢", "x"]),
+    st.sampled_from(
+        [
+            "1",
+            "0",
+            "-1",
+            "fr",
+            "main_menu",
+            "choose_language",
+            HUGE,
+            "²",
+            "١٢",
+            "x",
+            "CA" + "f" * 32,
+        ]
+    ),
     st.text(printable, max_size=12),
 )
 numeric_fields = ["Digits", "RecordingDuration", "CallDuration", "SequenceNumber"]

@@ -113,6 +113,15 @@ def _apply_kept_consent(call_sid: str) -> bool:
 
 
 @in_app_context
+def release_forgotten_waits() -> int:
+    """Callers left waiting for staff because a leg's end report was lost go to the voicemail."""
+    waiting = calls.forgotten_waits(db.session, clock.now())
+    if waiting:
+        log.warning("%d callers waited too long for staff: releasing them", len(waiting))
+    return sum(tasks.enqueue(tasks.RELEASE_CALLER, call_id) for call_id in waiting)
+
+
+@in_app_context
 def purge_expired_data() -> int:
     """Once a day: delete what the structures' retention settings say must go (counts logged)."""
     reports = retention.purge_all(db.session, clock.now())
@@ -143,6 +152,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
+    Sweep("release-forgotten-waits", 60, release_forgotten_waits),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
     # Every 15 minutes, but each structure's run happens once a day (its schedule row).
     Sweep("create-check-ins", 900, create_check_ins),

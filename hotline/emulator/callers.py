@@ -139,6 +139,8 @@ class ScriptedCaller:
     keys: str | Sequence[str] = ""
     speak_seconds: int = DEFAULT_SPEAK_SECONDS
     patience: int | None = 3
+    # In a room once the script is exhausted: stay this long, then hang up (None: stay).
+    then_talk: int | None = None
     tokens: list[str] = field(init=False)
     silent_menus: int = field(default=0, init=False)
 
@@ -179,6 +181,10 @@ class ScriptedCaller:
 
     def conference(self, prompt: ConferencePrompt) -> ConferenceInput:
         token = self._next()
+        if token is None and self.then_talk is not None:
+            talk, self.then_talk = self.then_talk, None
+            self.tokens = ["hangup"]
+            return Stay(talk)
         if token is None:
             return Stay()
         if token == "hangup":

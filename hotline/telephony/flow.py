@@ -16,12 +16,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls
+from hotline import callbacks, calls, tasks
+from hotline.calls import ringing
+from hotline.calls.ringing import room_name
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.schedules import describe_moment
 from hotline.telephony.args import whole_number_or_none
-from hotline.voice import render
+from hotline.voice import render, render_ring
 from hotline.voice.render import Voice
 from hotline.voice.script import Node, Option
 
@@ -34,6 +36,7 @@ class CallContext:
     call: Call
     called_number: str
     now: datetime
+    ring_job: tasks.Pending | None = None  # set when the answer rings staff (see `route`)
 
     @property
     def max_attempts(self) -> int:
@@ -190,7 +193,11 @@ def route(
     )
     label = ctx.voice.theme_label(theme)
     if decision.kind == calls.RouteKind.RING:
-        return render.ring_staff(ctx.voice, response, theme, decision.staff, ctx.called_number)
+        # The caller waits in a room while a job calls each free staff member (see
+        # `hotline.calls.ringing`): one <Dial> of several phones would let the first
+        # personal voicemail that picks up hang up every other one.
+        ctx.ring_job = tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
+        return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
@@ -203,6 +210,19 @@ def route(
     return leave_message(ctx, response, theme)
 
 
+def nobody_can_be_rung(ctx: CallContext) -> str:
+    """The job that rings staff could not be queued (Redis down): the voicemail at once.
+
+    Waiting in the room would mean waiting for nobody: the job stays in the outbox and,
+    relayed later, finds the caller released and rings no one.
+    """
+    ringing.mark_released(ctx.session, ctx.call, ctx.now)
+    theme = next((t for t in ctx.structure.themes if t.id == ctx.call.theme_id), None)
+    response = VoiceResponse()
+    ctx.voice.speak(response, "nobody_available", theme=ctx.voice.theme_label(theme))
+    return leave_message(ctx, response, theme)
+
+
 def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
     if theme is not None and ctx.call.theme_id is None:
         calls.choose_route(ctx.session, ctx.call, theme.id, ctx.voice.lang, ctx.now)
@@ -210,11 +230,10 @@ def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | 
 
 
 def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -> str:
-    """After the <Dial>: goodbye if they talked, otherwise the voicemail."""
+    """After the wait for staff: goodbye if they talked, otherwise the voicemail."""
     calls.release_staff(ctx.session, ctx.call)
     calls.note_event(ctx.session, ctx.call, "dial", dial_status, ctx.now)
-    # Only a staff member who pressed 1 counts: a leg answered by a personal voicemail whose
-    # whisper hung up may still be reported "completed" by the network.
+    # Only a staff member who pressed 1 counts: leaving the room is "completed" either way.
     if dial_status in ("completed", "answered") and ctx.call.answered_at is not None:
         return render.hang_up(ctx.voice, VoiceResponse())
     response = VoiceResponse()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.voice.script import Node, Script
@@ -179,58 +179,6 @@ def language_menu(
     response.redirect(
         voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt, silent=1), method="POST"
     )
-    return str(response)
-
-
-def ring_staff(
-    voice: Voice,
-    response: VoiceResponse,
-    theme: ThemeInfo | None,
-    staff: Iterable[tuple[int, str]],
-    caller_id: str,
-) -> str:
-    """Ring every free staff member at once, each leg screened by a whisper.
-
-    The caller ID is the hotline's number: staff never learn the caller's
-    number this way, and the caller never learns theirs. The whisper asks for
-    a key press, so a personal voicemail that picks up can never take the call.
-    """
-    theme_key = theme.key if theme else None
-    voice.speak(response, "connecting", theme=voice.theme_label(theme))
-    dial: Dial = response.dial(
-        caller_id=caller_id,
-        timeout=ring_timeout(voice.script.settings.dial_timeout),
-        action=voice_url("dial-done", theme=theme_key, lang=voice.lang),
-        method="POST",
-    )
-    for staff_id, phone in staff:
-        dial.number(phone, url=voice_url("whisper", staff=staff_id, theme=theme_key), method="POST")
-    return str(response)
-
-
-def whisper(voice: Voice, staff_id: int, theme: ThemeInfo | None) -> str:
-    """What the staff member hears before being connected: press 1 to take the call.
-
-    Said once; said again only if no key came within the timeout (a second <Gather>).
-    """
-    response = VoiceResponse()
-    theme_key = theme.key if theme else None
-    for _ in range(2):
-        gather = response.gather(
-            input="dtmf",
-            num_digits=1,
-            timeout=WHISPER_TIMEOUT_SECONDS,
-            action=voice_url("whisper-answer", staff=staff_id, theme=theme_key),
-            method="POST",
-        )
-        voice.speak(gather, "whisper", theme=voice.theme_label(theme))
-    response.hangup()
-    return str(response)
-
-
-def whisper_accepted(voice: Voice) -> str:
-    response = VoiceResponse()
-    voice.speak(response, "whisper_accepted")
     return str(response)
 
 
