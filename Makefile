@@ -16,8 +16,9 @@ install-dev: $(VENV)/bin/activate
 	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
 
 ## make run: install, migrate, load the demo and run web + worker + scheduler (+ embedded Redis)
+## (RUN_ARGS="--port 5001 --emulator-port 8791" for other ports, RUN_ARGS="--at ..." to rehearse)
 run: install
-	HOTLINE_ENV=development $(VENV)/bin/hotline run
+	HOTLINE_ENV=development $(VENV)/bin/hotline run $(RUN_ARGS)
 
 ## make test: install the test tools, check the voice scripts, lint, check the import layers, run every test
 test: install-dev

@@ -9,10 +9,12 @@ default refuses to start.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEV_AUTH_TOKEN = "dev-auth-token-not-a-secret"
 DEV_ACCOUNT_SID = "AC" + "0" * 32
@@ -36,6 +38,32 @@ class ConfigError(RuntimeError):
 def wall_clock() -> datetime:
     """The real time, aware and in UTC."""
     return datetime.now(UTC)
+
+
+REHEARSAL_ENV = "HOTLINE_REHEARSAL_CLOCK"
+
+
+def rehearsal_start(value: str, timezone: str) -> datetime:
+    """'YYYY-MM-DD HH:MM' (local time of `timezone`, or with an offset) as an aware instant."""
+    start = datetime.fromisoformat(value.strip())
+    return start if start.tzinfo is not None else start.replace(tzinfo=ZoneInfo(timezone))
+
+
+def rehearsal_clock(value: str, timezone: str) -> Callable[[], datetime]:
+    """A clock that shows `value` at the real instant after '@' (default: now) and then runs.
+
+    `hotline run --at` writes both parts, so its web, worker and scheduler processes, started
+    a few seconds apart, all read the same time.
+    """
+    text, _, origin_text = value.partition("@")
+    try:
+        start = rehearsal_start(text, timezone)
+        origin = float(origin_text) if origin_text else time.time()
+    except ValueError:
+        raise ConfigError(
+            f"{REHEARSAL_ENV}={value!r}: expected 'YYYY-MM-DD HH:MM' (local time)"
+        ) from None
+    return lambda: (start + timedelta(seconds=time.time() - origin)).astimezone(UTC)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -108,6 +136,8 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     production = mode == "production"
+    timezone = env.get("HOTLINE_TIMEZONE") or "Europe/Paris"
+    rehearsal = env.get(REHEARSAL_ENV) or None
     return {
         "HOTLINE_ENV": mode,
         "DATABASE_URL": database_url,
@@ -121,12 +151,14 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
             env.get("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")
         ).rstrip("/"),
         "TWILIO_API_BASE": env.get("TWILIO_API_BASE") or "https://api.twilio.com",
-        "HOTLINE_TIMEZONE": env.get("HOTLINE_TIMEZONE") or "Europe/Paris",
+        "HOTLINE_TIMEZONE": timezone,
         "VERIFY_SIGNATURES": not _flag(env.get("HOTLINE_SKIP_SIGNATURE"), False),
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
         "DATABASE_TIMEOUT": database_timeout(env.get("HOTLINE_DB_TIMEOUT")),
-        "CLOCK": wall_clock,
+        # A rehearsal clock (`hotline run --at`) is refused in production by check_settings.
+        "CLOCK": rehearsal_clock(rehearsal, timezone) if rehearsal else wall_clock,
+        "REHEARSAL_CLOCK": bool(rehearsal),
         # Werkzeug's scrypt at its default cost; only the tests choose a cheaper one.
         "PASSWORD_HASH_METHOD": "scrypt",
     }
@@ -151,8 +183,10 @@ def check_settings(settings: Mapping[str, Any], clock_overridden: bool) -> None:
         raise ConfigError(f"{', '.join(public)} must not be the public development value")
     if not settings["VERIFY_SIGNATURES"]:
         raise ConfigError("HOTLINE_SKIP_SIGNATURE is only allowed with HOTLINE_ENV=development")
-    if clock_overridden:
-        raise ConfigError("CLOCK can only be overridden outside production")
+    if clock_overridden or settings.get("REHEARSAL_CLOCK"):
+        raise ConfigError(
+            f"CLOCK and {REHEARSAL_ENV} (a rehearsal clock) are only allowed in development"
+        )
     if not str(settings["PUBLIC_BASE_URL"]).startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be the https origin Twilio calls")
 

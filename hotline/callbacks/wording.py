@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo
 from hotline.callbacks.hours import CallWindow
 
 WEEKDAYS_SHORT = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
 RISK_WORDS = {1: "risque faible", 2: "risque moyen", 3: "risque élevé"}
 
 
@@ -147,3 +152,10 @@ def local_date_time(at: datetime, tz: ZoneInfo) -> str:
     """ "08/12/2026 à 10 h 12", in the structure's time zone (never UTC)."""
     local = at.astimezone(tz)
     return f"{local:%d/%m/%Y} à {clock_time(local)}"
+
+
+def day_month_time(at: datetime, tz: ZoneInfo) -> str:
+    """ "mardi 8 décembre, 10 h 00": a moment written out in full, as a clock shows it."""
+    local = at.astimezone(tz)
+    day = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
+    return f"{day}, {local.hour} h {local.minute:02d}"

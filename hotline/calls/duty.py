@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hotline.directory import StructureInfo, directory
-from hotline.models import DutyException, Staff
+from hotline.models import PHONE_DUTY_NOTE, DutyException, Staff
 
-DUTY_NOTE = "téléphone : hors permanence aujourd'hui"  # shown to staff beside the closure
+DUTY_NOTE = PHONE_DUTY_NOTE  # shown to staff beside the closure; the phone menu owns the row
 
 
 def toggle_duty_today(

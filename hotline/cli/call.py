@@ -3,23 +3,29 @@
 By default the call is placed in-process into a fresh app on the configured
 database, so `--at` can rehearse any moment without any way of setting the
 clock of a running server. `--url` sends it to a running server instead.
+
+A rehearsal (`--at`) never writes into the live database: a message "left" next Saturday
+would show in today's queue as waiting for less than a minute. It goes to the rehearsal
+database (`instance/rehearsal.sqlite3`), into a copy of the called structure.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import create_app
+from hotline import config, create_app, migrate
 from hotline.cli import demo as services
+from hotline.cli import run_guard
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
@@ -40,7 +46,8 @@ from hotline.emulator import (
     WsgiTransport,
 )
 from hotline.extensions import db
-from hotline.models import PhoneNumber, Staff
+from hotline.models import PhoneNumber, Staff, Structure
+from hotline.structure_file import dump_structure
 
 STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
     "answers": Answers(press="1"),
@@ -63,21 +70,35 @@ def _clock_from(at: str | None, timezone: str) -> Callable[[], datetime] | None:
     if at is None:
         return None
     try:
-        start = datetime.fromisoformat(at)
+        start = config.rehearsal_start(at, timezone)
     except ValueError:
         raise click.BadParameter(
             f"expected 'YYYY-MM-DD HH:MM', got {at!r}", param_hint="--at"
         ) from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(timezone))
     origin = time.monotonic()
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
-def _demo_number(app: Flask) -> str:
-    """Prepare the demo (idempotently) and return its first number, as `hotline demo` prints it."""
-    lines = services.prepare_demo(app, services.DEMO_FILE)
-    return lines[1].split(":")[-1].strip()
+def _rehearsal_database(app: Flask, to: str) -> str:
+    """Copy the called structure into the rehearsal database; return that database's URL."""
+    slug = db.session.scalar(
+        select(Structure.slug)
+        .join(PhoneNumber, PhoneNumber.structure_id == Structure.id)
+        .where(PhoneNumber.e164 == to)
+    )
+    text = dump_structure(db.session, slug) if slug else None
+    db.session.close()
+    url = services.rehearsal_database_url(Path(app.instance_path))
+    rehearsal = create_app({"DATABASE_URL": url})
+    with rehearsal.app_context():
+        migrate.upgrade(rehearsal)
+        if text is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                copy = Path(folder) / f"{slug}.yaml"
+                copy.write_text(text, encoding="utf-8")
+                services.load_structure_path(copy)
+        db.session.close()
+    return url
 
 
 def _phone_book(to: str, staff: str) -> PhoneBook:
@@ -101,10 +122,16 @@ def _emulator(
         phones=phones,
         clock=clock,
         # With --url, recordings are fetched by the server from the emulator `hotline run` started.
-        api_base=(os.environ.get("TWILIO_API_BASE") or f"http://127.0.0.1:{EMULATOR_PORT}")
+        api_base=(os.environ.get("TWILIO_API_BASE") or _local_emulator(app))
         if url
         else "https://api.twilio.com",
     )
+
+
+def _local_emulator(app: Flask) -> str:
+    """The REST emulator `hotline run` started on this machine (its port, if it chose one)."""
+    port = run_guard.running_emulator_port(Path(app.instance_path)) or EMULATOR_PORT
+    return f"http://127.0.0.1:{port}"
 
 
 @click.command(help="Place a simulated call to a hotline number and show what the caller hears.")
@@ -135,13 +162,24 @@ def call(
     if url and at:
         raise click.UsageError("--at only works in-process: a running server keeps its own clock")
     clock = _clock_from(at, app.config["HOTLINE_TIMEZONE"])
-    to = to or _demo_number(app)
+    if to is None:
+        to = services.demo_number(app)
+    else:  # with --url too: the staff phones of the call's <Dial> are read from it
+        services.prepare_database(app)
     phones = _phone_book(to, staff)
     embedded = None
     overrides: dict[str, object] = {"CLOCK": clock} if clock is not None else {}
+    if clock is not None:
+        overrides["DATABASE_URL"] = _rehearsal_database(app, to)
+        click.echo(
+            f"Répétition : l'appel est enregistré dans {services.REHEARSAL_DATABASE}, "
+            "pas dans la base réelle."
+        )
     if not url and not app.config["REDIS_URL"]:
-        # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`.
-        embedded = EmbeddedRedis(Path(app.instance_path) / "redis-call")
+        # In-process calls still need Redis (PIN throttling, jobs): an embedded one, as `run`,
+        # of this call's own: two calls at once must not share one and stop it under the other.
+        folder = Path(tempfile.mkdtemp(prefix="redis-call-", dir=app.instance_path))
+        embedded = EmbeddedRedis(folder)
         overrides["REDIS_URL"] = embedded.url
     caller = ScriptedCaller(keys) if keys is not None else InteractiveCaller()
     try:
@@ -158,10 +196,11 @@ def call(
     finally:
         if embedded is not None:
             embedded.close()
+            shutil.rmtree(folder, ignore_errors=True)
     click.echo(log.transcript(ascii_only=ascii_only))
     if url and log.events_of("conference"):
         click.echo(WAITING_ROOM_OVER_HTTP)
     for other in emulator.call_logs:  # the staff phones the hotline called for this caller
         if other is not log:
             click.echo("")
-            click.echo(other.transcript(ascii_only=ascii_only))
+            click.echo(other.transcript(ascii_only=ascii_only, staff_phone=True))

@@ -9,7 +9,7 @@ from flask import Flask
 
 from hotline import migrate
 from hotline.cli import demo as services
-from hotline.cli.app import with_app
+from hotline.cli.app import with_any_app, with_app
 from hotline.cli.call import call
 from hotline.cli.emulator import emulator
 from hotline.cli.rights import person, purge
@@ -38,7 +38,7 @@ def db() -> None:
 
 
 @db.command("upgrade", help="Apply the migrations (the Procfile's release step).")
-@with_app
+@with_any_app
 def db_upgrade(app: Flask) -> None:
     migrate.upgrade(app)
     click.echo("database is up to date")
@@ -63,6 +63,8 @@ def structure_load(_app: Flask, path: Path) -> None:
     click.echo(f"structure {result.slug!r} {verb}")
     for change in result.changes:
         click.echo(f"  - {change}")
+    for kept in result.kept:
+        click.echo(f"  = kept, owned by the dashboard, phone or command line: {kept}")
 
 
 @structure.command("dump", help="Write a structure back as YAML (to stdout).")
@@ -102,7 +104,7 @@ def scripts_check(root: Path | None) -> None:
 
 
 @main.command(help="Migrate, load the demo structure and print its numbers.")
-@with_app
+@with_any_app
 def demo(app: Flask) -> None:
     for line in services.prepare_demo(app, services.DEMO_FILE):
         click.echo(line)
@@ -112,7 +114,7 @@ def demo(app: Flask) -> None:
     help="Run the RQ worker (with RQ's scheduler for delayed jobs); Redis lost is waited out."
 )
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-@with_app
+@with_any_app  # it needs only Redis to start: jobs meet the database, which a release migrates
 def worker(_app: Flask, burst: bool) -> None:
     run_worker(redis_store.connection, burst=burst)
 

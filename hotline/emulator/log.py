@@ -20,7 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "play": ("🎵", "[play]"),
     "pause": ("…", "[pause]"),
     "beep": ("🔔", "[beep]"),
-    "input": ("☎", "[keys]"),
+    "input": ("⌨", "[keys]"),  # the caller's keys; a staff phone's call shows STAFF_KEYS
     "request": ("→", "[http]"),
     "dial": ("📞", "[dial]"),
     "leg": ("  ↳", "  ->"),
@@ -32,6 +32,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "error": ("✖", "[error]"),
     "end": ("■", "[end]"),
 }
+
+STAFF_KEYS = ("☎", "[staff keys]")  # what a staff phone pressed, in its own call's transcript
 
 
 @dataclass(frozen=True)
@@ -144,17 +146,24 @@ class CallLog:
         return bool(self.events_of("voicemail-bridge"))
 
     def transcript(
-        self, *, ascii_only: bool = False, show_requests: bool = False, times: bool = False
+        self,
+        *,
+        ascii_only: bool = False,
+        show_requests: bool = False,
+        times: bool = False,
+        staff_phone: bool = False,
     ) -> str:
         """A readable account of the call for the terminal, one event per line.
 
-        `times=True` prefixes each line with its simulated time (`[mm:ss]`).
+        `times=True` prefixes each line with its simulated time (`[mm:ss]`). `staff_phone=True`
+        marks the keys with the staff phone's sign (☎), never the caller's (⌨).
         """
+        labels = {**LABELS, "input": STAFF_KEYS} if staff_phone else LABELS
         lines = [f"Appel {self.call_sid}  {self.from_} -> {self.to}"]
         for event in self.events:
             if event.kind == "request" and not show_requests:
                 continue
-            fancy, plain = LABELS.get(event.kind, ("·", f"[{event.kind}]"))
+            fancy, plain = labels.get(event.kind, ("·", f"[{event.kind}]"))
             stamp = f"{sim_time(event.at)} " if times else ""
             lines.append(f"{stamp}{plain if ascii_only else fancy} {event.text}")
         lines.append(f"Fin de l'appel : {self.ended_by}")

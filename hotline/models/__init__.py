@@ -23,6 +23,7 @@ from hotline.models.calls import (
 from hotline.models.contacts import CheckInRun, Contact, ContactKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
+    PHONE_DUTY_NOTE,
     DutyException,
     DutySlot,
     Person,
@@ -56,6 +57,7 @@ __all__ = [
     "CallbackSource",
     "CallbackStatus",
     "DutyException",
+    "PHONE_DUTY_NOTE",
     "DutySlot",
     "Person",
     "PhoneNumber",

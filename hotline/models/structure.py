@@ -125,6 +125,11 @@ class DutySlot(Base):
     theme: Mapped[Theme] = relationship()
 
 
+# The note of a whole-day closure a staff member set from the phone menu ("3: off duty today").
+# The phone menu owns these rows: loading or dumping a structure file never touches them.
+PHONE_DUTY_NOTE = "téléphone : hors permanence aujourd'hui"
+
+
 class DutyException(Base):
     """A dated change: a closure (whole day or a range) or an extra opening.
 
@@ -146,6 +151,11 @@ class DutyException(Base):
     start: Mapped[time | None] = mapped_column(Time, nullable=True)
     end: Mapped[time | None] = mapped_column(Time, nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def set_by_phone(self) -> bool:
+        """Off duty for the day from the phone menu: the app's, never the structure file's."""
+        return self.note == PHONE_DUTY_NOTE
 
     structure: Mapped[Structure] = relationship(back_populates="closures")
     staff: Mapped[Staff | None] = relationship(back_populates="exceptions")

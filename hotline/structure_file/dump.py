@@ -153,8 +153,9 @@ def _staff(staff: Staff) -> dict[str, Any]:
         data["active"] = False
     if staff.slots:
         data["duty"] = _duty_rows(staff)
-    if staff.exceptions:
-        data["exceptions"] = [_exception(row) for row in _by_date(staff.exceptions)]
+    own = [row for row in staff.exceptions if not row.set_by_phone]  # the phone menu's stay out
+    if own:
+        data["exceptions"] = [_exception(row) for row in _by_date(own)]
     return data
 
 

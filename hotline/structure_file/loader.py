@@ -5,6 +5,11 @@ say the same with as few writes as possible. Children are matched by their keys 
 E.164, themes, staff and people by `key`), so ids — and everything pointing at them, like
 callbacks and calls — survive an edit, and loading an unchanged file writes nothing at all.
 
+The file owns what it describes, and only that (README, "Who owns what"): the dashboard owns
+the callback policy once a coordinator chose one in Réglages, the phone menu owns "off duty
+today", and the command line owns accounts — staff it created (not in the file), sign-in
+addresses and roles once an account exists. A load never undoes them.
+
 Three flushes keep the unique constraints satisfied whatever the edit: first every row that
 must go is deleted, then rows whose unique value (a theme digit, a person's phone) moves are
 parked on a placeholder, then the final values and new rows are written. Without the middle
@@ -23,7 +28,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import (
-    AuditAction,
     DutyException,
     DutySlot,
     Person,
@@ -32,8 +36,14 @@ from hotline.models import (
     Structure,
     Theme,
 )
-from hotline.retention import audit, stored_retention
+from hotline.structure_file.audit_load import audit_settings
 from hotline.structure_file.callbacks_section import apply_callbacks, changed_words, log_policy
+from hotline.structure_file.ownership import (
+    callbacks_to_apply,
+    came_from_file,
+    remember_file_staff,
+)
+from hotline.structure_file.sections import apply_check_ins, apply_retention
 from hotline.structure_file.spec import ExceptionSpec, SlotSpec, StaffSpec, StructureSpec
 from hotline.yamlfile import FileProblems, Problem
 
@@ -56,6 +66,7 @@ class LoadResult:
     slug: str
     created: bool
     changes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # what the file says but the app owns
 
 
 def load_structure(
@@ -74,62 +85,23 @@ def load_structure(
         structure = Structure(slug=spec.slug, settings={})
         session.add(structure)
     with session.no_autoflush:
-        changes = _Sync(session, structure, spec).run()
+        sync = _Sync(session, structure, spec)
+        changes = sync.run()
     before = (structure.settings or {}).get("callbacks")
-    policy = apply_callbacks(structure, spec.callbacks)
+    callbacks, kept = callbacks_to_apply(session, structure, spec.callbacks)
+    policy = apply_callbacks(structure, callbacks)
+    remember_file_staff(structure, [staff.key for staff in spec.staff])
     changes += changed_words(created, before, structure)
-    changes += _apply_retention(structure, spec, created)
-    changes += _apply_check_ins(structure, spec, created)
+    changes += apply_retention(structure, spec, created)
+    changes += apply_check_ins(structure, spec, created)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
     session.flush()
     if policy is not None:
         log_policy(session, structure, policy, at)
-    _audit_settings(session, structure, changes, policy is not None, at)
-    return LoadResult(spec.slug, created, changes)
-
-
-def _apply_retention(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
-    """Store the file's retention periods; a structure keeping the defaults stores nothing."""
-    if not spec.retention or stored_retention(structure) == dict(spec.retention):
-        return []
-    structure.settings = {**(structure.settings or {}), "retention": dict(spec.retention)}
-    return [] if created else ["retention changed"]
-
-
-def _apply_check_ins(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
-    """Store the file's check-in thresholds; a file without the section changes nothing."""
-    current = (structure.settings or {}).get("check_ins")
-    if spec.check_ins is None or current == dict(spec.check_ins):
-        return []
-    structure.settings = {**(structure.settings or {}), "check_ins": dict(spec.check_ins)}
-    return [] if created else ["check_ins changed"]
-
-
-# Changes about people and staff are not settings: the log names no one.
-_NOT_SETTINGS = ("person", "staff", "number")
-
-
-def _audit_settings(
-    session: Session, structure: Structure, changes: list[str], policy: bool, at: datetime
-) -> None:
-    """A settings change by a file load goes to the audit log, like one made in the dashboard."""
-    words = [change for change in changes if not change.startswith(_NOT_SETTINGS)]
-    if words:
-        detail = "fichier de structure : " + ", ".join(words)
-        audit.record(
-            session, structure.id, AuditAction.SETTINGS, staff_id=None, detail=detail, now=at
-        )
-    if policy:
-        audit.record(
-            session,
-            structure.id,
-            AuditAction.POLICY,
-            staff_id=None,
-            detail="politique changée par le fichier de structure",
-            now=at,
-        )
+    audit_settings(session, structure, changes, policy is not None, at)
+    return LoadResult(spec.slug, created, changes, sync.kept + kept)
 
 
 def _refuse_numbers_of_others(session: Session, spec: StructureSpec) -> None:
@@ -183,6 +155,7 @@ class _Sync:
         self.structure = structure
         self.spec = spec
         self.changes: list[str] = []
+        self.kept: list[str] = []
         self.staff_specs = {staff.key: staff for staff in spec.staff}
 
     def run(self) -> list[str]:
@@ -201,7 +174,10 @@ class _Sync:
         for staff in list(structure.staff):
             wanted = self.staff_specs.get(staff.key)
             if wanted is None:
-                self.drop_staff(staff)
+                if came_from_file(structure, staff.key, staff.password_hash is not None):
+                    self.drop_staff(staff)
+                else:
+                    self.kept.append(f"staff {staff.key!r}: created outside the file")
             else:
                 self.prune_duty(staff, wanted)
         closures = [e for e in structure.closures if e.staff is None]
@@ -249,7 +225,8 @@ class _Sync:
             seen.add(key)
         if removed:
             self.changes.append(f"staff {staff.key!r}: {_plural(removed, 'duty slot')} removed")
-        self.prune_exceptions(f"staff {staff.key!r}", list(staff.exceptions), wanted.exceptions)
+        own = [row for row in staff.exceptions if not row.set_by_phone]
+        self.prune_exceptions(f"staff {staff.key!r}", own, wanted.exceptions)
 
     def prune_exceptions(
         self, owner: str, rows: Iterable[DutyException], wanted: Iterable[ExceptionSpec]
@@ -347,19 +324,22 @@ class _Sync:
             self.changes.append(f"{owner}: {names} changed")
 
     def write_staff(self, row: Staff | None, wanted: StaffSpec, themes: dict[str, Theme]) -> None:
-        values = {
+        values: dict[str, Any] = {
             "name": wanted.name,
             "phone_e164": wanted.phone,
-            "email": wanted.email,
-            "role": wanted.role,
             "active": wanted.active,
         }
+        account = {"email": wanted.email, "role": wanted.role}
         owner = f"staff {wanted.key!r}"
         if row is None:
-            row = Staff(key=wanted.key, **values)
+            row = Staff(key=wanted.key, **values, **account)
             self.structure.staff.append(row)
             self.changes.append(f"{owner} added")
         else:
+            if row.password_hash is None:  # no account yet: the file still says who signs in
+                values.update(account)
+            elif any(getattr(row, name) != value for name, value in account.items()):
+                self.kept.append(f"{owner}: email and role of the account")
             self.report(owner, _assign(row, values))
         have = {_slot_key(slot) for slot in row.slots}
         missing = [slot for slot in wanted.slots if slot not in have]

@@ -11,9 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, jsonify, render_template, request
+from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from redis.exceptions import RedisError
+
+from hotline import clock
+from hotline.callbacks import wording
 
 UNAVAILABLE = "Service momentanément indisponible : merci de réessayer dans une minute."
 
@@ -41,12 +45,22 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _page_context() -> dict[str, Any]:
         if not has_request_context():
-            return {"signed_in": None, "structure_param": ""}
+            return {"signed_in": None, "structure_param": "", "rehearsal_clock": None}
         staff = signed_in_staff()
         return {
             "signed_in": staff,
             "structure_param": _structure_param(staff),
+            "rehearsal_clock": _rehearsal_clock(staff),
         }
+
+
+def _rehearsal_clock(staff: Any) -> str | None:
+    """The time of `hotline run --at` (development only), shown on every page; else None."""
+    if not current_app.config.get("REHEARSAL_CLOCK"):
+        return None
+    zone = staff.structure.timezone if staff is not None else None
+    tz = ZoneInfo(zone or current_app.config["HOTLINE_TIMEZONE"])
+    return wording.day_month_time(clock.now(), tz)
 
 
 def _redis_unavailable(error: RedisError) -> Any:

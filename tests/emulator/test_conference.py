@@ -128,7 +128,7 @@ def test_star_leaves_for_the_keypad_menu_and_comes_back_muted(make_app, make_emu
     assert summary[1].pressed == ("*", "1")  # the whole call: the room, then the menu
     text = emulator.conferences.get("salle-1").transcript()
     assert f"[00:01] + {ALICE} joins\n" in text
-    assert f"[00:31]   {ALICE}: ☎ keys in the conference: *" in text
+    assert f"[00:31]   {ALICE}: ⌨ keys in the conference: *" in text
     assert f"[00:31] - {ALICE} leaves (participant_hung_up)" in text
     assert f"[00:36] + {ALICE} joins (muted)" in text
     assert text.count("Tapez 1 pour couper") == 1
