@@ -20,6 +20,24 @@ from hotline.models.calls import (
     Voicemail,
     VoicemailStatus,
 )
+from hotline.models.groupcalls import (
+    MAX_GROUP_SIZE,
+    Audience,
+    GroupAttendanceEvent,
+    GroupCallLeg,
+    GroupParticipant,
+    GroupPreference,
+    GroupSeries,
+    GroupSeriesHost,
+    GroupSession,
+    LegKind,
+    LegOutcome,
+    LegStatus,
+    ParticipantRole,
+    PersonGroup,
+    PersonGroupMember,
+    SessionStatus,
+)
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     DutyException,
@@ -32,6 +50,22 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "Audience",
+    "GroupAttendanceEvent",
+    "GroupCallLeg",
+    "GroupParticipant",
+    "GroupPreference",
+    "GroupSeries",
+    "GroupSeriesHost",
+    "GroupSession",
+    "LegKind",
+    "LegOutcome",
+    "LegStatus",
+    "MAX_GROUP_SIZE",
+    "ParticipantRole",
+    "PersonGroup",
+    "PersonGroupMember",
+    "SessionStatus",
     "ActivityCount",
     "AuditAction",
     "AuditEntry",
