@@ -65,7 +65,8 @@ def test_a_time_skipped_by_the_spring_change_happens_once_an_hour_later() -> Non
 
 
 @pytest.mark.parametrize(
-    "rule", ["BYDAY=MO", "FREQ=WEEKLY;BYHOUR=10", "DTSTART:20260101T100000\nFREQ=DAILY", "FREQ=NOPE"]
+    "rule",
+    ["BYDAY=MO", "FREQ=WEEKLY;BYHOUR=10", "DTSTART:20260101T100000\nFREQ=DAILY", "FREQ=NOPE"],
 )
 def test_rules_that_cannot_be_used_are_refused_in_french(rule: str) -> None:
     assert rule_error(rule)
