@@ -61,7 +61,8 @@ def test_everyone_is_called_host_first_and_joins_only_after_pressing_1(
     assert screen in placed[1].log.heard_text
     room = room_of(emulator, group)
     assert {p.number for p in room.history} == {CAMILLE, JEAN}  # the voicemail never joins
-    assert group.conference_name.startswith("gc-") and TITLE not in room.friendly_name
+    assert group.conference_name.startswith("gc-")
+    assert TITLE not in room.friendly_name
     labels = {c["ParticipantLabel"] for c in room.callbacks("participant-join")}
     assert labels == {"p1", "p2"}
     grace = participant(session, group.id, GRACE)
