@@ -67,11 +67,13 @@ Host controls (`controls.py`) — the same from the dashboard and from the host'
   `left`), minutes in the room, last failure reason; plus `refusal` (account limit).
 
 Attendance (`attendance.py`)
+- `STATE_WORDS` — the French word for each participant state (live page, summary, CSV).
 - `session_summary(db, structure_id, session_id) -> Summary` — invited, reached, joined,
   minutes, who left early (before the last quarter of the session), per participant rows.
 """
 
 from hotline.groupcalls.attendance import (
+    STATE_WORDS,
     AttendanceRow,
     Summary,
     record_conference_event,
@@ -133,6 +135,7 @@ from hotline.groupcalls.starting import calls_per_second, legs_to_place, start_n
 from hotline.models import GroupSession
 
 __all__ = [
+    "STATE_WORDS",
     "AttendanceRow",
     "GroupCallError",
     "GroupSession",
