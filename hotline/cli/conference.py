@@ -25,6 +25,7 @@ from hotline.emulator import (
     EmulatorHttpClient,
     FakeTwilio,
     NoAnswer,
+    OutboundCall,
     PersonalVoicemail,
     PhoneBehaviour,
     PhoneBook,
@@ -164,15 +165,16 @@ def _rehearse(
     for call in placed:
         name, role = names.get(call.to, (call.to, ""))
         click.echo(f"\n── {name} ({role})")
-        click.echo(call.log.transcript(ascii_only=ascii_only, times=True))
+        if call.log is not None:
+            click.echo(call.log.transcript(ascii_only=ascii_only, times=True))
     _summary(session.id, series.structure_id, ascii_only)
 
 
 def _retries(
     session_id: int, clock: _SimulatedClock, emulator: Emulator, fake: FakeTwilio
-) -> list[object]:
+) -> list[OutboundCall]:
     """Place the retries of the unanswered when they fall due (the scheduler's job)."""
-    placed: list[object] = []
+    placed: list[OutboundCall] = []
     db.session.expire_all()
     row = db.session.get(GroupSession, session_id)
     while row is not None:
