@@ -3,6 +3,7 @@ attendance."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,11 +24,12 @@ PIN = "2604"  # the café's PIN in the demo file
 
 
 @pytest.fixture
-def fake(app: Flask, emulator: Emulator, clock: Any) -> FakeTwilio:
+def fake(app: Flask, emulator: Emulator, clock: Any) -> Iterator[FakeTwilio]:
     clock.set("2026-03-05 14:00")
     twilio = install_fake(app, emulator)
     follow_simulated_time(app, emulator, clock)
-    return twilio
+    yield twilio
+    emulator.sim.close()  # calls left mid-session end here, not in a later test
 
 
 @pytest.fixture
