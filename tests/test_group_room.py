@@ -15,7 +15,15 @@ from hotline.emulator import Answers, Emulator, FakeTwilio, NoAnswer, PhoneBook,
 from hotline.models import GroupParticipant, LegStatus, OutboxJob, ParticipantRole, SessionStatus
 from tests.callback_helpers import install_fake
 from tests.factories import structure
-from tests.group_helpers import GRACE, JEAN, follow_simulated_time, participant, room_of, start_now
+from tests.group_helpers import (
+    GRACE,
+    JEAN,
+    follow_simulated_time,
+    participant,
+    room_of,
+    series,
+    start_now,
+)
 from tests.inbound_helpers import CALLER, CAMILLE, DEMO_NUMBER, FRENCH, fr
 from workers import group_jobs
 
@@ -225,3 +233,24 @@ def test_attendance_totals_and_leave_reasons_are_recorded_once(
     emulator.post(f"/voice/group/conference?session={group.id}", callback)
     again = groupcalls.session_summary(session, structure(session).id, group.id)
     assert again.minutes == summary.minutes
+
+
+def test_others_wait_with_the_hold_message_and_the_host_leaving_may_end_it(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    cafe = series(session)
+    cafe.hold_message = "Camille arrive, restez en ligne."
+    cafe.end_on_host_exit = True
+    session.commit()
+    phones[CAMILLE] = Answers(press="1 wait:60 hangup", pickup_seconds=20)
+    phones[JEAN] = Answers(press="1", pickup_seconds=2)  # stays until the room ends
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    placed = fake.run_pending()
+    jean_heard = placed[1].log.heard_text
+    assert "Camille arrive, restez en ligne." in jean_heard
+    (end,) = room_of(emulator, group).callbacks("conference-end")
+    assert end["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-left"
+    session.expire_all()
+    assert group.status is SessionStatus.ENDED
+    assert fr("group_session_over") in jean_heard  # the Dial's action: the session is over
