@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from hotline import groupcalls
 from hotline.emulator import Answers, Emulator, FakeTwilio, NoAnswer, PhoneBook, ScriptedCaller
-from hotline.models import GroupParticipant, LegStatus, OutboxJob, ParticipantRole, SessionStatus
+from hotline.models import (
+    GroupAttendanceEvent,
+    GroupParticipant,
+    LegStatus,
+    OutboxJob,
+    ParticipantRole,
+    SessionStatus,
+)
 from tests.callback_helpers import install_fake
 from tests.factories import structure
 from tests.group_helpers import (
@@ -254,3 +261,27 @@ def test_others_wait_with_the_hold_message_and_the_host_leaving_may_end_it(
     session.expire_all()
     assert group.status is SessionStatus.ENDED
     assert fr("group_session_over") in jean_heard  # the Dial's action: the session is over
+
+
+def test_odd_conference_callback_values_are_stored_not_failed(
+    session: Any, running: Any, emulator: Emulator
+) -> None:
+    form = {
+        "ConferenceSid": "CF" + "a" * 32,
+        "FriendlyName": running.conference_name,
+        "StatusCallbackEvent": "participant-mute",
+        "SequenceNumber": "²",
+        "Timestamp": "Tue, 04 Aug 2026 15:09:40 -0000",  # RFC 2822 "unknown zone": naive
+        "CallSid": "CA" + "b" * 32,
+        "Muted": "true",
+    }
+    response = emulator.post(f"/voice/group/conference?session={running.id}", form)
+    assert response.status == 204
+    again = emulator.post(f"/voice/group/conference?session={running.id}", form)
+    assert again.status == 204
+    stored = session.scalars(
+        select(GroupAttendanceEvent).where(
+            GroupAttendanceEvent.conference_sid == form["ConferenceSid"]
+        )
+    ).all()
+    assert [(e.sequence, e.at.hour) for e in stored] == [(0, 15)]

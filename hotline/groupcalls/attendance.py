@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
@@ -50,10 +50,18 @@ ENDED_BY_US = ("conference-ended-via-api", "participant-with-end-conference-on-e
 
 
 def _instant(form: Mapping[str, str], now: datetime) -> datetime:
+    """The provider's RFC 2822 `Timestamp` (aware, UTC if it says -0000), else `now`."""
     try:
-        return parsedate_to_datetime(form.get("Timestamp", ""))
-    except (TypeError, ValueError):
+        found = parsedate_to_datetime(form.get("Timestamp", ""))
+    except (TypeError, ValueError, IndexError):
         return now
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _sequence(form: Mapping[str, str]) -> int:
+    raw = form.get("SequenceNumber") or ""
+    ok = raw.isascii() and raw.isdigit() and len(raw) <= 9
+    return int(raw) if ok else 0
 
 
 def record_conference_event(
@@ -79,7 +87,7 @@ def record_conference_event(
             "session_id": session_id,
             "participant_id": participant.id if participant else None,
             "conference_sid": conference_sid,
-            "sequence": int(form.get("SequenceNumber") or 0),
+            "sequence": _sequence(form),
             "event": event[:40],
             "at": at,
             "call_sid": call_sid,
