@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.dialin import forget_running
 from hotline.groupcalls.dialling import leg_by_call_sid
 from hotline.groupcalls.errors import NOT_FOUND, GroupCallError
 from hotline.groupcalls.series import person_named
@@ -157,6 +158,7 @@ def _room_ended(session: GroupSession, form: Mapping[str, str], at: datetime) ->
     if reason in ENDED_BY_US and session.status is SessionStatus.RUNNING:
         session.status = SessionStatus.ENDED
         session.ended_at = at
+        forget_running()
 
 
 @dataclass(frozen=True)
