@@ -73,21 +73,6 @@ def test_everyone_is_called_host_first_and_joins_only_after_pressing_1(
     assert (first.outcome, retry.kind) == (LegOutcome.NO_KEY, LegKind.RETRY)
 
 
-def test_every_join_path_sets_the_same_status_callback_events(
-    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
-) -> None:
-    phones[CAMILLE] = Answers(press="1 wait:60 hangup")
-    phones[JEAN] = Answers(press="1 wait:40 hangup")
-    group = start_now(session)
-    fake.run_pending()
-    events = {
-        c.params.get("statusCallbackEvent")
-        for c in room_of(emulator, group).requests
-        if "statusCallbackEvent" in c.params
-    }
-    assert events <= {"start end join leave mute"}
-
-
 def test_thirty_participants_at_one_call_per_second_take_at_least_29_seconds(
     session: Any, fake: FakeTwilio, phones: PhoneBook, app: Flask
 ) -> None:
