@@ -9,6 +9,7 @@ pressed, in simulated time, then the attendance summary. Nobody real is ever cal
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -96,21 +97,31 @@ def _phones(invitees: list[groupcalls.Invitee]) -> PhoneBook:
 class _SimulatedClock:
     """The app's clock in the rehearsal: the emulator's time, moved by the dialling pauses."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, speed: float = 0.0) -> None:
         self.instant = start
+        self.speed = speed
 
     def __call__(self) -> datetime:
         return self.instant
 
     def wait(self, seconds: float) -> None:
+        if self.speed:
+            time.sleep(seconds / self.speed)
         self.instant += timedelta(seconds=seconds)
 
 
 @conference.command("start-now", help="Start a session of SERIES (id or key) in the emulator.")
 @click.argument("series_ref", metavar="SERIES")
 @click.option("--ascii", "ascii_only", is_flag=True, help="No emoji in the transcript.")
+@click.option(
+    "--speed",
+    type=float,
+    default=0.0,
+    help="Simulated seconds per real second (e.g. 10), to follow it on the live page;"
+    " default: as fast as possible.",
+)
 @with_local_app
-def start_now(app: Flask, series_ref: str, ascii_only: bool) -> None:
+def start_now(app: Flask, series_ref: str, ascii_only: bool, speed: float) -> None:
     series = _series(series_ref)
     invitees = groupcalls.invitees(db.session, series)
     names = {i.phone_e164: (i.name, ROLES[i.role.value]) for i in invitees}
@@ -119,7 +130,7 @@ def start_now(app: Flask, series_ref: str, ascii_only: bool) -> None:
     if not app.config["REDIS_URL"]:
         embedded = EmbeddedRedis(Path(app.instance_path) / "redis-conference")
     try:
-        _rehearse(app, series, phones, names, embedded, ascii_only)
+        _rehearse(app, series, phones, names, embedded, ascii_only, speed)
     finally:
         if embedded is not None:
             embedded.close()
@@ -132,8 +143,9 @@ def _rehearse(
     names: dict[str | None, tuple[str, str]],
     embedded: EmbeddedRedis | None,
     ascii_only: bool,
+    speed: float,
 ) -> None:
-    clock = _SimulatedClock(app.config["CLOCK"]())
+    clock = _SimulatedClock(app.config["CLOCK"](), speed)
     overrides: dict[str, object] = {"PACE_SLEEP": clock.wait}
     if embedded is not None:
         overrides["REDIS_URL"] = embedded.url
@@ -154,24 +166,44 @@ def _rehearse(
         from hotline.extensions import redis_store
 
         redis_store.init_app(app)
-    session = groupcalls.start_now(db.session, series.structure_id, series.id, emulator.now())
+    try:
+        session = groupcalls.start_now(db.session, series.structure_id, series.id, emulator.now())
+    except groupcalls.GroupCallError as error:
+        raise click.ClickException(error.reason) from None
     db.session.commit()
     click.echo(
         f"Réunion « {series.title} » : session {session.id}, salle {session.conference_name}"
     )
     group_jobs.start_group_session(session.id)
-    placed = fake.run_pending()
-    placed += _retries(session.id, clock, emulator, fake)
+    placed = _run(fake, speed)
+    placed += _retries(session.id, clock, emulator, fake, speed)
     for call in placed:
         name, role = names.get(call.to, (call.to, ""))
         click.echo(f"\n── {name} ({role})")
         if call.log is not None:
             click.echo(call.log.transcript(ascii_only=ascii_only, times=True))
     _summary(session.id, series.structure_id, ascii_only)
+    db.session.expire_all()
+    over = db.session.get(GroupSession, session.id)
+    if over is not None:  # the rehearsal is over: so is its session
+        groupcalls.close_session(db.session, over, emulator.now())
+        db.session.commit()
+
+
+def _run(fake: FakeTwilio, speed: float) -> list[OutboundCall]:
+    """Run the calls until nothing is left: at once, or `speed` simulated seconds a second."""
+    if not speed:
+        return fake.run_pending()
+    fake.dispatch()
+    placed = [call for call in fake.calls.values() if not call.done]  # not over yet
+    while not fake.emulator.sim.idle:
+        fake.advance(1.0)
+        time.sleep(1.0 / speed)
+    return placed
 
 
 def _retries(
-    session_id: int, clock: _SimulatedClock, emulator: Emulator, fake: FakeTwilio
+    session_id: int, clock: _SimulatedClock, emulator: Emulator, fake: FakeTwilio, speed: float
 ) -> list[OutboundCall]:
     """Place the retries of the unanswered when they fall due (the scheduler's job)."""
     placed: list[OutboundCall] = []
@@ -188,7 +220,7 @@ def _retries(
             clock.wait(ahead)
         for leg_id in pending:
             group_jobs.place_group_leg(leg_id)
-        placed += fake.run_pending()
+        placed += _run(fake, speed)
         db.session.expire_all()
     return placed
 
