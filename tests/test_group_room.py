@@ -307,3 +307,24 @@ def test_every_join_path_sets_the_same_status_callback_events(
     assert {p.spec.status_callback_events for p in history} == {
         frozenset({"start", "end", "join", "leave", "mute"})
     }
+
+
+def test_erasing_a_person_removes_their_places_in_group_calls(
+    session: Any, fake: FakeTwilio, phones: PhoneBook
+) -> None:
+    from hotline import retention
+    from hotline.models import GroupPreference, Structure
+
+    phones[CAMILLE] = Answers(press="1 wait:30 hangup")
+    phones[JEAN] = Answers(press="9")
+    phones[GRACE] = NoAnswer()
+    start_now(session)
+    fake.run_pending()
+    demo = session.scalars(select(Structure)).one()
+    subject = retention.find_subject(session, demo, key="p-001")
+    retention.erase_subject(session, subject, staff_id=None, now=demo.updated_at)
+    session.flush()
+    phones_kept = session.scalars(select(GroupParticipant.phone_e164)).all()
+    assert JEAN not in phones_kept
+    assert GRACE in phones_kept
+    assert session.scalars(select(GroupPreference)).all() == []

@@ -229,8 +229,9 @@ class GroupParticipant(Base):
         ForeignKey("group_session.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[ParticipantRole] = mapped_column(enum_column(ParticipantRole))
+    # CASCADE: erasing a person (RGPD) deletes their places in sessions, copied phone included.
     person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=True, index=True
     )
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="SET NULL"), nullable=True

@@ -289,7 +289,7 @@ def upgrade() -> None:
             ["person_id"],
             ["person.id"],
             name=op.f("fk_group_participant_person_id_person"),
-            ondelete="SET NULL",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["session_id"],
@@ -313,6 +313,9 @@ def upgrade() -> None:
             batch_op.f("ix_group_participant_session_id"), ["session_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_group_participant_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_group_participant_person_id"), ["person_id"], unique=False
+        )
 
     op.create_table(
         "group_attendance_event",
@@ -433,6 +436,7 @@ def downgrade() -> None:
 
     op.drop_table("group_attendance_event")
     with op.batch_alter_table("group_participant", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_group_participant_person_id"))
         batch_op.drop_index(batch_op.f("ix_group_participant_status"))
         batch_op.drop_index(batch_op.f("ix_group_participant_session_id"))
 
