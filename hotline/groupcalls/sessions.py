@@ -42,8 +42,17 @@ def plan_sessions(db: Session, now: datetime, horizon: timedelta = PLAN_HORIZON)
         .where(GroupSeries.active.is_(True))
     ).all()
     for series, tz in rows:
-        for instant in occurrences(series, tz, now, now + horizon):
-            created += add_session(db, series, instant)
+        instants = occurrences(series, tz, now, now + horizon)
+        planned = set(
+            db.scalars(
+                select(GroupSession.occurrence_at).where(
+                    GroupSession.series_id == series.id,
+                    GroupSession.occurrence_at.in_(instants),
+                )
+            )
+        )
+        # insert_if_absent still settles a race with another scheduler planning the same row.
+        created += sum(add_session(db, series, i) for i in instants if i not in planned)
     db.flush()
     return created
 
