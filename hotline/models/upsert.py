@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 def insert_if_absent(
     session: Session, model: type[Any], values: Mapping[str, Any], unique_on: Sequence[str]
 ) -> bool:
-    """Insert a row unless one with the same `unique_on` columns exists; True if inserted."""
+    """Insert a row unless one with the same `unique_on` columns exists; True if inserted.
+
+    Read from RETURNING, not `rowcount`: psycopg reports -1 for this statement on PostgreSQL,
+    which read as "inserted" every time.
+    """
     dialect = session.get_bind().dialect.name
     statement = _statement(dialect, model.__table__, tuple(sorted(values)), tuple(unique_on))
     result = session.execute(statement, dict(values))
-    return bool(getattr(result, "rowcount", 0))
+    return result.first() is not None
 
 
 @functools.lru_cache(maxsize=64)
@@ -39,4 +43,5 @@ def _statement(
         statement = sqlite.insert(table)
     else:  # pragma: no cover - we support the two databases above
         raise NotImplementedError(f"unsupported database: {dialect}")
-    return statement.on_conflict_do_nothing(index_elements=list(unique_on))
+    key = next(iter(table.primary_key.columns))
+    return statement.on_conflict_do_nothing(index_elements=list(unique_on)).returning(key)
