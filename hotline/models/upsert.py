@@ -18,15 +18,11 @@ from sqlalchemy.orm import Session
 def insert_if_absent(
     session: Session, model: type[Any], values: Mapping[str, Any], unique_on: Sequence[str]
 ) -> bool:
-    """Insert a row unless one with the same `unique_on` columns exists; True if inserted.
-
-    Read from RETURNING, not `rowcount`: psycopg reports -1 for this statement on PostgreSQL,
-    which read as "inserted" every time.
-    """
+    """Insert a row unless one with the same `unique_on` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
     statement = _statement(dialect, model.__table__, tuple(sorted(values)), tuple(unique_on))
     result = session.execute(statement, dict(values))
-    return result.first() is not None
+    return bool(getattr(result, "rowcount", 0))
 
 
 @functools.lru_cache(maxsize=64)
@@ -43,5 +39,8 @@ def _statement(
         statement = sqlite.insert(table)
     else:  # pragma: no cover - we support the two databases above
         raise NotImplementedError(f"unsupported database: {dialect}")
-    key = next(iter(table.primary_key.columns))
-    return statement.on_conflict_do_nothing(index_elements=list(unique_on)).returning(key)
+    # SQLAlchemy 2.1 reports rowcount -1 for an INSERT on psycopg unless asked to keep it:
+    # without this every insert looked new on PostgreSQL, a conflict included.
+    return statement.on_conflict_do_nothing(index_elements=list(unique_on)).execution_options(
+        preserve_rowcount=True
+    )
