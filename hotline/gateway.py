@@ -42,6 +42,7 @@ MESSAGING_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")  # a messaging service SI
 T = TypeVar("T")
 CALL_EVENTS: Sequence[str] = ("initiated", "ringing", "answered", "completed")
 RECORDING_FORMAT = "mp3"
+CALL_NOT_IN_PROGRESS = 21220  # "Call is not in-progress. Cannot redirect."
 _EXTENSION = "hotline.gateway"
 
 
@@ -114,6 +115,12 @@ def init_app(app: Flask, http_client: HttpClient | None = None) -> None:
     nothing and talks HTTP to `TWILIO_API_BASE`.
     """
     app.extensions[_EXTENSION] = http_client
+
+
+def installed_client(app: Flask) -> HttpClient | None:
+    """The `HttpClient` `init_app` was given for `app` (None: twilio's own, to the network)."""
+    given: HttpClient | None = app.extensions.get(_EXTENSION)
+    return given
 
 
 def client() -> Client:
@@ -206,6 +213,39 @@ def place_call(
     )
     log.info("placed call %s", call.sid)
     return str(call.sid)
+
+
+def redirect_call(sid: str, url: str) -> bool:
+    """Send a live call to new TwiML at `url`; False when the call has already ended.
+
+    How a caller waiting in a room for a staff member is taken to the voicemail: the call
+    leaves the conference and Twilio requests `url` (the `<Dial>` action is not requested).
+    """
+    try:
+        with _provider_errors("redirect_call"):
+            client().calls(sid).update(url=url, method="POST")
+    except GatewayError as error:
+        if error.code == CALL_NOT_IN_PROGRESS or error.status == 404:
+            return False
+        raise
+    log.info("redirected call %s", sid)
+    return True
+
+
+def end_call(sid: str) -> bool:
+    """Hang up a call, or cancel it while it still rings (Twilio ends a ringing call too).
+
+    Asking to end a call that already ended changes nothing; False for an unknown call.
+    """
+    try:
+        with _provider_errors("end_call"):
+            client().calls(sid).update(status="completed")
+    except GatewayError as error:
+        if error.status == 404:
+            return False
+        raise
+    log.info("ended call %s", sid)
+    return True
 
 
 def send_sms(to: str, from_: str, body: str, status_callback: str | None = None) -> str:

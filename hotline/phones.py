@@ -59,6 +59,34 @@ def read_phone(raw: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+# Overseas departments and collectivities whose numbers are written "0692 …" at home: the
+# same national format as mainland France, but another country code (+262, +590…).
+OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
+
+
+def read_any_french_phone(raw: str) -> str:
+    """`read_phone`, and a number written the overseas way ("0692 12 34 56" → +262 692…).
+
+    A coordinator in La Réunion types her people's numbers as they are written there; the
+    mainland reading refuses them, so each overseas region is tried in turn (the first that
+    finds a valid number wins: their national prefixes do not overlap in practice).
+    """
+    try:
+        return read_phone(raw)
+    except ValueError as error:
+        text = raw.strip()
+        if not (text.startswith("0") and not text.startswith("00")):
+            raise
+        for region in OVERSEAS_REGIONS:
+            try:
+                number = phonenumbers.parse(text, region)
+            except NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return read_phone(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+        raise error
+
+
 def callable_e164(raw: str) -> str | None:
     """The number in E.164 if we may ring it: shown, valid and not premium-rate; else None."""
     if raw.strip().lower() in WITHHELD:

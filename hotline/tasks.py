@@ -75,6 +75,11 @@ class Task:
 
 PLACE_CALLBACK_CALL = Task("workers.jobs.place_callback_call", "attempt")
 SEND_LAST_ATTEMPT_SMS = Task("workers.jobs.send_last_attempt_sms", "sms", (60, 300, 1800))
+# An inbound caller waiting in a room (`hotline.calls.ringing`): ring the staff, cancel the
+# legs nobody needs any more, take the caller to the voicemail. Each keyed by the Call's id.
+RING_STAFF = Task("workers.ring.ring_staff", "ring", (1, 2))
+CANCEL_RING_LEGS = Task("workers.ring.cancel_ring_legs", "ring-cancel", (1, 5, 30))
+RELEASE_CALLER = Task("workers.ring.release_caller", "ring-release", (1, 2, 5))
 # Group calls (workers.group_jobs). Starting paces every first call (1/s by default): a
 # 250-person session takes over four minutes of dialling, hence its timeout.
 START_GROUP_SESSION = Task("workers.group_jobs.start_group_session", "group-start", timeout=1200)
@@ -86,6 +91,9 @@ TASKS = {
     for task in (
         PLACE_CALLBACK_CALL,
         SEND_LAST_ATTEMPT_SMS,
+        RING_STAFF,
+        CANCEL_RING_LEGS,
+        RELEASE_CALLER,
         START_GROUP_SESSION,
         PLACE_GROUP_LEG,
         MUTE_GROUP,
@@ -184,8 +192,11 @@ def _relay_one(connection: Connection, job: Pending) -> None:
             return
     try:
         queued = enqueue(job.task, job.row_id)
-    except RedisError:
-        log.warning("job %s kept in the outbox: Redis is unreachable", job_id)
+    except (RedisError, RuntimeError) as error:  # down, or not configured: never a failed
+        # request after its commit (a webhook would answer 500: silence on the line)
+        log.warning(
+            "job %s kept in the outbox: Redis is unreachable (%s)", job_id, type(error).__name__
+        )
         job.deferred = True
         _note_try(connection, job_id, None)
         return

@@ -376,7 +376,16 @@ def phones() -> PhoneBook:
 
 @pytest.fixture
 def emulator(app: Flask, phones: PhoneBook, clock: Clock) -> Emulator:
-    return Emulator(
+    """The emulator, with its REST API behind the gateway and the app's jobs run in step.
+
+    A caller who picks a theme waits in a room while jobs call the staff (README, inbound
+    ringing): those jobs run between simulated events, as a worker would
+    (`hotline.cli.inline_jobs`).
+    """
+    from hotline.cli.inline_jobs import run_jobs_between_events
+    from tests.callback_helpers import install_fake
+
+    emulator = Emulator(
         WsgiTransport(app),
         BASE_URL,
         DEV_AUTH_TOKEN,
@@ -384,6 +393,8 @@ def emulator(app: Flask, phones: PhoneBook, clock: Clock) -> Emulator:
         phones=phones,
         clock=clock,
     )
+    run_jobs_between_events(app, emulator, install_fake(app, emulator))
+    return emulator
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def make_staff(
 
 def make_person(session: Session, structure_id: int, key: str, **traits: Any) -> Person:
     """A person known to the structure; `traits` are columns (isolated=True, risk=3...)."""
-    found = Person(structure_id=structure_id, key=key, name=key.title(), **traits)
+    found = Person(structure_id=structure_id, key=key, **{"name": key.title(), **traits})
     session.add(found)
     session.flush()
     return found

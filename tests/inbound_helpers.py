@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from hotline.voice.script import Script, load_script, scripts_root
 
@@ -28,3 +30,36 @@ def fr(key: str, **params: object) -> str:
 
 def en(key: str, **params: object) -> str:
     return default_script().prompt("en", key, **params).text
+
+
+@dataclass(frozen=True)
+class StaffLeg:
+    """A staff phone the `ring_staff` job called for a caller, and whether it got the call."""
+
+    number: str
+    log: Any  # the emulator's CallLog of that call
+    bridged: bool  # joined the caller's room
+
+    @property
+    def heard(self) -> list[str]:
+        return list(self.log.heard)
+
+    @property
+    def pressed(self) -> list[str]:
+        keys = [e.text for e in self.log.events_of("input") if e.text.startswith("keys: ")]
+        return [text.removeprefix("keys: ") for text in keys]
+
+
+def staff_legs(emulator: Any, caller_log: Any) -> list[StaffLeg]:
+    """The staff legs rung for this caller, in the order they were placed."""
+    room = next(
+        (c for c in emulator.conferences if c.friendly_name == f"accueil-{caller_log.call_sid}"),
+        None,
+    )
+    joined = {p.number for p in room.history} if room is not None else set()
+    return [
+        StaffLeg(log.to, log, log.to in joined)
+        for log in emulator.call_logs
+        if log.call_sid != caller_log.call_sid
+        and any(f"call={caller_log.call_sid}" in r.url for r in log.requests)
+    ]

@@ -50,7 +50,7 @@ def test_every_page_passes_axe_and_is_kept_as_a_screenshot(
     size: str,
 ) -> None:
     clock.set("2026-12-05 15:00")
-    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 1 # 1"))
+    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 # 1"))
     clock.set("2026-12-05 16:40")
     emulator.place_call("+33612345678", "+33184880000", ScriptedCaller("1 1 # 1"))
     clock.set("2026-12-07 10:00")

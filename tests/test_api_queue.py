@@ -160,6 +160,31 @@ def test_no_answer_schedules_the_next_attempt_once(sign_in: Any, session: Any, c
     assert stored.due_at is not None
 
 
+def test_a_retry_cannot_be_taken_before_its_time(sign_in: Any, session: Any, clock: Any) -> None:
+    """ "Pas de réponse" spaces the attempts out; claiming the entry early undid it (soak find)."""
+    amina = sign_in("amina")
+    callback = manual(session, "p-001", amina.staff, clock())
+    amina.post_json(f"/api/callbacks/{callback.id}/claim")
+    amina.post_json(f"/api/callbacks/{callback.id}/call")
+    amina.post_json(f"/api/callbacks/{callback.id}/outcome", {"outcome": "no_answer"})
+    session.expire_all()
+    due = session.get(Callback, callback.id).due_at  # demo: 1 h later, 11 h
+    for who in (amina, sign_in("sophie")):
+        early = who.post_json(f"/api/callbacks/{callback.id}/claim")
+        assert early.status_code == 409
+        assert (
+            early.get_json()["message"]
+            == "Prochaine tentative prévue aujourd'hui 11 h : pas avant."
+        )
+    page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)
+    assert "Prochaine tentative prévue aujourd&#39;hui 11 h : pas avant." in page
+    assert "Prendre ce rappel" not in page
+    queue = amina.get("/queue").get_data(as_text=True)
+    assert "Pas avant l'heure prévue" in queue
+    clock.instant = due
+    assert amina.post_json(f"/api/callbacks/{callback.id}/claim").status_code == 200
+
+
 def test_the_form_path_redirects_back_with_a_french_message(
     sign_in: Any, session: Any, clock: Any
 ) -> None:
@@ -182,7 +207,7 @@ def test_a_message_is_streamed_through_the_app_and_the_listen_is_logged(
 
     install_fake(app, emulator)
     clock.set("2026-12-05 15:00")
-    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 1 # 1"))
+    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 # 1"))
     callback = session.scalar(select(Callback))
     amina = sign_in("amina")
     page = amina.get(f"/callbacks/{callback.id}").get_data(as_text=True)

@@ -83,7 +83,7 @@ def test_login_queue_claim_call_outcome(
 
     fake = install_fake(app, emulator)
     clock.set("2026-12-05 15:00")  # Saturday: administratif is closed, Jean leaves a message
-    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 1 # 1"))
+    emulator.place_call("+33600000101", "+33184880000", ScriptedCaller("1 # 1"))
     clock.set("2026-12-07 10:00")  # Monday morning: calls to callers are allowed
     amina = give_password(session, "amina")
     phones[amina.phone_e164] = Answers(press="1")

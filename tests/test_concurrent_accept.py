@@ -1,7 +1,8 @@
 """Several staff press 1 on the same call at the same instant: exactly one is connected.
 
 Real concurrent requests: one thread per staff phone, each posting its signed
-`/voice/whisper-answer` to the real app through its own test client, so each request has
+`/voice/ring/answer` (the press-1 screen of a leg the `ring_staff` job placed) to the real
+app through its own test client, so each request has
 its own app context, session and database connection. A barrier holds every request just
 before its first write, so all of them have read the call as "not yet taken" before any
 writes: the race the issue measured in 4 of 20 rounds, produced every time.
@@ -62,15 +63,14 @@ def first_writes_together(app: Flask) -> Iterator[threading.Barrier]:
 def _press_one(app: Flask, call_sid: str, staff_id: int, phone: str, answers: dict) -> None:
     params = {
         "CallSid": "CA" + f"{staff_id:032x}",
-        "ParentCallSid": call_sid,
         "AccountSid": app.config["TWILIO_ACCOUNT_SID"],
         "From": DEMO_NUMBER,
         "To": phone,
-        "Direction": "outbound-dial",
+        "Direction": "outbound-api",
         "CallStatus": "in-progress",
         "Digits": "1",
     }
-    response = _emulator(app).post(f"/voice/whisper-answer?staff={staff_id}", params)
+    response = _emulator(app).post(f"/voice/ring/answer?call={call_sid}&staff={staff_id}", params)
     answers[staff_id] = [verb.text for verb in parse_twiml(response.body)]
 
 
@@ -98,7 +98,7 @@ def test_of_several_staff_pressing_1_at_once_only_one_is_connected(
             thread.join()
 
         connected = [sid for sid, said in answers.items() if fr("whisper_accepted") in said]
-        refused = [sid for sid, said in answers.items() if fr("whisper_not_accepted") in said]
+        refused = [sid for sid, said in answers.items() if fr("whisper_taken") in said]
         assert len(connected) == 1, f"round {round_number}: {answers}"
         assert len(refused) == len(STAFF_PHONES) - 1
         session.expire_all()

@@ -111,6 +111,7 @@ def test_over_http_the_stock_client_reaches_the_emulator_server_byte_for_byte(
     twilio = FakeTwilio(emulator)
     url, stop = serve(twilio)
     try:
+        gateway.init_app(app)  # twilio's own HTTP client, not the in-process one
         app.config["TWILIO_API_BASE"] = url
         voicemail = leave_message(emulator, session, clock)
         assert voicemail.recording_url.startswith(url)

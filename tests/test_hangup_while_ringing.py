@@ -1,7 +1,8 @@
-"""A caller who hangs up while staff phones are ringing.
+"""A caller who hangs up while staff phones are ringing for them.
 
-Twilio then completes the caller's call, cancels the <Dial>'s child legs still ringing
-(each reports `canceled` to its statusCallback) and requests no <Dial> action: there is
+The caller waits in a room while the `ring_staff` job's legs ring; hanging up there completes
+the caller's call, whose status callback queues the job that cancels every staff leg still
+ringing (each reports `canceled`); the room's `<Dial>` action is not requested: there is
 nobody left to continue the call with. The hotline must leave no staff phone ringing, keep
 nobody busy, and queue the missed call once, however often its status callback comes.
 """
@@ -15,9 +16,8 @@ from sqlalchemy import select
 
 from hotline import calls
 from hotline.emulator import NoAnswer, PhoneBook, ScriptedCaller
-from hotline.emulator.impatient import HangsUpWhileRinging
 from hotline.models import Call, Callback, CallbackSource, Structure, Voicemail
-from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER, FRENCH, KARIM, fr
+from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER, FRENCH, KARIM, fr, staff_legs
 
 RING_PATIENCE = 10  # seconds: less than the staff ring timeout
 
@@ -36,16 +36,18 @@ def test_hanging_up_while_staff_ring_cancels_their_legs_and_queues_one_callback(
 ) -> None:
     phones[AMINA] = NoAnswer()
     phones[KARIM] = NoAnswer()
-    caller = HangsUpWhileRinging(ScriptedCaller(f"{FRENCH} 0"), ring_patience=RING_PATIENCE)
+    caller = ScriptedCaller(f"{FRENCH} 0 wait:{RING_PATIENCE} hangup")
 
     log = emulator.place_call(CALLER, DEMO_NUMBER, caller)
+    emulator.sim.run_until_idle()
 
     connecting = fr("connecting", theme="THEME").split("THEME")[0]
     assert log.heard_contains(connecting)
-    assert {leg.number for leg in log.legs} >= {AMINA, KARIM}
-    assert {leg.status for leg in log.legs} == {"canceled"}  # no staff phone left ringing
+    legs = staff_legs(emulator, log)
+    assert {leg.number for leg in legs} >= {AMINA, KARIM}
+    assert {leg.log.ended_by for leg in legs} == {"canceled"}  # no staff phone left ringing
     paths = [request.url.split("?")[0] for request in log.requests]
-    assert not any(path.endswith("/voice/dial-done") for path in paths)  # nobody to continue
+    assert not any(path.endswith("/voice/ring/done") for path in paths)  # nobody to continue
     assert log.ended_by == "caller-hangup"
 
     call = session.scalar(select(Call))
@@ -68,8 +70,9 @@ def test_staff_rung_for_a_caller_who_gave_up_are_rung_for_the_next_one(
 ) -> None:
     phones[AMINA] = NoAnswer()
     phones[KARIM] = NoAnswer()
-    first = HangsUpWhileRinging(ScriptedCaller(f"{FRENCH} 0"), ring_patience=RING_PATIENCE)
+    first = ScriptedCaller(f"{FRENCH} 0 wait:{RING_PATIENCE} hangup")
     emulator.place_call(CALLER, DEMO_NUMBER, first)
+    emulator.sim.run_until_idle()
 
-    log = emulator.place_call("+33600000998", DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 0 #"))
-    assert {AMINA, KARIM} <= {leg.number for leg in log.legs}
+    log = emulator.place_call("+33600000998", DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 0 wait:600 #"))
+    assert {AMINA, KARIM} <= {leg.number for leg in staff_legs(emulator, log)}

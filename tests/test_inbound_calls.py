@@ -25,6 +25,7 @@ from tests.inbound_helpers import (
     SOCIAL,
     en,
     fr,
+    staff_legs,
 )
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -48,7 +49,8 @@ def test_unknown_number_hears_a_sentence_and_a_deliberate_hangup(
 
 
 def test_greeting_names_the_structure_and_the_privacy_notice(emulator: Any) -> None:
-    log = call(emulator, "hangup")
+    """An unknown number chooses its language first, then hears the notice in it."""
+    log = call(emulator, f"{FRENCH} hangup")
     assert log.heard_contains("Atelier Demo Insertion")
     assert log.heard_contains(
         fr(
@@ -67,12 +69,11 @@ def test_open_theme_rings_the_staff_on_duty_who_accepts(
 ) -> None:
     phones[CAMILLE] = Answers(press="1")
     log = call(emulator, f"{FRENCH} {NUMERIQUE}")
-    (leg,) = log.legs
+    (leg,) = staff_legs(emulator, log)
     assert leg.number == CAMILLE
     assert leg.bridged
     assert leg.pressed == ["1"]
     assert any("numérique" in heard for heard in leg.heard)
-    assert log.dial_outcomes[0].status == "completed"
     stored = session.scalar(select(Call))
     camille = session.scalar(select(Staff).where(Staff.key == "camille"))
     assert stored.staff_id == camille.id
@@ -84,27 +85,30 @@ def test_open_theme_rings_the_staff_on_duty_who_accepts(
 def test_staff_see_the_hotline_number_not_the_callers(emulator: Any, phones: PhoneBook) -> None:
     phones[CAMILLE] = Answers()
     log = call(emulator, f"{FRENCH} {NUMERIQUE}")
-    whisper = next(r for r in log.requests if "/voice/whisper?" in r.url)
-    assert whisper.params["From"] == DEMO_NUMBER
+    (leg,) = staff_legs(emulator, log)
+    screen = next(r for r in leg.log.requests if "/voice/ring/staff?" in r.url)
+    assert screen.params["From"] == DEMO_NUMBER
 
 
 def test_key_zero_rings_everyone_on_duty_at_once(emulator: Any, phones: PhoneBook) -> None:
     for number in (AMINA, KARIM, CAMILLE):
         phones[number] = NoAnswer()
-    log = call(emulator, f"{FRENCH} 0 -")  # Tuesday 10:00: all three are on duty
-    assert set(log.dial_outcomes[0].numbers) == {AMINA, KARIM, CAMILLE}
+    log = call(emulator, f"{FRENCH} 0 wait:600 -")  # Tuesday 10:00: all three are on duty
+    assert {leg.number for leg in staff_legs(emulator, log)} == {AMINA, KARIM, CAMILLE}
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "dial_status"),
-    [(Busy(), "busy"), (NoAnswer(), "no-answer"), (PersonalVoicemail(), "no-answer")],
+    ("behaviour", "leg_status"),
+    [(Busy(), "busy"), (NoAnswer(), "no-answer"), (PersonalVoicemail(), "completed")],
 )
 def test_nobody_accepting_leads_to_the_voicemail(
-    emulator: Any, phones: PhoneBook, session: Any, behaviour: Any, dial_status: str
+    emulator: Any, phones: PhoneBook, session: Any, behaviour: Any, leg_status: str
 ) -> None:
     phones[KARIM] = behaviour
-    log = call(emulator, f"{FRENCH} {SOCIAL} # 1")
-    assert log.dial_outcomes[0].status == dial_status
+    log = call(emulator, f"{FRENCH} {SOCIAL} wait:600 # 1")  # waits in the room, then # and 1
+    (leg,) = staff_legs(emulator, log)
+    assert (leg.number, leg.bridged) == (KARIM, False)
+    assert emulator.live_inbound[log.call_sid].status == "completed"
     assert not log.bridged_to_personal_voicemail
     assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
     assert log.recordings
@@ -122,7 +126,7 @@ def test_closed_theme_says_when_it_reopens_and_keeps_a_message_without_consent(
     log = call(emulator, f"{FRENCH} {ADMINISTRATIF} # 2")
     theme = "les démarches administratives"
     assert log.heard_contains(fr("theme_closed", theme=theme, moment="lundi à 9 heures"))
-    assert not log.legs
+    assert not staff_legs(emulator, log)
     voicemail = session.scalar(select(Voicemail))
     assert voicemail.callback_consent is False
     assert voicemail.theme.key == "administratif"
@@ -137,7 +141,7 @@ def test_public_holiday_closes_the_permanence(
     clock.set("2026-12-25 10:00")  # Christmas, a Friday
     log = call(emulator, f"{FRENCH} {ADMINISTRATIF} hangup")
     assert log.heard_contains("rouvre lundi à 9 heures")  # Monday 28 December
-    assert not log.legs
+    assert not staff_legs(emulator, log)
 
 
 def test_the_demo_keeps_numerique_open_even_on_public_holidays(
@@ -146,14 +150,14 @@ def test_the_demo_keeps_numerique_open_even_on_public_holidays(
     clock.set("2026-12-25 03:00")
     phones[CAMILLE] = Answers()
     log = call(emulator, f"{FRENCH} {NUMERIQUE}")
-    assert log.legs[0].bridged
+    assert staff_legs(emulator, log)[0].bridged
 
 
 def test_numerique_is_open_at_night(emulator: Any, phones: PhoneBook, clock: Any) -> None:
     clock.set("2026-12-06 03:30")
     phones[CAMILLE] = Answers()
     log = call(emulator, f"{FRENCH} {NUMERIQUE}")
-    assert log.legs[0].bridged
+    assert staff_legs(emulator, log)[0].bridged
 
 
 def test_silence_three_times_then_the_voicemail(emulator: Any, session: Any) -> None:
@@ -167,7 +171,7 @@ def test_wrong_keys_are_explained_then_a_valid_key_works(emulator: Any, phones: 
     phones[CAMILLE] = Answers()
     log = call(emulator, f"{FRENCH} 7 {NUMERIQUE}")
     assert log.heard_contains(fr("menu_invalid"))
-    assert log.legs[0].bridged
+    assert staff_legs(emulator, log)[0].bridged
 
 
 def test_three_wrong_keys_lead_to_the_voicemail_not_a_hangup(emulator: Any) -> None:
@@ -186,7 +190,7 @@ def test_staff_hear_the_whisper_once_and_again_only_without_a_key(
 ) -> None:
     phones[CAMILLE] = Answers(press="1")
     log = call(emulator, f"{FRENCH} {NUMERIQUE}")
-    (leg,) = log.legs
+    (leg,) = staff_legs(emulator, log)
     whisper = fr("whisper", theme="le numérique et les démarches en ligne")
     assert leg.heard.count(whisper) == 1
 
@@ -202,20 +206,20 @@ def test_orientation_gives_the_help_numbers_then_the_menu(emulator: Any) -> None
     for number in ("15", "17", "112", "114", "3919", "119"):
         assert number in orientation.replace(" ", "") or number in orientation
     assert len(log.search_heard(fr("main_menu_intro"))) == 2
-    assert not log.legs  # no routing from the orientation branch
+    assert not staff_legs(emulator, log)  # no routing from the orientation branch
 
 
 def test_a_theme_can_be_said_aloud(emulator: Any, phones: PhoneBook) -> None:
     phones[KARIM] = Answers()
     log = call(emulator, f"{FRENCH} say:social")
-    assert log.legs[0].number == KARIM
+    assert staff_legs(emulator, log)[0].number == KARIM
 
 
 def test_english_callers_hear_english(emulator: Any, phones: PhoneBook) -> None:
     phones[CAMILLE] = Answers()
     log = call(emulator, "2 3")
     assert log.heard_contains(en("main_menu_intro"))
-    assert any("numérique" in h for h in log.legs[0].heard)  # staff: French
+    assert any("numérique" in h for h in staff_legs(emulator, log)[0].heard)  # staff: French
 
 
 def test_empty_message_is_kept_as_a_trace_and_a_callback_still_offered(
@@ -252,7 +256,7 @@ def test_staff_already_on_a_hotline_call_are_not_rung(
     ongoing.staff_connected = True  # as if the first conversation were still going on
     session.commit()
     second = call(emulator, f"{FRENCH} {NUMERIQUE} hangup", from_="+33600000888")
-    assert not second.legs
+    assert not staff_legs(emulator, second)
     assert second.heard_contains(
         fr("nobody_available", theme="le numérique et les démarches en ligne")
     )

@@ -16,7 +16,11 @@ from hotline.models import Callback, CallbackMessage, Voicemail
 HOTLINE = "+33184880000"
 STRANGER = "+33612345678"
 LEAVE_MESSAGE_WANT_CALLBACK = "1 1 # 1"  # français, administratif (closed), message, consent
+WAIT_IN_THE_ROOM = "wait:600"  # while staff phones ring: until someone comes or nobody does
 LEAVE_MESSAGE_NO_CALLBACK = "1 1 # 2"
+# A number that called before, or a known person, is not asked its language (item 16).
+AGAIN_WANT_CALLBACK = "1 # 1"  # administratif (closed), message, consent
+AGAIN_NO_CALLBACK = "1 # 2"
 
 
 def _count(session: Any, model: Any) -> int:
@@ -29,9 +33,9 @@ def test_three_messages_from_one_number_wait_as_one_entry_with_each_message(
     clock.set("2026-12-05 15:00")  # Saturday: administratif is closed
     emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
     clock.set("2026-12-05 16:30")
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_NO_CALLBACK))
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(AGAIN_NO_CALLBACK))
     clock.set("2026-12-06 10:12")
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
 
     assert _count(session, Voicemail) == 3  # every message is kept
     assert _count(session, Callback) == 1
@@ -61,8 +65,8 @@ def test_a_known_person_s_message_joins_the_entry_staff_added_for_them(
         now=clock(),
     )
     session.commit()
-    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
-    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
+    emulator.place_call("+33600000101", HOTLINE, ScriptedCaller(AGAIN_WANT_CALLBACK))
     assert _count(session, Callback) == 1
     session.refresh(added)
     assert len(added.messages) == 2
@@ -88,8 +92,8 @@ def test_the_queue_and_the_page_tell_entries_apart(
 ) -> None:
     clock.set("2026-12-05 15:00")
     emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
-    clock.set("2026-12-08 10:12")  # Tuesday
-    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    clock.set("2026-12-08 10:12")  # Tuesday: administratif is open, Amina does not answer
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(f"1 {WAIT_IN_THE_ROOM} # 1"))
     clock.set("2026-12-08 11:00")
     client = sign_in("amina")
     page = client.get("/queue").get_data(as_text=True)
@@ -99,3 +103,26 @@ def test_the_queue_and_the_page_tell_entries_apart(
     detail = client.get(f"/callbacks/{entry.id}").get_data(as_text=True)
     assert "Laissé samedi 15 h" in detail
     assert "Laissé aujourd&#39;hui 10 h 12" in detail
+
+
+def test_a_new_message_with_consent_makes_a_scheduled_retry_due_at_once(
+    session: Any, demo: Any, emulator: Any, clock: Any
+) -> None:
+    """Retries are not taken before their time; a caller asking again must not wait for it."""
+    from datetime import timedelta
+
+    from hotline.models import CallbackStatus
+
+    clock.set("2026-12-05 15:00")
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    entry = session.scalar(select(Callback))
+    entry.status, entry.attempts = CallbackStatus.RETRY_SCHEDULED, 1
+    entry.due_at = clock() + timedelta(days=1)
+    session.flush()
+    clock.set("2026-12-05 16:00")
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_NO_CALLBACK))
+    session.refresh(entry)
+    assert entry.status == CallbackStatus.RETRY_SCHEDULED  # no consent: the plan stands
+    emulator.place_call(STRANGER, HOTLINE, ScriptedCaller(LEAVE_MESSAGE_WANT_CALLBACK))
+    session.refresh(entry)
+    assert (entry.status, entry.due_at, entry.attempts) == (CallbackStatus.WAITING, None, 1)

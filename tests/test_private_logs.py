@@ -69,7 +69,9 @@ def test_a_full_run_with_a_driver_error_logs_no_number_and_no_note(
     failing_insert: Callable[[], None],
 ) -> None:
     clock.set("2026-12-07 10:00")  # Monday: administratif open, nobody answers → voicemail
-    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ADMINISTRATIF} # 1"))
+    log = emulator.place_call(
+        CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ADMINISTRATIF} wait:600 # 1")
+    )
     assert log.recordings
     callback_id = session.scalar(select(Callback.id).where(Callback.phone_e164 == CALLER))
     assert callback_id is not None

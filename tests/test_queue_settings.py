@@ -18,6 +18,7 @@ from hotline.callbacks import (
     next_allowed,
     normalise_callback_settings,
     policy_history,
+    wording,
 )
 from hotline.callbacks.hours import is_allowed
 from hotline.models import PolicyChange, Structure
@@ -162,3 +163,45 @@ def test_outbound_hours_may_open_on_holidays_and_saturdays(
     structure = demo_structure(session)
     assert next_allowed(structure, at("2026-12-21 15:00")) == at("2026-12-26 10:00")
     assert is_allowed(structure, at("2026-12-26 11:59")) is True
+
+
+def test_an_end_of_00_00_is_midnight_and_00_00_to_00_00_the_whole_day(
+    session: Any, load_structure: Callable[..., Any]
+) -> None:
+    """The structure file's rule for every time: "00:00" as an end is midnight (was refused)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["callbacks"]["outbound_hours"] = {
+            "hours": [
+                {"days": "all", "from": "00:00", "to": "00:00"},
+                {"days": ["mon"], "from": "20:00", "to": "00:00"},
+            ],
+            "close_on_holidays": False,
+        }
+
+    load_structure(edit)
+    structure = demo_structure(session)
+    for moment in ("2026-12-05 03:00", "2026-12-25 12:00", "2026-12-06 23:59"):
+        assert is_allowed(structure, at(moment)) is True
+    settings = callback_settings(structure)
+    assert [slot.end.isoformat() for slot in settings.outbound_hours.slots][:2] == [
+        "00:00:00",
+        "00:00:00",
+    ]
+    assert wording.weekly_hours(settings.outbound_hours.slots)[0] == "tous les jours, 0 h – minuit"
+
+
+def test_an_evening_slot_ending_at_midnight_stops_at_midnight(
+    session: Any, load_structure: Callable[..., Any]
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["callbacks"]["outbound_hours"] = {
+            "hours": [{"days": ["mon"], "from": "20:00", "to": "00:00"}],
+            "close_on_holidays": False,
+        }
+
+    load_structure(edit)
+    structure = demo_structure(session)
+    assert is_allowed(structure, at("2026-12-07 23:59")) is True
+    assert is_allowed(structure, at("2026-12-08 00:00")) is False
+    assert next_allowed(structure, at("2026-12-08 00:00")) == at("2026-12-14 20:00")

@@ -47,8 +47,10 @@ def _emulator(app: Flask, clock: Any, **options: Any) -> Emulator:
 def _call(app: Flask, clock: Any, keys: str, **options: Any) -> Any:
     clock.set("2026-12-05 15:00")  # Saturday: administratif is closed, the voicemail answers
     emulator = _emulator(app, clock, **options)
+    # A number calling again is not asked its language: each seed calls from its own.
+    caller = CALLER[:-2] + f"{options.get('seed', 99):02d}"
     return emulator.place_call(
-        CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ADMINISTRATIF} {keys}")
+        caller, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {ADMINISTRATIF} {keys}")
     )
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 def leave_messages(emulator: Any, session: Any, clock: Any) -> dict[str, Voicemail]:
     """Jean (a known person) and an unknown caller each leave a message and ask for a callback."""
     clock.set("2026-12-05 15:00")  # Saturday: administratif is closed, straight to the message
-    emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller("1 1 # 1"))
+    emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller("1 # 1"))  # known: no language question
     emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller("1 1 # 1"))
     session.expire_all()
     by_number = {v.call.from_e164: v for v in session.scalars(select(Voicemail))}
@@ -99,7 +99,7 @@ def test_a_caller_silent_for_two_years_is_forgotten_with_counts_kept_and_twice_i
     leave_messages(emulator, session, clock)
     start = clock()
     clock.instant = start + timedelta(days=700)
-    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller("1 1 # 2"))  # calls again
+    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller("1 # 2"))  # again: French known
 
     clock.instant = start + timedelta(days=731)
     report = purge(session, clock)

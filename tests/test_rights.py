@@ -32,8 +32,9 @@ def demo(session: Any) -> Structure:
 
 def everyone_calls(emulator: Any, session: Any, clock: Any) -> None:
     clock.set("2026-12-05 15:00")  # Saturday: messages
-    for number in (JEAN, GRACE, CALLER):
-        emulator.place_call(number, DEMO_NUMBER, ScriptedCaller("1 1 # 1"))
+    for number in (JEAN, GRACE, CALLER):  # Jean and Grace are not asked their language
+        keys = "1 1 # 1" if number == CALLER else "1 # 1"
+        emulator.place_call(number, DEMO_NUMBER, ScriptedCaller(keys))
     session.expire_all()
 
 

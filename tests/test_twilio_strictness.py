@@ -33,7 +33,7 @@ from hotline.voice.render import CALLBACK_RETRIES
 from hotline.voice.script import scripts_root
 from hotline.voice.scripts_cache import all_scripts
 from tests.callback_helpers import JEAN, install_fake, reload_attempt, started_attempt
-from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER, FRENCH, fr
+from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER, FRENCH, fr, staff_legs
 from workers import jobs
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -47,12 +47,14 @@ SLOW = 16.0  # seconds: past Twilio's 15 s deadline
 def test_a_voicemail_answering_after_thirty_seconds_never_takes_the_staff_ring(
     emulator: Any, phones: PhoneBook
 ) -> None:
-    """The script rings staff "25 s"; Twilio adds 5 s, so the app asks <Dial timeout="20">."""
+    """The script rings staff "25 s"; Twilio adds 5 s, so the job asks for a Timeout of 20."""
     phones[AMINA] = PersonalVoicemail(rings=5)  # picks up after 30 s
-    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 1"))
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 1 wait:600 hangup"))
 
-    assert [leg.answered for leg in log.legs] == [False]
-    assert log.dial_outcomes[0].status == "no-answer"
+    (leg,) = staff_legs(emulator, log)
+    assert leg.log.ended_by == "no-answer"
+    assert not any("/voice/ring/staff" in r.url for r in leg.log.requests)  # never picked up
+    assert log.heard_contains(fr("nobody_available", theme="les démarches administratives"))
 
 
 def test_a_callback_rings_the_staff_phone_25_seconds_not_30(

@@ -16,11 +16,13 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.directory import directory
 from hotline.emulator import parse_twiml
-from hotline.voice import render, render_callback
+from hotline.voice import render, render_callback, render_ring
 from hotline.voice.render import Voice
 from tests.inbound_helpers import DEMO_NUMBER, default_script
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+CALLER_SID = "CA" + "0" * 31 + "7"
+NOTICE = {"retention_days": 90, "contact_months": 24}
 
 
 @pytest.fixture
@@ -42,15 +44,22 @@ RENDERINGS: dict[str, Callable[[Voice], str]] = {
     "choose_language": lambda v: render.language_menu(
         v, VoiceResponse(), _node(v, "choose_language"), v.structure.languages, 1
     ),
-    "ring_staff": lambda v: render.ring_staff(
-        v,
-        VoiceResponse(),
-        v.structure.themes[2],
-        [(3, "+33600000003"), (1, "+33600000001")],
-        DEMO_NUMBER,
+    # The first answer: what comes before the menu is said inside its <Gather> (barge-in).
+    "greeting_language_known": lambda v: render.menu(
+        v, VoiceResponse(), _node(v, "main_menu"), 1, [("welcome", {}), ("privacy_notice", NOTICE)]
     ),
-    "whisper": lambda v: render.whisper(v, 3, v.structure.themes[2]),
-    "whisper_accepted": render.whisper_accepted,
+    "greeting_language_asked": lambda v: render.language_menu(
+        v, VoiceResponse(), _node(v, "choose_language"), v.structure.languages, 1, [("welcome", {})]
+    ),
+    # Ringing staff while the caller waits in a room (hotline.voice.render_ring).
+    "ring_staff": lambda v: render_ring.wait_for_staff(
+        v, VoiceResponse(), v.structure.themes[2], f"accueil-{CALLER_SID}"
+    ),
+    "ring_wait": render_ring.wait_music,
+    "whisper": lambda v: render_ring.screen(v, CALLER_SID, 3, v.structure.themes[2]),
+    "ring_join": lambda v: render_ring.join_caller(v, f"accueil-{CALLER_SID}"),
+    "whisper_taken": lambda v: render_ring.too_late(v, taken=True),
+    "whisper_caller_gone": lambda v: render_ring.too_late(v, taken=False),
     "whisper_refused": render.whisper_refused,
     "record_message": lambda v: render.record_message(v, VoiceResponse()),
     "ask_consent": lambda v: render.ask_consent(v, VoiceResponse(), 1),

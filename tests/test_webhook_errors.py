@@ -109,6 +109,13 @@ def test_the_logs_say_where_it_broke_never_the_number(
     assert CALLER not in caplog.text
 
 
+def test_a_failed_wait_url_keeps_the_waiting_tone_and_only_allowed_verbs(app: Flask) -> None:
+    response = answer(app, OnError.WAIT)
+    names, _ = heard(response)
+    assert response.status_code == 200
+    assert names == ["Play", "Redirect"]  # a waitUrl may only play, say, pause or redirect
+
+
 def test_every_voice_webhook_declares_its_error_outcome(app: Flask) -> None:
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("voice.")}
     assert "voice.incoming" in endpoints

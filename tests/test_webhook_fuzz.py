@@ -34,9 +34,12 @@ FUZZ_EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "150"))
 PATHS = [
     "incoming",
     "menu",
-    "whisper",
-    "whisper-answer",
-    "dial-done",
+    "ring/wait",
+    "ring/staff",
+    "ring/answer",
+    "ring/leg-status",
+    "ring/done",
+    "ring/nobody",
     "recorded",
     "no-message",
     "consent",
@@ -61,8 +64,22 @@ PATHS = [
     "group/offer-answer",
     "group/pin",
 ]
-QUERY_KEYS = ["node", "lang", "attempt", "theme", "staff", "try", "auth", "silent", "leg", "caller"]
-QUERY_KEYS += ["session", "host"]
+QUERY_KEYS = [
+    "node",
+    "lang",
+    "attempt",
+    "theme",
+    "staff",
+    "try",
+    "auth",
+    "silent",
+    "leg",
+    "caller",
+    "call",
+    "script",
+    "session",
+    "host",
+]
 FIELDS = [
     "CallSid",
     "AccountSid",
@@ -110,7 +127,21 @@ plausible = {
 }
 HUGE = str(10**30)
 query_values = st.one_of(
-    st.sampled_from(["1", "0", "-1", "fr", "main_menu", "choose_language", HUGE, "²", "١٢", "x"]),
+    st.sampled_from(
+        [
+            "1",
+            "0",
+            "-1",
+            "fr",
+            "main_menu",
+            "choose_language",
+            HUGE,
+            "²",
+            "١٢",
+            "x",
+            "CA" + "f" * 32,
+        ]
+    ),
     st.text(printable, max_size=12),
 )
 numeric_fields = ["Digits", "RecordingDuration", "CallDuration", "SequenceNumber"]

@@ -202,23 +202,17 @@ def test_when_two_staff_press_1_together_the_first_keeps_the_call(
     amina, karim = (
         session.scalar(select(Staff).where(Staff.key == key)) for key in ("amina", "karim")
     )
-    leg = {
-        **BASE_PARAMS,
-        "Direction": "outbound-dial",
-        "ParentCallSid": CALL_SID,
-        "From": DEMO_NUMBER,
-        "Digits": "1",
-    }
+    leg = {**BASE_PARAMS, "Direction": "outbound-api", "From": DEMO_NUMBER, "Digits": "1"}
     first = emulator.post(
-        f"/voice/whisper-answer?staff={amina.id}&theme=social",
+        f"/voice/ring/answer?call={CALL_SID}&staff={amina.id}&theme=social",
         {**leg, "CallSid": "CA" + "1" * 32, "To": amina.phone_e164},
     )
     second = emulator.post(
-        f"/voice/whisper-answer?staff={karim.id}&theme=social",
+        f"/voice/ring/answer?call={CALL_SID}&staff={karim.id}&theme=social",
         {**leg, "CallSid": "CA" + "2" * 32, "To": karim.phone_e164},
     )
-    assert [v.name for v in parse_twiml(first.body)] == ["Say"]
-    assert [v.name for v in parse_twiml(second.body)][-1] == "Hangup"
+    assert [v.name for v in parse_twiml(first.body)] == ["Say", "Dial", "Hangup"]
+    assert [v.name for v in parse_twiml(second.body)] == ["Say", "Hangup"]
     session.expire_all()
     assert session.scalar(select(Call)).staff_id == amina.id
 
@@ -226,9 +220,10 @@ def test_when_two_staff_press_1_together_the_first_keeps_the_call(
 def test_a_completed_dial_that_nobody_accepted_still_offers_the_voicemail(
     emulator: Any,
 ) -> None:
+    """Leaving the waiting room reports "completed" whether or not anyone came."""
     emulator.post("/voice/incoming", BASE_PARAMS)
     response = emulator.post(
-        "/voice/dial-done?lang=fr&theme=social",
-        {**BASE_PARAMS, "DialCallStatus": "completed", "DialCallSid": "CA" + "3" * 32},
+        "/voice/ring/done?lang=fr&theme=social",
+        {**BASE_PARAMS, "DialCallStatus": "completed", "DialCallDuration": "40"},
     )
     assert "Record" in [v.name for v in parse_twiml(response.body)]

@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, groupcalls, retention, tasks
+from hotline import callbacks, calls, clock, contacts, groupcalls, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -113,10 +113,28 @@ def _apply_kept_consent(call_sid: str) -> bool:
 
 
 @in_app_context
+def release_forgotten_waits() -> int:
+    """Callers left waiting for staff because a leg's end report was lost go to the voicemail."""
+    waiting = calls.forgotten_waits(db.session, clock.now())
+    if waiting:
+        log.warning("%d callers waited too long for staff: releasing them", len(waiting))
+    return sum(tasks.enqueue(tasks.RELEASE_CALLER, call_id) for call_id in waiting)
+
+
+@in_app_context
 def purge_expired_data() -> int:
     """Once a day: delete what the structures' retention settings say must go (counts logged)."""
     reports = retention.purge_all(db.session, clock.now())
     return sum(r.recordings + r.forgotten.calls + r.forgotten.callbacks for r in reports)
+
+
+@in_app_context
+def create_check_ins() -> int:
+    """Each structure's daily run (its `check_in_run` row): queue the check-ins now due."""
+    created = contacts.sweep_check_ins(db.session, clock.now())
+    if created:
+        log.info("queued %d check-in callbacks", created)
+    return created
 
 
 @in_app_context
@@ -160,7 +178,10 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
+    Sweep("release-forgotten-waits", 60, release_forgotten_waits),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
+    # Every 15 minutes, but each structure's run happens once a day (its schedule row).
+    Sweep("create-check-ins", 900, create_check_ins),
     Sweep("group-calls", 10, run_group_calls),
 )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from hotline.callbacks.attempts import latest_attempt, note_attempt_leg, start_attempt
 from hotline.callbacks.bridging import hotline_number
 from hotline.callbacks.claims import claim_callback, expire_claims, release_callback
+from hotline.callbacks.common import due_later
 from hotline.callbacks.entries import (
     callable_number,
     create_manual_callback,
@@ -87,6 +88,7 @@ __all__ = [
     "callback_settings",
     "claim_callback",
     "create_manual_callback",
+    "due_later",
     "expire_claims",
     "is_allowed",
     "latest_attempt",

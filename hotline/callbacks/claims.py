@@ -25,10 +25,14 @@ RELEASE_ANY_ROLES = ("coordinator", "admin")
 
 
 def _free_or_mine(staff_id: int, now: datetime) -> Any:
-    """Open, or held on a lapsed lease, or already claimed by this same staff member."""
+    """Open, or held on a lapsed lease, or already claimed by this same staff member.
+
+    Open or lapsed, the entry must also be due: a retry is not taken before its time.
+    """
+    due = or_(Callback.due_at.is_(None), Callback.due_at <= now)
     return or_(
-        Callback.status.in_(OPEN_STATUSES),
-        and_(Callback.status.in_(HELD), Callback.claim_expires_at < now),
+        and_(Callback.status.in_(OPEN_STATUSES), due),
+        and_(Callback.status.in_(HELD), Callback.claim_expires_at < now, due),
         and_(Callback.status == CallbackStatus.CLAIMED, Callback.claimed_by_id == staff_id),
     )
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.callbacks import wording as french
 from hotline.callbacks.errors import AlreadyClaimed, NotClaimable
 from hotline.callbacks.settings import CallbackSettings, callback_settings
-from hotline.models import Callback, CallbackStatus, Staff, Structure
+from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff, Structure
 
 HELD = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
 CLOSED = (CallbackStatus.DONE, CallbackStatus.ABANDONED)
@@ -46,6 +48,16 @@ def claim_expired(callback: Callback, now: datetime) -> bool:
     return callback.status in HELD and expires is not None and expires < now
 
 
+def due_later(callback: Callback, now: datetime) -> bool:
+    """An open entry whose next attempt is not due yet: nobody may take it before its time.
+
+    "Pas de réponse" spaces the attempts out (demo: 1 h, 4 h, 1 day) so a person is not
+    rung again and again; taking the entry early would undo that.
+    """
+    due = callback.due_at
+    return callback.status in OPEN_STATUSES and due is not None and due > now
+
+
 def refusal(
     session: Session, callback: Callback | None, staff: Staff, now: datetime
 ) -> NotClaimable:
@@ -54,6 +66,11 @@ def refusal(
         return NotClaimable("Ce rappel n'existe pas dans votre structure.")
     if callback.status in CLOSED:
         return NotClaimable("Ce rappel est déjà clos.")
+    if due_later(callback, now) and callback.due_at is not None:
+        structure = session.get(Structure, callback.structure_id)
+        tz = ZoneInfo(structure.timezone if structure is not None else "Europe/Paris")
+        when = french.moment(callback.due_at, now, tz)
+        return NotClaimable(f"Prochaine tentative prévue {when} : pas avant.")
     held_by_other = callback.status in HELD and callback.claimed_by_id not in (None, staff.id)
     if held_by_other and not claim_expired(callback, now):
         holder = session.get(Staff, callback.claimed_by_id)

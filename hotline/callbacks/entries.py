@@ -66,6 +66,12 @@ def queue_for_voicemail(
     )
     if callback is None:
         callback = _insert_for_message(session, voicemail, call, now)
+    if callback.status == CallbackStatus.RETRY_SCHEDULED:
+        # They called again and asked to be called back: the spacing of attempts was for
+        # not ringing them too often, it must not make them wait now (retries are not
+        # taken before their time).
+        callback.status, callback.due_at = CallbackStatus.WAITING, None
+        callback.version += 1
     if callback.voicemail_id is None:
         callback.voicemail_id = voicemail.id
         callback.source = CallbackSource.VOICEMAIL

@@ -32,6 +32,7 @@ _NAMED_DAYS = {"all": tuple(range(7)), "weekdays": tuple(range(5))}
 # Far enough to cross the longest run of holidays plus a weekend; a structure whose hours
 # leave no slot within it is told so rather than given a date months away.
 HORIZON_DAYS = 21
+MIDNIGHT = time(0)  # as an end: the end of the day (a WeeklySlot reads it so)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ def _write_days(weekdays: tuple[int, ...]) -> str | list[str]:
 def normalise_outbound_hours(raw: Any) -> dict[str, Any]:
     """Check outbound hours as written and return their stored form (days written shortest).
 
-    A slot must end after it starts on the same day: a callback never crosses midnight.
+    A slot must end after it starts on the same day: a callback never crosses midnight. An
+    end of "00:00" is that midnight (as everywhere in the structure file), so "00:00" to
+    "00:00" is the whole day.
     """
     if raw is None:
         raw = DEFAULT_OUTBOUND_HOURS
@@ -97,8 +100,8 @@ def _normalise_row(row: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
         raise SettingsError(path, "a slot is {days, from, to}")
     start = _read_clock(row["from"], (*path, "from"))
     end = _read_clock(row["to"], (*path, "to"))
-    if end <= start:
-        raise SettingsError((*path, "to"), "must be after `from` on the same day")
+    if end <= start and end != MIDNIGHT:
+        raise SettingsError((*path, "to"), "must be after `from` on the same day (or 00:00)")
     days = _read_days(row["days"], (*path, "days"))
     return {"days": _write_days(days), "from": start.strftime("%H:%M"), "to": end.strftime("%H:%M")}
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import phones
 from hotline.callbacks import wording as french
-from hotline.callbacks.common import HELD, claim_expired
+from hotline.callbacks.common import HELD, claim_expired, due_later
 from hotline.callbacks.entries import LISTED
 from hotline.callbacks.policy import Policy, order, reasons
 from hotline.callbacks.settings import callback_settings
@@ -36,6 +36,7 @@ class QueueEntry:
     reasons: tuple[str, ...]
     why: str
     detail: str  # which entry this is: "+33 6 •• •• •• 78 · 3 messages, le dernier mardi 10 h 12"
+    due_later: bool = False  # a retry not due yet: shown, not takeable before its time
 
 
 def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
@@ -46,6 +47,8 @@ def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
         what = french.messages(len(heard), last.created_at, last.duration_seconds, now, tz)
     elif callback.source == CallbackSource.MISSED_CALL:
         what = f"appel manqué {french.day_and_time(callback.created_at, now, tz)}"
+    elif callback.source == CallbackSource.CHECK_IN:
+        what = f"appel de suivi, ajouté {french.day_and_time(callback.created_at, now, tz)}"
     elif callback.messages:
         what = f"message vide {french.day_and_time(callback.created_at, now, tz)}"
     else:
@@ -110,7 +113,9 @@ def list_queue(session: Session, structure_id: int, now: datetime) -> list[Queue
         for callback, found in _entries(settings.policy, tz, group, members, now):
             position = len(entries) + 1
             detail = describe(callback, now, tz)
-            entries.append(QueueEntry(callback, position, found, SEPARATOR.join(found), detail))
+            why = SEPARATOR.join(found)
+            later = due_later(callback, now)
+            entries.append(QueueEntry(callback, position, found, why, detail, later))
     return entries
 
 

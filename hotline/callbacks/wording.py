@@ -7,7 +7,7 @@ and written, not spoken: "attend depuis 2 j 4 h", "rappel prévu lun. 9 h".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,7 +138,7 @@ def weekly_hours(slots: Sequence[Any]) -> list[str]:
     lines = []
     for (start, end), weekdays in grouped.items():
         hours = f"{clock_time(datetime.combine(datetime.min, start))} – "
-        hours += clock_time(datetime.combine(datetime.min, end))
+        hours += "minuit" if end == time(0) else clock_time(datetime.combine(datetime.min, end))
         lines.append(f"{_days(sorted(set(weekdays)))}, {hours}")
     return lines
 

@@ -27,6 +27,7 @@ from hotline.calls.records import (
     record_inbound_call,
     release_staff,
 )
+from hotline.calls.ringing import forgotten_waits, room_name
 from hotline.calls.routing import Route, RouteKind, route_call
 from hotline.calls.voicemails import (
     apply_recording_status,
@@ -50,12 +51,14 @@ __all__ = [
     "find_call",
     "find_call_or_none",
     "forget_kept_consent",
+    "forgotten_waits",
     "keep_consent",
     "kept_call_sids",
     "note_event",
     "record_consent",
     "record_inbound_call",
     "release_staff",
+    "room_name",
     "route_call",
     "save_empty_message",
     "save_recording",

@@ -30,12 +30,12 @@ STALE_STAFF_LEG = timedelta(hours=4)
 def record_inbound_call(
     session: Session, call_sid: str, structure_id: int | None, from_: str, to: str, now: datetime
 ) -> Call:
-    """The Call row for this CallSid, created on the first webhook only."""
-    person_id = None
-    if structure_id is not None and from_:
-        person_id = session.scalar(
-            select(Person.id).where(Person.structure_id == structure_id, Person.phone_e164 == from_)
-        )
+    """The Call row for this CallSid, created on the first webhook only.
+
+    The caller's language is written then when their number tells it (see `known_caller`),
+    so the greeting speaks it and the language question is skipped.
+    """
+    person_id, language = known_caller(session, structure_id, from_)
     insert_if_absent(
         session,
         Call,
@@ -48,12 +48,46 @@ def record_inbound_call(
             "status": "ringing",
             "last_sequence": -1,
             "person_id": person_id,
+            "language": language,
             "staff_connected": False,
             "started_at": now,
         },
         unique_on=["call_sid"],
     )
     return find_call(session, call_sid)
+
+
+def known_caller(
+    session: Session, structure_id: int | None, from_: str
+) -> tuple[int | None, str | None]:
+    """The person this number belongs to, and the language it is known to speak.
+
+    The language is the person's preferred one, else the one of this number's latest call
+    that has one (chosen at the language menu, or the menu a theme was picked in). One
+    round trip: both come from scalar subqueries of a single SELECT. A withheld number
+    is nobody and speaks no known language.
+    """
+    if structure_id is None or not from_:
+        return None, None
+    person = select(Person).where(Person.structure_id == structure_id, Person.phone_e164 == from_)
+    earlier = (
+        select(Call.language)
+        .where(
+            Call.structure_id == structure_id,
+            Call.from_e164 == from_,
+            Call.language.is_not(None),
+        )
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(1)
+    )
+    row = session.execute(
+        select(
+            person.with_only_columns(Person.id).scalar_subquery(),
+            person.with_only_columns(Person.language).scalar_subquery(),
+            earlier.scalar_subquery(),
+        )
+    ).one()
+    return row[0], row[1] or row[2]
 
 
 def find_call(session: Session, call_sid: str) -> Call:

@@ -23,6 +23,7 @@ from hotline.cli import demo as services
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
+from hotline.cli.inline_jobs import emulate_provider
 from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
     Answers,
@@ -47,6 +48,14 @@ STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
     "busy": Busy(),
     "voicemail": PersonalVoicemail(),
 }
+
+
+# With --url the call runs in simulated time here while the server's worker calls the staff
+# in real time, through the server's own emulator: the two never meet.
+WAITING_ROOM_OVER_HTTP = (
+    "Note: with --url, the staff are called by the server's worker in real time, on its own"
+    " emulator, while this call runs in simulated time: rehearse ringing staff without --url."
+)
 
 
 def _clock_from(at: str | None, timezone: str) -> Callable[[], datetime] | None:
@@ -139,10 +148,20 @@ def call(
         # A second app serves the call: Flask would reuse this command's app context, and its
         # database session, for every webhook of a call served by the same app.
         served = app if url else create_app(overrides or None)
-        log = _emulator(served, url, phones, clock).place_call(from_, to, caller)
+        emulator = _emulator(served, url, phones, clock)
+        if not url:  # staff are called through the REST API by jobs: run both here
+            emulate_provider(served, emulator)
+        log = emulator.place_call(from_, to, caller)
+        emulator.sim.run_until_idle()  # staff legs still ending, cancelled legs
     except EmulatorError as error:
         raise click.ClickException(f"the call failed: {error}") from None
     finally:
         if embedded is not None:
             embedded.close()
     click.echo(log.transcript(ascii_only=ascii_only))
+    if url and log.events_of("conference"):
+        click.echo(WAITING_ROOM_OVER_HTTP)
+    for other in emulator.call_logs:  # the staff phones the hotline called for this caller
+        if other is not log:
+            click.echo("")
+            click.echo(other.transcript(ascii_only=ascii_only))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from rq import Worker
 
 from hotline import migrate
 from hotline.cli import demo as services
@@ -23,7 +22,9 @@ from hotline.extensions import redis_store
 from hotline.structure_file import dump_structure
 from hotline.voice.check import check_all
 from hotline.voice.script import scripts_root
+from hotline.voice.speech import report as speech_report
 from hotline.yamlfile import FileProblems
+from workers.process import run_worker
 from workers.sweeps import run_scheduler
 
 
@@ -81,13 +82,18 @@ def scripts() -> None:
 
 
 @scripts.command(
-    "check", help="Validate every voice script (schema, graph, translations, Twilio voices)."
+    "check",
+    help="Validate every voice script (schema, graph, translations, Twilio voices) and time"
+    " the speech before each menu's last option against the script's speech_budget.",
 )
 @click.argument(
     "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 def scripts_check(root: Path | None) -> None:
     folder = root or scripts_root()
+    if folder.is_dir():
+        for line in speech_report(folder):
+            click.echo(line)
     problems = check_all(folder, voice_check=voice_problem)
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -103,11 +109,13 @@ def demo(app: Flask) -> None:
         click.echo(line)
 
 
-@main.command(help="Run the RQ worker (with RQ's scheduler for delayed jobs).")
+@main.command(
+    help="Run the RQ worker (with RQ's scheduler for delayed jobs); Redis lost is waited out."
+)
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_app
 def worker(_app: Flask, burst: bool) -> None:
-    Worker(["default"], connection=redis_store.connection).work(with_scheduler=True, burst=burst)
+    run_worker(redis_store.connection, burst=burst)
 
 
 @main.command(help="Run the periodic sweeps (one process per deployment).")

@@ -49,11 +49,15 @@ OUTCOME_LABELS = {
 STATUS_LABELS = callbacks.STATUS_LABELS
 
 
-def _structure() -> Structure:
+def structure_or_404() -> Structure:
+    """The structure this request may show (the staff member's own, or an admin's choice)."""
     structure = db.session.get(Structure, visible_structure_id())
     if structure is None:
         abort(404)
     return structure
+
+
+_structure = structure_or_404
 
 
 @bp.get("/")
@@ -103,10 +107,19 @@ def callback(callback_id: int) -> str:
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
         call_window=_call_window(structure),
+        not_before=_not_before(found, structure),
         progress=callbacks.call_progress(db.session, found, current_staff(), clock.now()),
         left_at=lambda at: wording.day_and_time(at, clock.now(), ZoneInfo(structure.timezone)),
         message_length=wording.length,
     )
+
+
+def _not_before(found: Callback, structure: Structure) -> str | None:
+    """When a retry not due yet may be taken ("demain 9 h"), or None when it may be now."""
+    now = clock.now()
+    if not callbacks.due_later(found, now) or found.due_at is None:
+        return None
+    return wording.moment(found.due_at, now, ZoneInfo(structure.timezone))
 
 
 def _call_window(structure: Structure) -> str | None:
@@ -208,6 +221,7 @@ def persons() -> str:
         structure=structure,
         me=current_staff(),
         people=structure.people,
+        sources={"file": "fichier de la structure", "dashboard": "ajoutée ici"},
         masked_phone=phones.masked,
         journal=retention.audit.entries(db.session, structure.id),
         staff_names={member.id: member.name for member in structure.staff},

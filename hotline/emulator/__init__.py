@@ -9,8 +9,9 @@ without the rest of the app.
 Simulated time and group calls (test-facing API; behaviours and their sources: BEHAVIOUR.md)
 -------------------------------------------------------------------------------------------
 - Every call runs in simulated time: `Emulator(..., seed=0, calls_per_second=1,
-  max_concurrent_calls=None, simultaneous_dial="first-accept")`. `emulator.sim` is the
-  `Scheduler`: `advance(seconds)`, `run_until_idle()`, `elapsed`; `emulator.now()` is the
+  max_concurrent_calls=None, simultaneous_dial="first-pickup")`. `emulator.sim` is the
+  `Scheduler`: `advance(seconds)`, `run_until_idle()`, `elapsed`, `between` (callables run
+  before each event: the app's jobs, in `hotline call` and the tests); `emulator.now()` is the
   simulated wall clock (the given `clock` + elapsed), which the app's clock can follow.
 - `place_call` runs one inbound call to its end; `start_call` only starts it (drive `sim`).
 - `FakeTwilio(emulator, autodispatch=False)`: `run_pending()` places REST calls at their

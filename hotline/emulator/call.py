@@ -27,6 +27,7 @@ from hotline.emulator.callers import Caller, ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.ordering import CALLBACK_ORDERS
+from hotline.emulator.outbound import InboundLeg, OutboundCall, live_inbound
 from hotline.emulator.phones import PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.sim import Process, Scheduler
@@ -70,13 +71,15 @@ class Emulator:
 
     Simulation knobs: `seed` (reproducible SIDs and randomness; None = random SIDs),
     `calls_per_second` / `max_concurrent_calls` (the account's REST limits, see `account.py`),
-    `simultaneous_dial`: "first-accept" (a <Dial> with several <Number>s lets the others ring
-    while a picked-up leg's `url` screen runs; today's default) or "first-pickup" (Twilio's
-    documented rule: the first leg to pick up, voicemail included, cancels every other leg
-    before its screen runs).
-    `callback_order="seeded"` shuffles a <Record>'s callbacks reproducibly from `seed`
-    (see `ordering`); `empty_recording` picks how Twilio's docs have described an empty
-    <Record>: "skip" the action (today's page) or request it with a silent "action".
+    `simultaneous_dial`: "first-pickup" (the default, Twilio's documented rule: the first leg
+    of a <Dial> with several <Number>s to pick up, voicemail included, cancels every other
+    leg before its screen runs) or "first-accept" (a kinder reading, kept only to show the
+    difference: the others ring on while a picked-up leg's `url` screen runs).
+    `callback_order`: "seeded" (default, the stricter reading of "callbacks do not arrive in
+    a fixed order") shuffles a <Record>'s callbacks reproducibly from `seed`, "documented"
+    keeps the page's order (see `ordering`); `empty_recording` picks how Twilio's docs have
+    described an empty <Record>: "skip" the action (today's page) or request it with a silent
+    "action".
     """
 
     api_version = API_VERSION
@@ -100,12 +103,12 @@ class Emulator:
         scheduler: Scheduler | None = None,
         calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
         max_concurrent_calls: int | None = None,
-        simultaneous_dial: SimultaneousDial = "first-accept",
+        simultaneous_dial: SimultaneousDial = "first-pickup",
         fallback_url: str | None = None,
         bins: Mapping[str, str] | None = None,
         numbers: Iterable[str] = (),
         latency: Callable[[str, str], float] | None = None,
-        callback_order: str = "documented",
+        callback_order: str = "seeded",
         empty_recording: str = "skip",
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https"):
@@ -148,6 +151,8 @@ class Emulator:
         self.recordings: dict[str, StoredRecording] = {}
         # Every call's log (inbound, REST-created, conference participants), in start order.
         self.call_logs: list[CallLog] = []
+        # Inbound calls as the REST API sees them (fetch, update), by CallSid.
+        self.live_inbound: dict[str, OutboundCall] = {}
         self._conferences: Conferences | None = None
 
     @property
@@ -248,12 +253,15 @@ class Emulator:
         call_sid = self.new_sid("CA")
         state = CallState(self.new_log(call_sid, from_, to), self.max_steps)
         base = self.call_params(call_sid, from_, to)
-        leg = Leg(self, state, caller or ScriptedCaller(), base)
+        live = self.live_inbound[call_sid] = live_inbound(self, call_sid, from_, to)
+        leg = InboundLeg(self, state, caller or ScriptedCaller(), base, live)
 
         def run() -> None:
             self.account.enter(call_sid)
             try:
-                state.log.ended_by = leg.run(Goto(self.url(self.voice_path)))
+                state.log.ended_by = leg.run_updated(Goto(self.url(self.voice_path)))
+                live.status, live.end_time = state.final_status, self.now()
+                live.duration, live.done = round(state.seconds), True
                 self._final_status(leg, state)
                 for send in state.after_end:  # drawn to come after the call's status
                     send()

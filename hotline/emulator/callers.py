@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 DIGITS = re.compile(r"^[0-9*#]+$")
+# Keys pressed while the N-th prompt nested in the next <Gather> plays (barge-in): "3@2".
+BARGE_IN = re.compile(r"^([0-9*#]+)@([1-9][0-9]*)$")
 SPEECH_CONFIDENCE = "0.9"
 DEFAULT_SPEAK_SECONDS = 8
 GATHER_HELP = "Tapez des touches puis Entrée (rien = silence, q = raccrocher, say:mot = parole)"
@@ -103,13 +105,13 @@ class Caller(Protocol):
 
 
 def _check_token(token: str) -> str:
-    if DIGITS.match(token) or token in ("-", "hangup", "silent"):
+    if DIGITS.match(token) or BARGE_IN.match(token) or token in ("-", "hangup", "silent"):
         return token
     if re.fullmatch(r"(rec|wait):\d+", token) or (token.startswith("say:") and token[4:].strip()):
         return token
     raise ValueError(
-        f"unknown caller token {token!r}: use digits (1, 12#, *), say:words, -, hangup,"
-        " silent, rec:N or wait:N"
+        f"unknown caller token {token!r}: use digits (1, 12#, *), digits@N (pressed during"
+        " the N-th prompt of a menu), say:words, -, hangup, silent, rec:N or wait:N"
     )
 
 
@@ -124,6 +126,8 @@ class ScriptedCaller:
     """Plays a fixed sequence of tokens, one per <Gather> or <Record>.
 
     Tokens: digits (`1`, `12#`, `*`), `say:words` (speech), `-` (silence), `hangup`,
+    `3@2` (press 3 while the 2nd prompt nested in the <Gather> plays: barge-in; pressed
+    after the prompts when the <Gather> has fewer),
     `silent`/`rec:0` (empty recording), `rec:N` (speak N seconds) and, in a conference,
     `wait:N` (stay N seconds, then take the next token: `wait:30 *` presses `*` after 30 s,
     `wait:30 hangup` hangs up). A string is split on spaces; pass a list to keep spaces inside
@@ -135,6 +139,8 @@ class ScriptedCaller:
     keys: str | Sequence[str] = ""
     speak_seconds: int = DEFAULT_SPEAK_SECONDS
     patience: int | None = 3
+    # In a room once the script is exhausted: stay this long, then hang up (None: stay).
+    then_talk: int | None = None
     tokens: list[str] = field(init=False)
     silent_menus: int = field(default=0, init=False)
 
@@ -148,8 +154,18 @@ class ScriptedCaller:
     def _next(self) -> str | None:
         return self.tokens.pop(0) if self.tokens else None
 
+    def barge_in(self, prompt: GatherPrompt, index: int) -> GatherInput | None:
+        """Keys pressed during the `index`-th nested prompt, when the next token says so."""
+        found = BARGE_IN.match(self.tokens[0]) if self.tokens else None
+        if found is None or int(found.group(2)) != index:
+            return None
+        self.tokens.pop(0)
+        return Keys(found.group(1))
+
     def gather(self, prompt: GatherPrompt) -> GatherInput:
         token = self._next()
+        if token is not None and (late := BARGE_IN.match(token)):
+            token = late.group(1)  # the prompts ended before the N-th: pressed after them
         if token is None:
             self.silent_menus += 1
             if self.patience is not None and self.silent_menus > self.patience:
@@ -165,6 +181,10 @@ class ScriptedCaller:
 
     def conference(self, prompt: ConferencePrompt) -> ConferenceInput:
         token = self._next()
+        if token is None and self.then_talk is not None:
+            talk, self.then_talk = self.then_talk, None
+            self.tokens = ["hangup"]
+            return Stay(talk)
         if token is None:
             return Stay()
         if token == "hangup":

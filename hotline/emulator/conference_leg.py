@@ -56,6 +56,10 @@ def spec_from_twiml(dial: Verb, noun: Verb, document_url: str) -> JoinSpec:
 
 def dial_conference(leg: Leg, dial: Verb, noun: Verb, document_url: str) -> Step:
     """Execute <Dial><Conference>: stay in the room, then go on with the Dial action."""
+    call = getattr(leg, "call", None)
+    if call is not None and (call.hangup_requested or call.redirect is not None):
+        leg.note("note", "updated through the REST API before getting into the room")
+        return End("api-hangup" if call.hangup_requested else "api-redirect")
     spec = spec_from_twiml(dial, noun, document_url)
     room = leg.emulator.conferences.open(spec.name)
     outbound = leg.base.get("Direction", "inbound").startswith("outbound")
@@ -188,7 +192,9 @@ class WaitMusic:
         self.items: list[tuple[str, str, float]] = []
         self.next_url: str | None = p.spec.wait_url or None
         self.fetches = 0
-        if p.spec.wait_url is None:
+        if room.is_started:
+            pass  # joining a room in progress: no wait music is ever played
+        elif p.spec.wait_url is None:
             leg.hear_only("play", "[musique d'attente de Twilio (émulée : silence)]")
         elif p.spec.wait_url == "":
             leg.note("note", "waitUrl is empty: silence while waiting")

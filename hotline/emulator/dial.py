@@ -3,12 +3,12 @@
 All <Number>s ring together. Phones pick up in order of their ring time (document order on a
 tie). What happens next depends on `Emulator.simultaneous_dial`:
 
-- "first-pickup", Twilio's documented rule ("the first call to pick up is connected to the
-  current call and the rest are hung up"): the first leg to pick up, a voicemail included,
-  cancels every other leg at once, then runs its `url` screen; if the screen does not accept,
-  nobody is bridged.
-- "first-accept" (the default for now): each picked-up leg runs its screen while the others
-  ring on, and the first whose screen ends without hanging up is bridged.
+- "first-pickup" (the default), Twilio's documented rule ("the first call to pick up is
+  connected to the current call and the rest are hung up"): the first leg to pick up, a
+  voicemail included, cancels every other leg at once, then runs its `url` screen; if the
+  screen does not accept, nobody is bridged.
+- "first-accept" (a kinder reading, only on request): each picked-up leg runs its screen
+  while the others ring on, and the first whose screen ends without hanging up is bridged.
 
 A phone picked up without a whisper is bridged directly, which for a personal voicemail is
 logged loudly: the caller is talking to a machine. <Dial><Conference> is in `conference_leg`.

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from hotline.emulator.callers import Caller
 from hotline.emulator.dial import RING_BUFFER_SECONDS
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog
@@ -81,6 +82,7 @@ class OutboundCall:
     start_at: float = 0.0  # simulated time (s) the pacing lets the call be placed
     conference: Any = None  # a `conference.JoinSpec` for a Participants API call
     interrupt: Signal | None = None  # fired by REST updates so a waiting call notices them
+    direction: str = "outbound-api"  # "inbound" for the live record of an inbound call
 
     @property
     def ended(self) -> bool:
@@ -135,6 +137,58 @@ class OutboundLeg(Leg):
         self.answered = True
         self.documents += 1
         return verbs
+
+
+class InboundLeg(Leg):
+    """The caller's leg of an inbound call, which a REST update reaches like an outbound one.
+
+    `calls(sid).update(url=…)` or `status="completed"` takes effect at the next document
+    boundary, or at once while the caller waits in a conference (`conference_leg`).
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        state: CallState,
+        caller: Caller,
+        params: dict[str, str],
+        call: OutboundCall,
+    ) -> None:
+        super().__init__(emulator, state, caller, params)
+        self.call = call
+
+    def fetch(self, goto: Goto) -> tuple[Verb, ...] | End:
+        if self.call.hangup_requested:
+            return End(API_HANGUP)
+        if self.call.redirect is not None:
+            return End(API_REDIRECT)
+        return super().fetch(goto)
+
+    def run_updated(self, goto: Goto) -> str:
+        """Run from `goto`, then from each URL a REST update redirected the call to."""
+        while True:
+            reason = self.run(goto)
+            redirect = self.call.redirect
+            if reason != API_REDIRECT or redirect is None:
+                break
+            self.call.redirect = None
+            if redirect.url is None:
+                raise EmulatorError("inline Twiml in an update of an inbound call: not emulated")
+            self.note("note", f"redirected through the REST API to {redirect.url}")
+            goto = Goto(redirect.url, redirect.method)
+        if reason == API_HANGUP:
+            self.note("end", "hung up through the REST API (Status=completed)")
+        return reason
+
+
+def live_inbound(emulator: Emulator, sid: str, from_: str, to: str) -> OutboundCall:
+    """The REST view of an inbound call, so `calls(sid).update(...)` can reach it."""
+    now = emulator.now()
+    call = OutboundCall(
+        sid, to, from_, Instructions(), now, status="in-progress", direction="inbound"
+    )
+    call.start_time = now
+    return call
 
 
 def run_call(emulator: Emulator, call: OutboundCall) -> CallLog:

@@ -55,7 +55,8 @@ class Answers:
     or "1 2#" / ("1", "2#") for a person who answers several menus, "1 wait:60 *" for one who
     joins a room, listens a minute and presses `*`. `pickup_seconds` overrides the ring count
     with an exact delay; `hangup_after` makes them hang up that many seconds after picking up,
-    wherever the call is (a menu, a room).
+    wherever the call is (a menu, a room). Once in a room with nothing left to press, they talk
+    `talk_seconds` and hang up (a staff member who took a caller's call).
     """
 
     press: str | tuple[str, ...] = "1"
@@ -71,7 +72,8 @@ class Answers:
         return self.pickup_seconds if self.pickup_seconds is not None else self.rings * RING_SECONDS
 
     def whisper_caller(self) -> Caller:
-        return ScriptedCaller(self.press)
+        """Presses `press`; in a room once done, talks `talk_seconds` and hangs up."""
+        return ScriptedCaller(self.press, then_talk=self.talk_seconds)
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class FakeTwilio(ConferenceEndpoints):
         self._pending.append(("call", call.sid))
 
     def _call(self, request: RestRequest, sid: str) -> OutboundCall:
-        call = self.calls.get(sid)
+        call = self.calls.get(sid) or self.emulator.live_inbound.get(sid)
         if call is None:
             raise not_found(request.path)
         return call

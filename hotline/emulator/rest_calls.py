@@ -200,7 +200,7 @@ def call_resource(call: OutboundCall, account_sid: str, api_version: str) -> dic
         "caller_name": None,
         "date_created": rfc2822(call.created_at),
         "date_updated": rfc2822(call.updated_at),
-        "direction": "outbound-api",
+        "direction": call.direction,
         "duration": None if call.duration is None else str(call.duration),
         "end_time": rfc2822(call.end_time),
         "forwarded_from": None,

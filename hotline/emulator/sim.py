@@ -8,7 +8,8 @@ conference started" or "you were kicked"). The scheduler then runs the next even
 time order (ties in the order they were scheduled), moving `elapsed` forward without sleeping.
 
 Test-facing: `Scheduler.advance(seconds)`, `run_until_idle()`, `run(until=..., stop=...)`,
-`elapsed` (seconds since the simulation started) and `random` (seeded by `seed`).
+`elapsed` (seconds since the simulation started), `random` (seeded by `seed`) and `between`
+(callables run before each event, e.g. a test's job runner).
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ class Scheduler:
         self._local = threading.local()
         self._driving = False
         self._processes: list[Process] = []
+        # Run on the driving thread before each event: what the app's side does meanwhile
+        # (a test runs the app's job queue here, as a worker would while calls go on).
+        self.between: list[Callable[[], None]] = []
 
     # -- scheduling (thread-safe) ------------------------------------------------------------
     def schedule(self, delay: float, action: Callable[[], None], label: str = "") -> _Entry:
@@ -198,6 +202,8 @@ class Scheduler:
         self._driving = True
         try:
             while not (stop and stop()):
+                for hook in self.between:
+                    hook()
                 with self._lock:
                     if not self._heap or (until is not None and self._heap[0].time > until):
                         break

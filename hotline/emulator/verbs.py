@@ -79,15 +79,15 @@ _PROMPTS = {"Say": say, "Play": play, "Pause": pause}
 
 def gather(leg: Leg, verb: Verb, document_url: str) -> Step:
     """Play nested prompts, ask the caller, then post the input or fall through on silence."""
-    for child in verb.children:
-        _PROMPTS[child.name](leg, child, document_url)
     prompt = GatherPrompt(
         modes=frozenset((verb.get("input") or "dtmf").split()),
         num_digits=verb.number("numDigits", 0) or None,
         finish_on_key=verb.get("finishOnKey", "#") or "",
         timeout=verb.number("timeout", DEFAULT_GATHER_TIMEOUT),
     )
-    answer = leg.caller.gather(prompt)
+    answer = _play_nested(leg, verb, prompt, document_url)
+    if answer is None:
+        answer = leg.caller.gather(prompt)
     if isinstance(answer, HangUp):
         leg.note("input", f"{answer.reason} (during <Gather>)")
         return End("caller-hangup")
@@ -102,6 +102,35 @@ def gather(leg: Leg, verb: Verb, document_url: str) -> Step:
     if verb.flag("actionOnEmptyResult", False):
         return Goto(action, method, {})
     return None
+
+
+def _play_nested(
+    leg: Leg, verb: Verb, prompt: GatherPrompt, document_url: str
+) -> GatherInput | None:
+    """Play the prompts nested in a <Gather>; the input that interrupts them, if any.
+
+    Twilio stops the nested <Say>/<Play>/<Pause> as soon as the caller presses a key or
+    speaks (`bargeIn`, default true) and takes that input. Input the <Gather> does not
+    listen for (keys to `input="speech"`) interrupts nothing. With `bargeIn="false"` the
+    stricter reading: input during the prompts is lost, and the caller is asked again after.
+    """
+    listen = getattr(leg.caller, "barge_in", None)
+    for index, child in enumerate(verb.children, start=1):
+        early = listen(prompt, index) if listen is not None else None
+        if early is not None and gather_params(early, prompt):
+            if verb.flag("bargeIn", True):
+                _interrupted(leg, child, index)
+                return early
+            leg.note("input", f"{early!r} during nested prompt {index}: not heard (bargeIn=false)")
+        _PROMPTS[child.name](leg, child, document_url)
+    return None
+
+
+def _interrupted(leg: Leg, child: Verb, index: int) -> None:
+    """The caller hears the first words of the prompt they cut, then nothing more."""
+    first = " ".join(child.text.split()[:2]) if child.name == "Say" else f"[{child.name}]"
+    leg.hear(child.name.lower(), f"{first} … [interrompu]", 1)
+    leg.note("input", f"barge-in: input during nested prompt {index}, the rest is not played")
 
 
 def gather_params(answer: GatherInput, prompt: GatherPrompt) -> dict[str, str]:

@@ -66,7 +66,9 @@ The phone side (`phone.py`, `dialin.py`, `attendance.py`) — used by `hotline.t
 - `record_conference_event(db, session_id, form: Mapping[str, str], now) -> bool` — a
   conference status callback (join, leave, mute, end), idempotent on (ConferenceSid,
   SequenceNumber); False for a repeat.
-- `close_session(db, session, now)` — ENDED, unplaced legs cancelled (no provider call).
+- `close_session(db, session, now)` — ENDED, unplaced legs cancelled (no provider call);
+  `end_if_host_left(db, leg, now) -> bool` — a host's call ended in a series that ends with
+  its host (not `endConferenceOnExit`, which `*` would trigger): True → end the room.
 
 Host controls (`controls.py`) — the same from the dashboard and from the host's keypad
 - `mute_participant(db, structure_id, participant_id, muted: bool) -> None`
@@ -133,6 +135,7 @@ from hotline.groupcalls.phone import (
     after_room,
     answer_screen,
     close_session,
+    end_if_host_left,
     has_host,
     keypad,
     leg_context,
@@ -176,6 +179,7 @@ __all__ = [
     "close_lost_legs",
     "close_session",
     "due_legs",
+    "end_if_host_left",
     "end_room",
     "end_session",
     "finish_over_sessions",

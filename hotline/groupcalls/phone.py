@@ -184,3 +184,28 @@ def after_room(db: Session, ctx: LegContext) -> str:
     if ctx.participant.leave_reason == "removed_by_host":
         return "removed"
     return "menu"
+
+
+def end_if_host_left(db: Session, leg: GroupCallLeg, now: datetime) -> bool:
+    """A host's call ended (hung up, not `*`) in a series that ends with its host: the session
+    ends now; True when the caller must end the room at the provider.
+
+    Not `endConferenceOnExit`: Twilio applies it when the host leaves by `*` too, so the
+    host opening their keypad menu would have ended the meeting for everyone.
+    """
+    participant = leg.participant
+    session = participant.session
+    if (
+        participant.role is not ParticipantRole.HOST
+        or not session.series.end_on_host_exit
+        or leg.outcome is not LegOutcome.JOINED
+        or leg.ended_at is None
+        or session.status is not SessionStatus.RUNNING
+    ):
+        return False
+    other_hosts = [
+        p
+        for p in session.participants
+        if p.role is ParticipantRole.HOST and p.id != participant.id and p.in_room
+    ]
+    return not other_hosts and close_session(db, session, now)

@@ -20,6 +20,7 @@ from hotline.models.calls import (
     Voicemail,
     VoicemailStatus,
 )
+from hotline.models.contacts import CheckInRun, Contact, ContactKind
 from hotline.models.groupcalls import (
     MAX_GROUP_SIZE,
     Audience,
@@ -74,6 +75,9 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "Call",
+    "CheckInRun",
+    "Contact",
+    "ContactKind",
     "CallEvent",
     "Callback",
     "CallbackAttempt",

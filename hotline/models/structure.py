@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime
@@ -169,5 +170,19 @@ class Person(Base):
     isolated: Mapped[bool] = mapped_column(Boolean, default=False)
     has_convention: Mapped[bool] = mapped_column(Boolean, default=False)
     risk: Mapped[int] = mapped_column(Integer, default=0)
+    # "file": the structure file owns this person (reloading it may remove them);
+    # "dashboard": added by a coordinator, never removed by loading a file.
+    managed_by: Mapped[str] = mapped_column(String(20), default="file", server_default="file")
+    contract_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The person objected to proactive calls (RGPD art. 21): never a check-in for them.
+    objects_to_calls: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    # Local hours the person may be called, inside the structure's own (None: the structure's).
+    call_from: Mapped[time | None] = mapped_column(Time, nullable=True)
+    call_to: Mapped[time | None] = mapped_column(Time, nullable=True)
+    # Days without contact before a check-in (None: the structure's threshold).
+    contact_every_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     structure: Mapped[Structure] = relationship(back_populates="people")

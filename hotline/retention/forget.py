@@ -1,5 +1,6 @@
 """Forgetting a caller's rows: their recordings at the provider, then the rows, counts kept.
 
+Contacts (the record) go with their party, counted per kind (`contacts_inbound`…).
 The purge (2 years after the last contact) and an erasure (on request) forget the same way.
 A "party" is whom rows are about: a known person (by id), or an unknown caller (by number,
 on the rows not linked to a person). Before any row goes, what reports need from it is added
@@ -26,6 +27,7 @@ from hotline.models import (
     Call,
     CallbackAttempt,
     CallEvent,
+    Contact,
     RecordingAccess,
     Structure,
     Theme,
@@ -51,6 +53,11 @@ class Party:
             return CallbackRow.person_id == self.person_id
         return and_(CallbackRow.person_id.is_(None), CallbackRow.phone_e164 == self.phone)
 
+    def contacts(self) -> ColumnElement[bool]:
+        if self.person_id is not None:
+            return Contact.person_id == self.person_id
+        return and_(Contact.person_id.is_(None), Contact.phone_e164 == self.phone)
+
 
 @dataclass
 class Forgotten:
@@ -63,6 +70,7 @@ class Forgotten:
     accesses: int = 0
     callbacks: int = 0
     attempts: int = 0
+    contacts: int = 0
 
     def add(self, other: Forgotten) -> None:
         for field in fields(self):
@@ -79,13 +87,14 @@ class Rows:
     calls: tuple[int, ...]
     callbacks: tuple[int, ...]
     voicemails: tuple[int, ...]
+    contacts: tuple[int, ...] = ()
 
 
 def rows_of(session: Session, structure_id: int, parties: Iterable[Party]) -> Rows:
     """Every call, callback and message of these parties in the structure."""
     wanted = list(parties)
     if not wanted:
-        return Rows((), (), ())
+        return Rows((), (), (), ())
     call_ids = session.scalars(
         select(Call.id).where(Call.structure_id == structure_id, or_(*(p.calls() for p in wanted)))
     ).all()
@@ -98,8 +107,16 @@ def rows_of(session: Session, structure_id: int, parties: Iterable[Party]) -> Ro
         session.scalars(select(Voicemail.id).where(Voicemail.call_id.in_(call_ids))).all()
     )
     voicemail_ids |= {row.voicemail_id for row in callback_rows if row.voicemail_id is not None}
+    contact_ids = session.scalars(
+        select(Contact.id).where(
+            Contact.structure_id == structure_id, or_(*(p.contacts() for p in wanted))
+        )
+    ).all()
     return Rows(
-        tuple(call_ids), tuple(row.id for row in callback_rows), tuple(sorted(voicemail_ids))
+        tuple(call_ids),
+        tuple(row.id for row in callback_rows),
+        tuple(sorted(voicemail_ids)),
+        tuple(contact_ids),
     )
 
 
@@ -157,6 +174,7 @@ def forget_rows(session: Session, structure: Structure, rows: Rows) -> Forgotten
         .values(voicemail_id=None)
     )
     done.voicemails = _delete(session, Voicemail, Voicemail.id.in_(rows.voicemails))
+    done.contacts = _delete(session, Contact, Contact.id.in_(rows.contacts))
     done.events = _delete(session, CallEvent, CallEvent.call_id.in_(rows.calls))
     done.calls = _delete(session, Call, Call.id.in_(rows.calls))
     session.flush()
@@ -200,6 +218,8 @@ def _count(session: Session, structure: Structure, rows: Rows) -> None:
             )
         for attempt in callback.attempt_rows:
             add(attempt.started_at, callback.theme_id, "callback_attempts")
+    for contact in session.scalars(select(Contact).where(Contact.id.in_(rows.contacts))):
+        add(contact.started_at, contact.theme_id, f"contacts_{contact.kind}")
     for (day, theme_key, metric), count in counts.items():
         _add_count(session, structure.id, day, theme_key, metric, count)
 

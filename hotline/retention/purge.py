@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import gateway
-from hotline.models import AuditEntry, Call, Structure, Voicemail
+from hotline.models import AuditEntry, Call, Contact, Structure, Voicemail
 from hotline.models import Callback as CallbackRow
 from hotline.retention.forget import Forgotten, Party, delete_recording, forget_rows, rows_of
 from hotline.retention.settings import RetentionSettings, retention_settings
@@ -140,7 +140,7 @@ def _purge_recordings(
 def silent_parties(
     session: Session, structure_id: int, settings: RetentionSettings, now: datetime
 ) -> list[Party]:
-    """Parties whose last call or callback is older than the person-level period."""
+    """Parties whose last call, callback or contact is older than the person-level period."""
     last: dict[Party, datetime] = {}
 
     def note(party: Party, at: datetime | None) -> None:
@@ -168,6 +168,18 @@ def silent_parties(
         party = Party(person_id) if person_id is not None else Party(None, number)
         note(party, created)
         note(party, closed)
+    contacts = session.execute(
+        select(
+            Contact.person_id,
+            func.coalesce(Contact.phone_e164, ""),
+            func.max(Contact.started_at),
+        )
+        .where(Contact.structure_id == structure_id)
+        .group_by(Contact.person_id, Contact.phone_e164)
+    ).all()
+    for person_id, phone, at in contacts:
+        if person_id is not None or phone:
+            note(Party(person_id) if person_id is not None else Party(None, phone), at)
     limit = settings.person_limit(now)
     return sorted(
         (party for party, at in last.items() if at < limit),
@@ -191,6 +203,7 @@ def _forget_silent_parties(
                     calls=len(rows.calls),
                     voicemails=len(rows.voicemails),
                     callbacks=len(rows.callbacks),
+                    contacts=len(rows.contacts),
                 )
             )
             continue

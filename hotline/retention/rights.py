@@ -2,7 +2,8 @@
 
 The subject is a known person (their rows by id, and the rows of their number linked to
 nobody) or an unknown caller's number. An export holds only rows about them: their calls,
-the status history and messages of those calls, who listened, their callbacks and attempts.
+the status history and messages of those calls, who listened, their callbacks and attempts,
+their contacts (the record: kind, theme, when, how long, with whom).
 An erasure deletes the recordings at the provider, then every one of those rows and the
 person, keeping only anonymous daily counts (`ActivityCount`) and an audit entry with ids.
 The person also stays in the structure file if the coordinator does not remove them there:
@@ -25,6 +26,7 @@ from hotline.models import (
     AuditAction,
     Call,
     CallEvent,
+    Contact,
     Person,
     RecordingAccess,
     Staff,
@@ -117,6 +119,12 @@ def export_subject(
                 select(Voicemail).where(Voicemail.id.in_(rows.voicemails)).order_by(Voicemail.id)
             )
         ],
+        "contacts": [
+            _contact(contact, staff_names)
+            for contact in session.scalars(
+                select(Contact).where(Contact.id.in_(rows.contacts)).order_by(Contact.id)
+            )
+        ],
         "callbacks": [
             _callback(callback, staff_names)
             for callback in session.scalars(
@@ -133,7 +141,7 @@ def export_subject(
         staff_id=staff_id,
         subject=subject.audit_subject(),
         detail=f"{len(rows.calls)} appels, {len(rows.voicemails)} messages, "
-        f"{len(rows.callbacks)} rappels",
+        f"{len(rows.callbacks)} rappels, {len(rows.contacts)} contacts",
         now=now,
     )
     return data
@@ -178,7 +186,7 @@ def to_csv(data: dict[str, Any]) -> str:
         writer.writerow(["demande", "", name, data[name] or ""])
     for name, value in (data["person"] or {}).items():
         writer.writerow(["personne", "", name, _cell(value)])
-    for section in ("calls", "voicemails", "callbacks"):
+    for section in ("calls", "voicemails", "callbacks", "contacts"):
         for row in data[section]:
             for name, value in row.items():
                 writer.writerow([section, row["id"], name, _cell(value)])
@@ -208,6 +216,27 @@ def _person(person: Person | None) -> dict[str, Any] | None:
         "isolated": person.isolated,
         "has_convention": person.has_convention,
         "risk": person.risk,
+        "contract_end": person.contract_end.isoformat() if person.contract_end else None,
+        "objects_to_calls": person.objects_to_calls,
+        "call_hours": (
+            f"{person.call_from:%H:%M}-{person.call_to:%H:%M}"
+            if person.call_from and person.call_to
+            else None
+        ),
+        "contact_every_days": person.contact_every_days,
+        "added_at": _at(person.created_at),
+    }
+
+
+def _contact(contact: Contact, staff: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "kind": str(contact.kind),
+        "theme": contact.theme.key if contact.theme else None,
+        "started_at": _at(contact.started_at),
+        "duration_seconds": contact.duration_s,
+        "by": staff.get(contact.staff_id or 0),
+        "phone": contact.phone_e164,
     }
 
 

@@ -85,8 +85,13 @@ def _document(structure: Structure) -> dict[str, Any]:
         "closures": [
             _exception(row) for row in _by_date(e for e in structure.closures if e.staff is None)
         ],
-        "people": [_person(person) for person in structure.people],
+        "people": [
+            _person(person) for person in structure.people if person.managed_by != "dashboard"
+        ],
     }
+    check_ins = (structure.settings or {}).get("check_ins")
+    if check_ins is not None:
+        document["check_ins"] = _Flow(**check_ins)
     callbacks = (structure.settings or {}).get("callbacks")
     if callbacks is not None:
         document["callbacks"] = _callbacks(callbacks)

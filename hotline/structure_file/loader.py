@@ -80,6 +80,7 @@ def load_structure(
     policy = apply_callbacks(structure, spec.callbacks)
     changes += changed_words(created, before, structure)
     changes += _apply_retention(structure, spec, created)
+    changes += _apply_check_ins(structure, spec, created)
     changes += [] if created else apply_group_calls(session, structure, spec.group_calls)
     at = now or datetime.now(UTC)
     if created or changes:
@@ -99,6 +100,15 @@ def _apply_retention(structure: Structure, spec: StructureSpec, created: bool) -
         return []
     structure.settings = {**(structure.settings or {}), "retention": dict(spec.retention)}
     return [] if created else ["retention changed"]
+
+
+def _apply_check_ins(structure: Structure, spec: StructureSpec, created: bool) -> list[str]:
+    """Store the file's check-in thresholds; a file without the section changes nothing."""
+    current = (structure.settings or {}).get("check_ins")
+    if spec.check_ins is None or current == dict(spec.check_ins):
+        return []
+    structure.settings = {**(structure.settings or {}), "check_ins": dict(spec.check_ins)}
+    return [] if created else ["check_ins changed"]
 
 
 # Changes about people and staff are not settings: the log names no one.
@@ -202,7 +212,12 @@ class _Sync:
         self.prune_exceptions("closures", closures, spec.closures)
         self.drop_missing("number", structure.numbers, {n.e164 for n in spec.numbers}, "e164")
         self.drop_missing("theme", structure.themes, {t.key for t in spec.themes}, "key")
-        self.drop_missing("person", structure.people, {p.key for p in spec.people}, "key")
+        # Persons a coordinator added in the dashboard are the app's: a file never removes them.
+        wanted_people = {p.key for p in spec.people}
+        for person in list(structure.people):
+            if person.managed_by == "dashboard" and person.key not in wanted_people:
+                wanted_people.add(person.key)
+        self.drop_missing("person", structure.people, wanted_people, "key")
 
     def drop_staff(self, staff: Staff) -> None:
         for exception in list(staff.exceptions):
@@ -266,6 +281,8 @@ class _Sync:
                 parked = True
         phones = {person.key: person.phone for person in self.spec.people}
         for person in self.structure.people:
+            if person.key not in phones:  # added in the dashboard: the file says nothing
+                continue
             if person.phone_e164 is not None and person.phone_e164 != phones[person.key]:
                 person.phone_e164 = None
                 parked = True
@@ -400,8 +417,10 @@ class _Sync:
                 "risk": wanted.risk,
             }
             row = existing.get(wanted.key)
+            if row is not None and row.managed_by != "file":
+                row.managed_by = "file"  # the file now describes them: it owns these fields
             if row is None:
-                self.structure.people.append(Person(key=wanted.key, **values))
+                self.structure.people.append(Person(key=wanted.key, managed_by="file", **values))
                 self.changes.append(f"person {wanted.key!r} added")
             else:
                 self.report(f"person {wanted.key!r}", _assign(row, values))

@@ -11,6 +11,7 @@ from typing import Any
 
 from hotline.callbacks.errors import SettingsError
 from hotline.callbacks.settings import normalise_callback_settings
+from hotline.contacts import normalise_check_ins
 from hotline.phones import read_phone
 from hotline.retention.settings import normalise_retention
 from hotline.structure_file.group_calls_section import read_group_calls
@@ -96,6 +97,7 @@ class _Reader:
             people=self.people(data.get("people", []), languages),
             callbacks=self.callbacks(data.get("callbacks")),
             retention=self.retention(retention),
+            check_ins=self.check_ins(data.get("check_ins")),
             group_calls=group_calls,
         )
 
@@ -260,6 +262,15 @@ class _Reader:
             return normalise_callback_settings(section)
         except SettingsError as exc:
             self.problem(("callbacks", *exc.path), exc.message)
+            return None
+
+    def check_ins(self, section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if section is None:
+            return None
+        try:
+            return normalise_check_ins(section)
+        except ValueError as exc:
+            self.problem(("check_ins",), str(exc))
             return None
 
     def retention(self, section: Mapping[str, Any]) -> dict[str, int]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, clock
+from hotline import callbacks, clock, contacts
 from hotline.extensions import db
 from hotline.models import CallbackAttempt
 from hotline.telephony import bp, done, twiml
-from hotline.telephony.args import arg_int, form
+from hotline.telephony.args import arg_int, form, form_int
 from hotline.telephony.bridge import load_bridge, not_allowed_now
 from hotline.telephony.context import call_voice
 from hotline.telephony.errors import OnError, on_error
@@ -85,6 +85,10 @@ def callback_dial_done() -> Response:
             status=status,
             now=clock.now(),
         )
+    if status == "completed":  # the person answered: the link was kept
+        contacts.record_callback_contact(
+            db.session, bridge.attempt.id, duration_s=form_int("DialCallDuration"), now=clock.now()
+        )
     key = "callback_call_ended" if status == "completed" else "callback_caller_no_answer"
     return done(render_callback.say_and_hang_up(bridge.voice, key))
 
@@ -106,5 +110,9 @@ def callback_status() -> Response:
         status=status,
         now=clock.now(),
     )
+    if leg == "caller" and status == "completed":
+        contacts.record_callback_contact(
+            db.session, attempt_id, duration_s=form_int("CallDuration"), now=clock.now()
+        )
     db.session.commit()
     return Response(status=204)

@@ -6,6 +6,8 @@ Each route says which of three outcomes its failure needs:
   the voicemail again there would loop, or record a message on a staff phone);
 - REPORT: a status callback has nobody to speak to: an empty 500, which also shows the
   failure in the provider's debugger;
+- WAIT: a conference's waitUrl may only play, say, pause or redirect (Twilio refuses
+  anything else): the default waiting tone, and the same URL again;
 - ASK_CONSENT and KEEP_CONSENT: around the message and the callback question, the
   caller's decision must survive a database failure (see `recovery`); any other failure
   there is answered as HANG_UP.
@@ -32,7 +34,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.extensions import db
 from hotline.telephony import recovery, twiml
 from hotline.telephony.context import call_voice, default_voice
-from hotline.voice import render
+from hotline.voice import render, render_ring
 
 log = logging.getLogger("hotline.telephony")
 P = ParamSpec("P")
@@ -44,6 +46,7 @@ class OnError(enum.Enum):
     REPORT = "report"
     ASK_CONSENT = "ask_consent"  # /voice/recorded: the message is safe, ask the question
     KEEP_CONSENT = "keep_consent"  # /voice/consent: keep the answer for the sweep
+    WAIT = "wait"  # a room's waitUrl: the waiting tone again
 
 
 def on_error(outcome: OnError) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
@@ -73,6 +76,8 @@ def failed(outcome: OnError, error: Exception) -> Response:
     log_webhook_failure(error)
     if outcome is OnError.REPORT:
         return Response(status=500)
+    if outcome is OnError.WAIT:
+        return twiml(render_ring.wait_music(default_voice()))
     # A database that timed out once is not waited on twice: Twilio gives up at 15 s.
     voice = default_voice() if isinstance(error, OperationalError) else call_voice(db.session)
     transient = isinstance(error, SQLAlchemyError)  # a call we know nothing of is not

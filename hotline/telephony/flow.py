@@ -9,18 +9,21 @@ come from the structure's voice script.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls
+from hotline import callbacks, calls, tasks
+from hotline.calls import ringing
+from hotline.calls.ringing import room_name
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.schedules import describe_moment
 from hotline.telephony.args import whole_number_or_none
-from hotline.voice import render, render_group
+from hotline.voice import render, render_group, render_ring
 from hotline.voice.render import Voice
 from hotline.voice.script import Node, Option
 
@@ -33,6 +36,7 @@ class CallContext:
     call: Call
     called_number: str
     now: datetime
+    ring_job: tasks.Pending | None = None  # set when the answer rings staff (see `route`)
 
     @property
     def max_attempts(self) -> int:
@@ -44,29 +48,53 @@ def greet(ctx: CallContext) -> str:
     return walk(ctx, VoiceResponse(), ctx.voice.script.start)
 
 
-def walk(ctx: CallContext, response: VoiceResponse, node_id: str, attempt: int = 1) -> str:
-    """Speak say-nodes in a row until a menu needs the caller's input."""
+def walk(
+    ctx: CallContext,
+    response: VoiceResponse,
+    node_id: str,
+    attempt: int = 1,
+    before: Sequence[render.Spoken] = (),
+) -> str:
+    """Gather say-nodes in a row into the menu that needs the caller's input.
+
+    They are said inside that menu's <Gather>, so a key press interrupts them. The
+    language menu is skipped when there is nothing to ask (see `_language_known`).
+    """
     script = ctx.voice.script
+    said = list(before)
     seen: set[str] = set()
     while node_id not in seen:
         seen.add(node_id)
         node = script.nodes[node_id]
         if node.kind == "say":
-            for key in node.prompts:
-                ctx.voice.speak(
-                    response,
-                    key,
-                    retention_days=ctx.structure.retention_days,
-                    contact_months=ctx.structure.contact_months,
-                )
+            said += [(key, _say_params(ctx)) for key in node.prompts]
             node_id = _next_of(node)
-        elif node.kind == "language_menu" and len(ctx.structure.languages) < 2:
+        elif node.kind == "language_menu" and _language_known(ctx):
             node_id = _next_of(node)
         elif node.kind == "language_menu":
-            return render.language_menu(ctx.voice, response, node, ctx.structure.languages, attempt)
+            languages = ctx.structure.languages
+            return render.language_menu(ctx.voice, response, node, languages, attempt, said)
         else:
-            return render.menu(ctx.voice, response, node, attempt)
+            return render.menu(ctx.voice, response, node, attempt, said)
     raise RuntimeError(f"voice script loops without a menu at node {node_id!r}")
+
+
+def _say_params(ctx: CallContext) -> dict[str, object]:
+    """What a say-node's prompts are filled with: the structure's retention periods."""
+    return {
+        "retention_days": ctx.structure.retention_days,
+        "contact_months": ctx.structure.contact_months,
+    }
+
+
+def _language_known(ctx: CallContext) -> bool:
+    """Nothing to ask: one language offered, or the caller's number tells which one.
+
+    The call's language is written at its first webhook from the person's preferred
+    language or this number's previous call (`calls.known_caller`), and when chosen.
+    """
+    languages = ctx.structure.languages
+    return len(languages) < 2 or ctx.call.language in languages
 
 
 def _next_of(node: Node) -> str:
@@ -118,8 +146,7 @@ def _retry(ctx: CallContext, node: Node, attempt: int, reason_key: str) -> str:
         fallback = node.on_failure or Option(digit="", next=None, action="voicemail", prompt=None)
         ctx.voice.speak(response, "menu_gave_up")
         return _follow(ctx, node, fallback, response)
-    ctx.voice.speak(response, reason_key)
-    return render.menu(ctx.voice, response, node, attempt + 1)
+    return render.menu(ctx.voice, response, node, attempt + 1, [(reason_key, {})])
 
 
 def _follow(
@@ -168,7 +195,11 @@ def route(
     )
     label = ctx.voice.theme_label(theme)
     if decision.kind == calls.RouteKind.RING:
-        return render.ring_staff(ctx.voice, response, theme, decision.staff, ctx.called_number)
+        # The caller waits in a room while a job calls each free staff member (see
+        # `hotline.calls.ringing`): one <Dial> of several phones would let the first
+        # personal voicemail that picks up hang up every other one.
+        ctx.ring_job = tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
+        return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
@@ -181,6 +212,19 @@ def route(
     return leave_message(ctx, response, theme)
 
 
+def nobody_can_be_rung(ctx: CallContext) -> str:
+    """The job that rings staff could not be queued (Redis down): the voicemail at once.
+
+    Waiting in the room would mean waiting for nobody: the job stays in the outbox and,
+    relayed later, finds the caller released and rings no one.
+    """
+    ringing.mark_released(ctx.session, ctx.call, ctx.now)
+    theme = next((t for t in ctx.structure.themes if t.id == ctx.call.theme_id), None)
+    response = VoiceResponse()
+    ctx.voice.speak(response, "nobody_available", theme=ctx.voice.theme_label(theme))
+    return leave_message(ctx, response, theme)
+
+
 def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
     if theme is not None and ctx.call.theme_id is None:
         calls.choose_route(ctx.session, ctx.call, theme.id, ctx.voice.lang, ctx.now)
@@ -188,11 +232,10 @@ def leave_message(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | 
 
 
 def dial_finished(ctx: CallContext, theme: ThemeInfo | None, dial_status: str) -> str:
-    """After the <Dial>: goodbye if they talked, otherwise the voicemail."""
+    """After the wait for staff: goodbye if they talked, otherwise the voicemail."""
     calls.release_staff(ctx.session, ctx.call)
     calls.note_event(ctx.session, ctx.call, "dial", dial_status, ctx.now)
-    # Only a staff member who pressed 1 counts: a leg answered by a personal voicemail whose
-    # whisper hung up may still be reported "completed" by the network.
+    # Only a staff member who pressed 1 counts: leaving the room is "completed" either way.
     if dial_status in ("completed", "answered") and ctx.call.answered_at is not None:
         return render.hang_up(ctx.voice, VoiceResponse())
     response = VoiceResponse()
@@ -209,25 +252,26 @@ def message_recorded(ctx: CallContext, url: str, duration: int) -> str:
     if duration <= 0:
         return no_message(ctx)
     calls.save_recording(ctx.session, ctx.call, None, url, duration, ctx.now)
-    response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_saved")
-    return _offer_callback(ctx, response)
+    return _offer_callback(ctx, "voicemail_saved")
 
 
 def no_message(ctx: CallContext) -> str:
     """The recording was empty: say so, keep a trace, still offer a callback."""
     calls.save_empty_message(ctx.session, ctx.call, ctx.now)
+    return _offer_callback(ctx, "voicemail_empty")
+
+
+def _offer_callback(ctx: CallContext, said: str) -> str:
+    """Ask for consent, unless the number is withheld: never promise a call we can't make.
+
+    `said` (what became of the message) comes first, inside the question's <Gather>.
+    """
     response = VoiceResponse()
-    ctx.voice.speak(response, "voicemail_empty")
-    return _offer_callback(ctx, response)
-
-
-def _offer_callback(ctx: CallContext, response: VoiceResponse) -> str:
-    """Ask for consent, unless the number is withheld: never promise a call we can't make."""
     if callbacks.callable_number(ctx.session, ctx.structure.id, ctx.call.from_e164) is None:
+        ctx.voice.speak(response, said)
         ctx.voice.speak(response, "callback_impossible")
         return render.hang_up(ctx.voice, response)
-    return render.ask_consent(ctx.voice, response, 1)
+    return render.ask_consent(ctx.voice, response, 1, before=[(said, {})])
 
 
 def answer_consent(
@@ -249,5 +293,5 @@ def answer_consent(
     if attempt >= ctx.max_attempts:
         ctx.voice.speak(response, "callback_declined")
         return render.hang_up(ctx.voice, response)
-    ctx.voice.speak(response, "menu_no_input" if silent else "menu_invalid")
-    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url)
+    reason = "menu_no_input" if silent else "menu_invalid"
+    return render.ask_consent(ctx.voice, response, attempt + 1, recording_url, [(reason, {})])

@@ -46,7 +46,7 @@ def room_spec(ctx: LegContext) -> render_group.Room:
         host=ctx.host,
         muted=ctx.participant.muted,
         beep=series.announce_joins,
-        end_on_exit=ctx.host and series.end_on_host_exit,
+        end_on_exit=False,  # see groupcalls.end_if_host_left: `*` must not end the room
         has_host=groupcalls.has_host(ctx.session),
         max_participants=series.max_participants,
     )
@@ -81,9 +81,11 @@ def group_screen_answer() -> Response:
 @bp.post("/group/leg-status")
 @on_error(OnError.REPORT)
 def group_leg_status() -> Response:
-    status = form("CallStatus")
+    status, now = form("CallStatus"), clock.now()
     if status:
-        groupcalls.note_leg_status(db.session, arg_int("leg"), form("CallSid"), status, clock.now())
+        leg = groupcalls.note_leg_status(db.session, arg_int("leg"), form("CallSid"), status, now)
+        if leg is not None and groupcalls.end_if_host_left(db.session, leg, now):
+            tasks.enqueue_after_commit(db.session, tasks.END_GROUP_ROOM, leg.session_id)
         db.session.commit()
     return Response(status=204)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import accounts, callbacks, calls, clock, tasks
+from hotline import accounts, callbacks, calls, clock, contacts, tasks
 from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.models import CallbackAttempt, CallbackOutcome, Staff
 from hotline.telephony import bp, done, staff_menu, twiml
-from hotline.telephony.args import arg_count, arg_int, form
+from hotline.telephony.args import arg_count, arg_int, form, form_int
 from hotline.telephony.bridge import not_allowed_now, who_is_called
 from hotline.telephony.context import structure_of_this_call, voice_for
 from hotline.telephony.errors import OnError, on_error
@@ -157,6 +157,9 @@ def staff_after_call() -> Response:
         db.session, attempt_id=attempt.id, leg="staff", call_sid=None, status="completed", now=now
     )
     if status == "completed":
+        contacts.record_callback_contact(
+            db.session, attempt.id, duration_s=form_int("DialCallDuration"), now=now
+        )
         action = voice_url("staff/outcome", auth=token, attempt=attempt.id, attempt_try=1)
         return done(render_callback.ask_outcome(voice, VoiceResponse(), action))
     response = VoiceResponse()

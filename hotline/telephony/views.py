@@ -12,12 +12,13 @@ from datetime import datetime
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls, clock, groupcalls
+from hotline import callbacks, calls, clock, contacts, groupcalls, tasks
+from hotline.calls import ringing
 from hotline.directory import StructureInfo
 from hotline.extensions import db
 from hotline.models import Call
 from hotline.telephony import bp, done, flow, staff_menu, staff_menu_views, twiml
-from hotline.telephony.args import arg_count, arg_int, form, form_int, form_int_or_none
+from hotline.telephony.args import arg_count, form, form_int, form_int_or_none
 from hotline.telephony.context import (
     default_voice,
     load_call,
@@ -98,37 +99,10 @@ def menu() -> Response:
         form("SpeechResult"),
         silent=request.args.get("silent") == "1",
     )
+    db.session.commit()
+    if ctx.ring_job is not None and ctx.ring_job.deferred:  # Redis could not take it
+        xml = flow.nobody_can_be_rung(ctx)
     return done(xml)
-
-
-@bp.post("/whisper")
-@on_error(OnError.HANG_UP)
-def whisper() -> Response:
-    ctx = _context(None)
-    voice = ctx.voice.in_language(ctx.structure.default_language)
-    theme = ctx.structure.theme_by_key(request.args.get("theme"))
-    return done(render.whisper(voice, arg_int("staff"), theme))
-
-
-@bp.post("/whisper-answer")
-@on_error(OnError.HANG_UP)
-def whisper_answer() -> Response:
-    ctx = _context(None)
-    voice = ctx.voice.in_language(ctx.structure.default_language)
-    staff_id = arg_int("staff")
-    if request.form.get("Digits", "") != "1" or staff_id not in ctx.structure.staff_phones:
-        return done(render.whisper_refused(voice))
-    if not calls.connect_staff(db.session, ctx.call.call_sid, staff_id, ctx.now):
-        return done(render.whisper_refused(voice))  # someone else took it first
-    return done(render.whisper_accepted(voice))
-
-
-@bp.post("/dial-done")
-@on_error(OnError.OFFER_VOICEMAIL)
-def dial_done() -> Response:
-    ctx = _context(request.args.get("lang"))
-    theme = ctx.structure.theme_by_key(request.args.get("theme"))
-    return done(flow.dial_finished(ctx, theme, request.form.get("DialCallStatus", "")))
 
 
 @bp.post("/recorded")
@@ -193,5 +167,9 @@ def status() -> Response:
     )
     if call is not None:  # a missed call becomes a callback when the structure opted in
         callbacks.queue_for_missed_call(db.session, call, clock.now())
+        contacts.record_inbound_contact(db.session, call)  # answered and ended: one contact
+        if call.status in calls.FINAL_STATUSES and ringing.legs_to_cancel(db.session, call):
+            # The caller left while staff phones rang for them: stop them ringing.
+            tasks.enqueue_after_commit(db.session, tasks.CANCEL_RING_LEGS, call.id)
     db.session.commit()
     return Response(status=204)

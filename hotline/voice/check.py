@@ -23,6 +23,7 @@ from hotline.voice.script import (
     MENU_PLACEHOLDERS,
     MOMENT_PLACEHOLDERS,
     OPTION_PLACEHOLDERS,
+    OPTIONAL_PLACEHOLDERS,
     RECORDABLE_PLACEHOLDERS,
     REQUIRED_PROMPTS,
     SAY_PLACEHOLDERS,
@@ -64,8 +65,11 @@ def check_script(folder: Path) -> list[Problem]:
 def check_all(root: Path, voice_check: VoiceCheck | None = None) -> list[Problem]:
     """Every problem of every script under `root` (what `hotline scripts check` prints).
 
-    With `voice_check`, each language's voice is also checked against the provider's list.
+    Each script is also timed against its speech budget (`hotline.voice.speech`). With
+    `voice_check`, each language's voice is also checked against the provider's list.
     """
+    from hotline.voice.speech import budget_problems  # speech loads scripts, which use this
+
     root = Path(root)
     if not root.is_dir():
         return [Problem(str(root), None, "", "voice script folder not found")]
@@ -73,6 +77,7 @@ def check_all(root: Path, voice_check: VoiceCheck | None = None) -> list[Problem
     if not folders:
         return [Problem(str(root), None, "", f"no voice script here (a folder with {SCRIPT_FILE})")]
     problems = [problem for folder in folders for problem in check_script(folder)]
+    problems += [problem for folder in folders for problem in budget_problems(folder)]
     if voice_check is not None:
         problems += [p for folder in folders for p in voice_problems(folder, voice_check)]
     return problems
@@ -361,7 +366,8 @@ def _placeholder_problems(
     except ValueError as exc:
         return [_problem(doc, location, str(exc))]
     if key in REQUIRED_PROMPTS:
-        message = _compare(used, REQUIRED_PROMPTS[key], "the call flow gives")
+        optional = OPTIONAL_PLACEHOLDERS.get(key, frozenset())
+        message = _compare(used - optional, REQUIRED_PROMPTS[key], "the call flow gives")
         return [_problem(doc, location, message)] if message else []
     given = frozenset.intersection(*(p[1] for p in places)) if places else SAY_PLACEHOLDERS
     if used - given:

@@ -8,11 +8,11 @@ redirecting or hanging up on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.voice.script import Node, Script
@@ -27,6 +27,10 @@ MIN_RING_TIMEOUT = 5
 # retries one, and a lost final status leaves a call or an attempt open until a sweep. It is
 # part of the URL Twilio signs (see `hotline.telephony.signature`); the handlers are idempotent.
 CALLBACK_RETRIES = "rc=3&rp=5xx,rt"
+
+# A prompt said before a menu's own lines (the greeting, the privacy notice, "we did not hear
+# your choice"): its key and the placeholders it is given.
+Spoken = tuple[str, Mapping[str, object]]
 
 
 def voice_url(name: str, **params: object) -> str:
@@ -63,7 +67,7 @@ class Voice:
             target.play(f"{self.audio_base}/voice/audio/{self.script.name}/{prompt.audio}")
             return
         language = self.script.languages[self.lang]
-        target.say(prompt.text, voice=language.voice, language=language.say_language)
+        target.say(_sentence(prompt.text), voice=language.voice, language=language.say_language)
 
     def key_name(self, digit: str) -> str:
         return self.script.key_name(self.lang, digit)
@@ -78,6 +82,11 @@ class Voice:
         return Voice(self.script, lang, self.structure, self.audio_base)
 
 
+def _sentence(text: str) -> str:
+    """A capital to start: "{theme} : tapez 1" may begin with a label written in lower case."""
+    return text[:1].upper() + text[1:]
+
+
 def hang_up(voice: Voice, response: VoiceResponse, key: str = "goodbye", **params: object) -> str:
     """Say a last sentence and hang up."""
     voice.speak(response, key, **params)
@@ -89,8 +98,15 @@ def unknown_number(voice: Voice) -> str:
     return hang_up(voice, VoiceResponse(), "unknown_number")
 
 
-def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str:
-    """A menu as one <Gather>, then a redirect that reports silence."""
+def menu(
+    voice: Voice, response: VoiceResponse, node: Node, attempt: int, before: Sequence[Spoken] = ()
+) -> str:
+    """A menu as one <Gather>, then a redirect that reports silence.
+
+    `before` (the greeting and the notice on the first answer) is said inside the <Gather>
+    too: a caller who knows the key can press it at once instead of hearing it all
+    (Twilio stops nested <Say>/<Play> at the first key, `bargeIn` defaulting to true).
+    """
     settings = voice.script.settings
     structure = voice.structure
     themes = structure.themes if (node.themes and structure) else ()
@@ -104,6 +120,7 @@ def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str
         language=language.speech_language,
         **({"hints": _hints(voice, themes), "speech_timeout": "auto"} if themes else {}),
     )
+    _say_before(voice, gather, before)
     for key in node.prompts:
         voice.speak(gather, key)
     for theme in themes:
@@ -122,6 +139,11 @@ def menu(voice: Voice, response: VoiceResponse, node: Node, attempt: int) -> str
     return str(response)
 
 
+def _say_before(voice: Voice, gather: Gather, before: Sequence[Spoken]) -> None:
+    for key, params in before:
+        voice.speak(gather, key, **params)
+
+
 def _hints(voice: Voice, themes: Iterable[ThemeInfo]) -> str:
     words: list[str] = []
     for theme in themes:
@@ -131,9 +153,17 @@ def _hints(voice: Voice, themes: Iterable[ThemeInfo]) -> str:
 
 
 def language_menu(
-    voice: Voice, response: VoiceResponse, node: Node, languages: Iterable[str], attempt: int
+    voice: Voice,
+    response: VoiceResponse,
+    node: Node,
+    languages: Iterable[str],
+    attempt: int,
+    before: Sequence[Spoken] = (),
 ) -> str:
-    """Each language offered in its own voice: 'Pour le français, tapez 1. For English...'"""
+    """Each language offered in its own voice: 'Pour le français, tapez 1. For English...'
+
+    Like `menu`, what comes `before` is said inside the <Gather>, so a key interrupts it.
+    """
     gather = response.gather(
         input="dtmf",
         action=voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt),
@@ -141,6 +171,7 @@ def language_menu(
         num_digits=1,
         timeout=voice.script.settings.gather_timeout,
     )
+    _say_before(voice, gather, before)
     for position, lang in enumerate(languages, start=1):
         own = voice.in_language(lang)
         name = voice.script.prompt(lang, "language_name").text
@@ -148,58 +179,6 @@ def language_menu(
     response.redirect(
         voice_url("menu", node=node.id, lang=voice.lang, attempt=attempt, silent=1), method="POST"
     )
-    return str(response)
-
-
-def ring_staff(
-    voice: Voice,
-    response: VoiceResponse,
-    theme: ThemeInfo | None,
-    staff: Iterable[tuple[int, str]],
-    caller_id: str,
-) -> str:
-    """Ring every free staff member at once, each leg screened by a whisper.
-
-    The caller ID is the hotline's number: staff never learn the caller's
-    number this way, and the caller never learns theirs. The whisper asks for
-    a key press, so a personal voicemail that picks up can never take the call.
-    """
-    theme_key = theme.key if theme else None
-    voice.speak(response, "connecting", theme=voice.theme_label(theme))
-    dial: Dial = response.dial(
-        caller_id=caller_id,
-        timeout=ring_timeout(voice.script.settings.dial_timeout),
-        action=voice_url("dial-done", theme=theme_key, lang=voice.lang),
-        method="POST",
-    )
-    for staff_id, phone in staff:
-        dial.number(phone, url=voice_url("whisper", staff=staff_id, theme=theme_key), method="POST")
-    return str(response)
-
-
-def whisper(voice: Voice, staff_id: int, theme: ThemeInfo | None) -> str:
-    """What the staff member hears before being connected: press 1 to take the call.
-
-    Said once; said again only if no key came within the timeout (a second <Gather>).
-    """
-    response = VoiceResponse()
-    theme_key = theme.key if theme else None
-    for _ in range(2):
-        gather = response.gather(
-            input="dtmf",
-            num_digits=1,
-            timeout=WHISPER_TIMEOUT_SECONDS,
-            action=voice_url("whisper-answer", staff=staff_id, theme=theme_key),
-            method="POST",
-        )
-        voice.speak(gather, "whisper", theme=voice.theme_label(theme))
-    response.hangup()
-    return str(response)
-
-
-def whisper_accepted(voice: Voice) -> str:
-    response = VoiceResponse()
-    voice.speak(response, "whisper_accepted")
     return str(response)
 
 
@@ -232,12 +211,17 @@ def record_message(voice: Voice, response: VoiceResponse) -> str:
 
 
 def ask_consent(
-    voice: Voice, response: VoiceResponse, attempt: int, recording_url: str = ""
+    voice: Voice,
+    response: VoiceResponse,
+    attempt: int,
+    recording_url: str = "",
+    before: Sequence[Spoken] = (),
 ) -> str:
     """Ask whether to call back at this number: a phone may be shared or borrowed.
 
     `recording_url` rides along when the message could not be saved when announced:
-    the answer then saves it (see `telephony.recovery`).
+    the answer then saves it (see `telephony.recovery`). What comes `before` ("your message
+    is saved", "we did not hear your choice") is said inside the <Gather>, as in `menu`.
     """
     carried = {"recording": recording_url} if recording_url else {}
     gather = response.gather(
@@ -247,6 +231,7 @@ def ask_consent(
         action=voice_url("consent", lang=voice.lang, attempt=attempt, **carried),
         method="POST",
     )
+    _say_before(voice, gather, before)
     voice.speak(gather, "callback_consent")
     response.redirect(
         voice_url("consent", lang=voice.lang, attempt=attempt, silent=1, **carried),

@@ -12,6 +12,7 @@ import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +21,7 @@ from hotline.yamlfile import FileProblems, Problem
 
 SCRIPT_FILE = "script.yaml"
 ACTIONS = ("repeat", "any_theme", "voicemail", "hangup", "group_pin")
+DEFAULT_SPEECH_BUDGET_SECONDS = 25.0
 
 # Placeholders the call flow fills in, by where a prompt is used. `structure` is given to every
 # prompt of a known structure; `retention_days` (messages) and `contact_months` (calls, after
@@ -44,7 +46,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "unknown_number": _keys(),
         "welcome": _keys("structure"),
-        "privacy_notice": _keys("structure", "retention_days", "contact_months"),
+        "privacy_notice": _keys("retention_days", "contact_months"),
         "language_name": _keys(),
         "language_option": _keys("language_name", "digit"),
         "main_menu_intro": _keys(),
@@ -60,6 +62,9 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "whisper": _keys("theme"),
         "whisper_accepted": _keys(),
         "whisper_not_accepted": _keys(),
+        "whisper_taken": _keys(),
+        "whisper_caller_gone": _keys(),
+        "ring_wait_music": _keys(),
         "theme_closed": _keys("theme", "moment"),
         "theme_no_opening": _keys("theme"),
         "nobody_available": _keys("theme"),
@@ -137,6 +142,12 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 
+# Placeholders a prompt may use but need not: the notice may name the structure, which the
+# greeting already did.
+OPTIONAL_PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"privacy_notice": _keys("structure")}
+)
+
 # The words another module uses to say when a permanence opens, with their placeholders.
 MOMENT_PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -181,6 +192,21 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class SpeechBudget:
+    """The most speech a caller may hear before a menu's last option (`hotline scripts check`).
+
+    `structure` and `themes` (labels per language) stand for a typical structure using the
+    script: the check fills the placeholders with them, since a script has no structure.
+    """
+
+    seconds: float = DEFAULT_SPEECH_BUDGET_SECONDS
+    structure: str = "la structure"
+    themes: Mapping[str, tuple[str, ...]] = dataclass_field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+
+@dataclass(frozen=True)
 class Option:
     """A key of a menu, or a menu's `on_failure` (digit ""): go to a node, or do an action."""
 
@@ -220,6 +246,7 @@ class Script:
     prompts: Mapping[str, Mapping[str, Prompt]]  # lang -> key -> Prompt
     key_names: Mapping[str, Mapping[str, str]]  # lang -> key ("*") -> its name ("étoile")
     moments: Mapping[str, Mapping[str, Any]]  # lang -> moments (weekdays/months as tuples)
+    speech_budget: SpeechBudget = dataclass_field(default_factory=SpeechBudget)
 
     def prompt(self, lang: str, key: str, **params: object) -> Prompt:
         """The prompt in `lang` (else the default language), its placeholders filled in.
@@ -305,6 +332,7 @@ def load_script(folder: Path) -> Script:
         ),
         key_names=_frozen({code: _frozen(t["key_names"]) for code, t in translations.items()}),
         moments=_frozen({code: _moments(t["moments"]) for code, t in translations.items()}),
+        speech_budget=_speech_budget(data.get("speech_budget", {})),
     )
 
 
@@ -329,6 +357,16 @@ def load_scripts(root: Path) -> dict[str, Script]:
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
+
+
+def _speech_budget(raw: Mapping[str, Any]) -> SpeechBudget:
+    example = raw.get("example", {})
+    themes = {code: tuple(labels) for code, labels in example.get("themes", {}).items()}
+    return SpeechBudget(
+        seconds=float(raw.get("seconds", DEFAULT_SPEECH_BUDGET_SECONDS)),
+        structure=example.get("structure", SpeechBudget().structure),
+        themes=_frozen(themes),
+    )
 
 
 def _option(digit: str, spec: Mapping[str, Any]) -> Option:

@@ -245,3 +245,57 @@ def test_heard_helpers_and_transcript(menu_app, make_emulator):
     assert "🔊" not in plain
     assert "🔊 Vous avez choisi : administratif." in log.transcript()
     assert plain.splitlines()[-1] == "Fin de l'appel : hangup-verb"
+
+
+# --- barge-in: a key pressed while a nested prompt plays -----------------------------------
+
+LONG_MENU = (
+    "<Say>Bonjour.</Say>"
+    "<Say>Vos messages sont gardés quatre-vingt-dix jours au plus.</Say>"
+    "<Say>Tapez 1 pour l'administratif, 2 pour le logement.</Say>"
+    "</Gather>"
+    "<Say>Nous n'avons pas compris. Au revoir.</Say>"
+    "<Hangup/>"
+)
+
+
+def _barge_app(make_app, gather: str):
+    return make_app({"/voice/incoming": twiml(gather + LONG_MENU), "/voice/menu": menu_choice})
+
+
+def test_a_key_during_a_nested_prompt_stops_it_and_goes_to_the_action(make_app, make_emulator):
+    app = _barge_app(make_app, '<Gather input="dtmf" numDigits="1" action="/voice/menu">')
+    log = make_emulator(app).place_call(CALLER, HOTLINE, ScriptedCaller("2@2"))
+
+    assert app.form("/voice/menu")["Digits"] == "2"
+    assert log.heard[0] == "Bonjour."
+    assert log.heard[1] == "Vos messages … [interrompu]"
+    assert not log.heard_contains("Tapez 1 pour")  # the rest of the Gather is not played
+    assert log.heard[-1] == "Vous avez choisi : logement."
+
+
+def test_a_key_for_a_prompt_never_reached_is_pressed_after_the_prompts(make_app, make_emulator):
+    app = _barge_app(make_app, '<Gather input="dtmf" numDigits="1" action="/voice/menu">')
+    log = make_emulator(app).place_call(CALLER, HOTLINE, ScriptedCaller("1@9"))
+
+    assert log.heard_contains("Tapez 1 pour l'administratif")
+    assert log.heard[-1] == "Vous avez choisi : administratif."
+
+
+def test_with_barge_in_off_a_key_during_the_prompts_is_lost(make_app, make_emulator):
+    app = _barge_app(
+        make_app, '<Gather input="dtmf" numDigits="1" action="/voice/menu" bargeIn="false">'
+    )
+    log = make_emulator(app).place_call(CALLER, HOTLINE, ScriptedCaller("2@2"))
+
+    assert log.heard_contains("Tapez 1 pour l'administratif")  # every prompt played
+    assert app.forms("/voice/menu") == []
+    assert log.heard[-1] == "Nous n'avons pas compris. Au revoir."
+
+
+def test_keys_do_not_interrupt_a_speech_only_gather(make_app, make_emulator):
+    app = _barge_app(make_app, '<Gather input="speech" action="/voice/menu" language="fr-FR">')
+    log = make_emulator(app).place_call(CALLER, HOTLINE, ScriptedCaller("2@2"))
+
+    assert log.heard_contains("Vos messages sont gardés quatre-vingt-dix jours au plus.")
+    assert app.forms("/voice/menu") == []

@@ -57,9 +57,11 @@ def screened(*numbers: str) -> str:
 
 
 def test_whisper_accepted_by_one_of_two_phones(make_app, make_emulator):
+    """The lenient reading (asked for): Bob's phone rings on while Alice's screen runs."""
     fake = dial_app(make_app, screened(ALICE, BOB))
     phones = {ALICE: Answers(press="2", rings=1), BOB: Answers(press="1", rings=2)}
-    log = make_emulator(fake, phones).place_call(CALLER, HOTLINE, ScriptedCaller())
+    emulator = make_emulator(fake, phones, simultaneous_dial="first-accept")
+    log = emulator.place_call(CALLER, HOTLINE, ScriptedCaller())
 
     alice, bob = log.legs
     assert (alice.answered, alice.bridged, alice.pressed) == (True, False, ["2"])
@@ -84,6 +86,7 @@ def test_whisper_accepted_by_one_of_two_phones(make_app, make_emulator):
 
 
 def test_leg_status_callbacks_follow_each_phone(make_app, make_emulator):
+    """Alice picks up first: Bob's leg is canceled at once, before her screen (the rule)."""
     fake = dial_app(make_app, screened(ALICE, BOB))
     phones = {ALICE: Answers(rings=1), BOB: Answers(rings=2)}
     log = make_emulator(fake, phones).place_call(CALLER, HOTLINE)
@@ -97,11 +100,11 @@ def test_leg_status_callbacks_follow_each_phone(make_app, make_emulator):
         (BOB, "initiated", "0"),
         (BOB, "ringing", "1"),
         (ALICE, "in-progress", "2"),
-        (ALICE, "completed", "3"),
         (BOB, "canceled", "2"),
+        (ALICE, "completed", "3"),
     ]
     assert all(f["ParentCallSid"] == log.call_sid for f in fake.forms("/voice/leg-status"))
-    assert fake.forms("/voice/leg-status")[-2]["CallDuration"] == "60"
+    assert fake.forms("/voice/leg-status")[-1]["CallDuration"] == "60"
 
 
 def test_number_status_callback_defaults_to_completed_only(make_app, make_emulator):
@@ -149,6 +152,7 @@ def test_twilio_adds_five_seconds_to_the_dial_timeout(make_app, make_emulator):
 
 
 def test_personal_voicemail_is_screened_by_the_whisper(make_app, make_emulator):
+    """The whisper keeps the voicemail out, but under the rule it still ends Bob's ring."""
     fake = dial_app(make_app, screened(ALICE, BOB))
     phones = {ALICE: PersonalVoicemail(rings=4), BOB: Answers(press="1", rings=5)}
     log = make_emulator(fake, phones).place_call(CALLER, HOTLINE)
@@ -157,7 +161,18 @@ def test_personal_voicemail_is_screened_by_the_whisper(make_app, make_emulator):
     assert voicemail.answered
     assert not voicemail.bridged
     assert voicemail.pressed == []
-    assert bob.bridged
+    assert (bob.answered, bob.bridged, bob.status) == (False, False, "canceled")
+    assert not log.bridged_to_personal_voicemail
+    assert fake.form("/voice/dial-done")["DialCallStatus"] == "no-answer"
+
+
+def test_personal_voicemail_is_screened_and_bob_bridged_when_lenient(make_app, make_emulator):
+    fake = dial_app(make_app, screened(ALICE, BOB))
+    phones = {ALICE: PersonalVoicemail(rings=4), BOB: Answers(press="1", rings=5)}
+    emulator = make_emulator(fake, phones, simultaneous_dial="first-accept")
+    log = emulator.place_call(CALLER, HOTLINE)
+
+    assert log.legs[1].bridged
     assert not log.bridged_to_personal_voicemail
 
 

@@ -48,8 +48,10 @@ def dial_app(make_app):
 def test_first_pickup_a_voicemail_cancels_the_others_and_the_screen_gets_no_key(
     make_app, make_emulator
 ):
+    """The documented rule is the default: nobody has to ask for it."""
     app = dial_app(make_app)
-    emulator = make_emulator(app, PHONES, simultaneous_dial="first-pickup")
+    emulator = make_emulator(app, PHONES)
+    assert emulator.simultaneous_dial == "first-pickup"
     log = emulator.place_call(CALLER, HOTLINE)
 
     voicemail, second, third = log.legs
@@ -69,9 +71,20 @@ def test_first_pickup_a_voicemail_cancels_the_others_and_the_screen_gets_no_key(
     assert log.heard == ["Statut : no-answer."]  # nobody was bridged although two were free
 
 
-def test_first_accept_keeps_today_behaviour_by_default(make_app, make_emulator):
+def test_first_pickup_a_human_who_presses_1_is_bridged(make_app, make_emulator):
+    """The rule hangs up the others, not the one who picked up: a screen it passes bridges."""
     app = dial_app(make_app)
-    log = make_emulator(app, PHONES).place_call(CALLER, HOTLINE)
+    phones = {**PHONES, VOICEMAIL: NoAnswer()}
+    log = make_emulator(app, phones).place_call(CALLER, HOTLINE)
+
+    assert log.legs[1].bridged
+    assert (log.legs[0].status, log.legs[2].status) == ("canceled", "canceled")
+    assert log.heard == ["Statut : completed."]
+
+
+def test_first_accept_the_lenient_reading_only_on_request(make_app, make_emulator):
+    app = dial_app(make_app)
+    log = make_emulator(app, PHONES, simultaneous_dial="first-accept").place_call(CALLER, HOTLINE)
 
     assert log.legs[1].bridged
     assert log.legs[2].status == "canceled"

@@ -1,7 +1,7 @@
 """group calls: series, sessions, participants, call legs and attendance (issue 8)
 
 Revision ID: 0010_group_calls
-Revises: 0009_retention_audit
+Revises: 0011_contacts
 Create Date: 2026-12-03 07:46:25
 
 `group_series` holds the plan (RRULE in the structure's timezone), `group_session` one row per
@@ -20,7 +20,7 @@ from hotline.models.base import UTCDateTime
 
 
 revision = "0010_group_calls"
-down_revision = "0009_retention_audit"
+down_revision = "0011_contacts"
 branch_labels = None
 depends_on = None
 
