@@ -127,6 +127,19 @@ def database_timeout(value: str | None) -> float:
     return seconds
 
 
+def calls_per_second(raw: str | None) -> float:
+    """The account's calls per second (Twilio Console; 1 by default, 30 at most approved)."""
+    if not raw:
+        return 1.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"TWILIO_CALLS_PER_SECOND must be a number, got {raw!r}") from None
+    if not 0 < value <= 30:
+        raise ValueError(f"TWILIO_CALLS_PER_SECOND must be above 0 and at most 30, got {raw!r}")
+    return value
+
+
 def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """Build the settings mapping from environment variables."""
     mode = hotline_mode(env.get("HOTLINE_ENV"))
@@ -156,6 +169,7 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
         "DATABASE_TIMEOUT": database_timeout(env.get("HOTLINE_DB_TIMEOUT")),
+        "TWILIO_CALLS_PER_SECOND": calls_per_second(env.get("TWILIO_CALLS_PER_SECOND")),
         # A rehearsal clock (`hotline run --at`) is refused in production by check_settings.
         "CLOCK": rehearsal_clock(rehearsal, timezone) if rehearsal else wall_clock,
         "REHEARSAL_CLOCK": bool(rehearsal),

@@ -97,6 +97,7 @@ _REASONS = {
     "identifiant alphanumérique ou un service de messagerie",
     21612: "Ce numéro ne peut pas être joint par SMS",
     21614: "Ce numéro ne peut pas recevoir de SMS (ce n'est pas un mobile)",
+    16021: "Le compte téléphonique a atteint sa limite d'appels simultanés",
 }
 
 
@@ -328,3 +329,46 @@ def _header(headers: object, name: str) -> str | None:
         if str(key).lower() == name.lower():
             return str(value)
     return None
+
+
+def update_participant(
+    conference_sid: str,
+    call_sid: str,
+    *,
+    muted: bool | None = None,
+    announce_url: str | None = None,
+) -> None:
+    """Mute or unmute a participant of a room, or play it an announcement (group calls)."""
+    changes: dict[str, object] = {}
+    if muted is not None:
+        changes["muted"] = muted
+    if announce_url is not None:
+        changes.update(announce_url=announce_url, announce_method="POST")
+    _with_retries(
+        "update_participant",
+        lambda: client().conferences(conference_sid).participants(call_sid).update(**changes),
+    )
+
+
+def remove_participant(conference_sid: str, call_sid: str) -> bool:
+    """Take a participant out of a room; False when they had already left."""
+    try:
+        with _provider_errors("remove_participant"):
+            client().conferences(conference_sid).participants(call_sid).delete()
+    except GatewayError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
+
+
+def end_conference(conference_sid: str) -> bool:
+    """End a room for everyone; False when it had already ended (safe to re-run)."""
+    try:
+        with _provider_errors("end_conference"):
+            client().conferences(conference_sid).update(status="completed")
+    except GatewayError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True

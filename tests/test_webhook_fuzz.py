@@ -53,6 +53,16 @@ PATHS = [
     "callback/staff-answer",
     "callback/dial-done",
     "callback/status",
+    "group/screen",
+    "group/screen-answer",
+    "group/leg-status",
+    "group/wait",
+    "group/announce",
+    "group/conference",
+    "group/after-room",
+    "group/keypad",
+    "group/offer-answer",
+    "group/pin",
 ]
 QUERY_KEYS = [
     "node",
@@ -67,6 +77,8 @@ QUERY_KEYS = [
     "caller",
     "call",
     "script",
+    "session",
+    "host",
 ]
 FIELDS = [
     "CallSid",
@@ -88,6 +100,13 @@ FIELDS = [
     "DialCallStatus",
     "DialCallSid",
     "ParentCallSid",
+    "ConferenceSid",
+    "FriendlyName",
+    "StatusCallbackEvent",
+    "Muted",
+    "ReasonParticipantLeft",
+    "ParticipantCallStatus",
+    "Timestamp",
 ]
 
 printable = st.characters(blacklist_categories=("Cs",))  # what a URL-encoded form can carry

@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, contacts, retention, tasks
+from hotline import callbacks, calls, clock, contacts, groupcalls, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -137,6 +137,32 @@ def create_check_ins() -> int:
     return created
 
 
+@in_app_context
+def run_group_calls() -> int:
+    """Plan sessions, start the due ones once, place due retries, close the sessions over.
+
+    Read from the database at every tick (never a static schedule): a session claimed here is
+    STARTING for this tick only, whatever other scheduler runs the same sweep; its start job
+    leaves through the outbox with this commit.
+    """
+    session, now = db.session, clock.now()
+    groupcalls.plan_sessions(session, now)
+    started = groupcalls.claim_due_sessions(session, now)
+    for session_id in started:
+        tasks.enqueue_after_commit(session, tasks.START_GROUP_SESSION, session_id)
+    for session_id in groupcalls.stuck_starting(session, now):
+        tasks.enqueue(tasks.START_GROUP_SESSION, session_id)  # re-queued only if it failed
+    for leg_id in groupcalls.due_legs(session, now):
+        tasks.enqueue_after_commit(session, tasks.PLACE_GROUP_LEG, leg_id)
+    groupcalls.close_lost_legs(session, now)
+    for session_id in groupcalls.finish_over_sessions(session, now):
+        # Nobody stays on hold for an absent host after the session's time (and overtime).
+        tasks.enqueue_after_commit(session, tasks.END_GROUP_ROOM, session_id)
+    if started:
+        log.info("starting %d group sessions", len(started))
+    return len(started)
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -156,6 +182,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
     # Every 15 minutes, but each structure's run happens once a day (its schedule row).
     Sweep("create-check-ins", 900, create_check_ins),
+    Sweep("group-calls", 10, run_group_calls),
 )
 
 

@@ -11,6 +11,7 @@ from hotline import migrate
 from hotline.cli import demo as services
 from hotline.cli.app import with_any_app, with_app
 from hotline.cli.call import call
+from hotline.cli.conference import conference
 from hotline.cli.emulator import emulator
 from hotline.cli.rights import person, purge
 from hotline.cli.run import run
@@ -126,6 +127,7 @@ def scheduler(_app: Flask) -> None:
 
 
 main.add_command(call)
+main.add_command(conference)
 main.add_command(emulator)
 main.add_command(run)
 main.add_command(staff)

@@ -21,6 +21,24 @@ from hotline.models.calls import (
     VoicemailStatus,
 )
 from hotline.models.contacts import CheckInRun, Contact, ContactKind
+from hotline.models.groupcalls import (
+    MAX_GROUP_SIZE,
+    Audience,
+    GroupAttendanceEvent,
+    GroupCallLeg,
+    GroupParticipant,
+    GroupPreference,
+    GroupSeries,
+    GroupSeriesHost,
+    GroupSession,
+    LegKind,
+    LegOutcome,
+    LegStatus,
+    ParticipantRole,
+    PersonGroup,
+    PersonGroupMember,
+    SessionStatus,
+)
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     PHONE_DUTY_NOTE,
@@ -34,6 +52,22 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "Audience",
+    "GroupAttendanceEvent",
+    "GroupCallLeg",
+    "GroupParticipant",
+    "GroupPreference",
+    "GroupSeries",
+    "GroupSeriesHost",
+    "GroupSession",
+    "LegKind",
+    "LegOutcome",
+    "LegStatus",
+    "MAX_GROUP_SIZE",
+    "ParticipantRole",
+    "PersonGroup",
+    "PersonGroupMember",
+    "SessionStatus",
     "ActivityCount",
     "AuditAction",
     "AuditEntry",

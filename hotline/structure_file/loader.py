@@ -38,6 +38,7 @@ from hotline.models import (
 )
 from hotline.structure_file.audit_load import audit_settings
 from hotline.structure_file.callbacks_section import apply_callbacks, changed_words, log_policy
+from hotline.structure_file.group_calls_section import apply_group_calls
 from hotline.structure_file.ownership import (
     callbacks_to_apply,
     came_from_file,
@@ -94,10 +95,13 @@ def load_structure(
     changes += changed_words(created, before, structure)
     changes += apply_retention(structure, spec, created)
     changes += apply_check_ins(structure, spec, created)
+    changes += [] if created else apply_group_calls(session, structure, spec.group_calls)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
     session.flush()
+    if created:  # the groups' members and the series' hosts need the rows' ids
+        apply_group_calls(session, structure, spec.group_calls)
     if policy is not None:
         log_policy(session, structure, policy, at)
     audit_settings(session, structure, changes, policy is not None, at)

@@ -14,6 +14,7 @@ from hotline.callbacks.settings import normalise_callback_settings
 from hotline.contacts import normalise_check_ins
 from hotline.phones import read_phone
 from hotline.retention.settings import normalise_retention
+from hotline.structure_file.group_calls_section import read_group_calls
 from hotline.structure_file.spec import (
     ExceptionSpec,
     NumberSpec,
@@ -68,6 +69,12 @@ class _Reader:
         theme_keys = [theme.key for theme in themes]
         own_numbers = {number.e164 for number in numbers}
         holidays, retention = data.get("holidays", {}), data.get("retention", {})
+        group_calls = read_group_calls(
+            data.get("group_calls"),
+            {item["key"] for item in data.get("staff", [])},
+            {item["key"] for item in data.get("people", [])},
+            self.problem,
+        )
         return StructureSpec(
             path=self.doc.path,
             slug=data["slug"],
@@ -91,6 +98,7 @@ class _Reader:
             callbacks=self.callbacks(data.get("callbacks")),
             retention=self.retention(retention),
             check_ins=self.check_ins(data.get("check_ins")),
+            group_calls=group_calls,
         )
 
     # -- values -----------------------------------------------------------------------------

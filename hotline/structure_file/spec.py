@@ -100,3 +100,6 @@ class StructureSpec:
     # The `check_ins` section in its stored form (hotline.contacts); None: no such section,
     # which leaves the structure's thresholds as they are (the defaults unless set before).
     check_ins: Mapping[str, Any] | None = None
+    # The `group_calls` section (groups of salariés, recurring group calls) in its stored form
+    # (structure_file.group_calls_section); None leaves the structure's group calls as they are.
+    group_calls: Mapping[str, Any] | None = None

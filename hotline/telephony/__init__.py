@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
     from hotline.telephony import (  # noqa: F401
         audio,
         callback_views,
+        group_views,
         ring_views,
         staff_menu_views,
         views,

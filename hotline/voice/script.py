@@ -20,7 +20,7 @@ from typing import Any
 from hotline.yamlfile import FileProblems, Problem
 
 SCRIPT_FILE = "script.yaml"
-ACTIONS = ("repeat", "any_theme", "voicemail", "hangup")
+ACTIONS = ("repeat", "any_theme", "voicemail", "hangup", "group_pin")
 DEFAULT_SPEECH_BUDGET_SECONDS = 25.0
 
 # Placeholders the call flow fills in, by where a prompt is used. `structure` is given to every
@@ -113,6 +113,32 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "staff_no_answer_noted": _keys(),
         "staff_duty_off": _keys(),
         "staff_duty_on": _keys(),
+        # Group calls (hotline.voice.render_group, hotline.telephony.group_views).
+        "group_screen": _keys("structure", "title"),
+        "group_screen_no_key": _keys(),
+        "group_joining": _keys(),
+        "group_back_in_room": _keys(),
+        "group_opted_out": _keys(),
+        "group_session_over": _keys(),
+        "group_hold": _keys(),
+        "group_hold_host": _keys(),
+        "group_offer": _keys("title"),
+        "group_pin_prompt": _keys(),
+        "group_pin_wrong": _keys(),
+        "group_pin_gave_up": _keys(),
+        "group_locked": _keys(),
+        "group_keypad_menu": _keys(),
+        "group_host_menu": _keys(),
+        "group_muted": _keys(),
+        "group_unmuted": _keys(),
+        "group_count_one": _keys(),
+        "group_count": _keys("count"),
+        "group_locked_now": _keys(),
+        "group_unlocked_now": _keys(),
+        "group_all_muted": _keys(),
+        "group_ended_by_host": _keys(),
+        "group_left": _keys(),
+        "group_account_limit": _keys("count"),
     }
 )
 
