@@ -60,6 +60,8 @@ class Task:
     path: str
     id_prefix: str
     retry_seconds: tuple[int, ...] = ()
+    timeout: int | None = None  # RQ's job_timeout; None: RQ's default (180 s)
+    repeatable: bool = False  # a finished job may be asked for again (mute everyone twice)
 
     def job_id(self, row_id: int) -> str:
         return f"{self.id_prefix}-{row_id}"
@@ -73,7 +75,23 @@ class Task:
 
 PLACE_CALLBACK_CALL = Task("workers.jobs.place_callback_call", "attempt")
 SEND_LAST_ATTEMPT_SMS = Task("workers.jobs.send_last_attempt_sms", "sms", (60, 300, 1800))
-TASKS = {task.path: task for task in (PLACE_CALLBACK_CALL, SEND_LAST_ATTEMPT_SMS)}
+# Group calls (workers.group_jobs). Starting paces every first call (1/s by default): a
+# 250-person session takes over four minutes of dialling, hence its timeout.
+START_GROUP_SESSION = Task("workers.group_jobs.start_group_session", "group-start", timeout=1200)
+PLACE_GROUP_LEG = Task("workers.group_jobs.place_group_leg", "group-leg", (30,))
+MUTE_GROUP = Task("workers.group_jobs.mute_group", "group-mute", repeatable=True)
+END_GROUP_ROOM = Task("workers.group_jobs.end_group_room", "group-end", (30, 120))
+TASKS = {
+    task.path: task
+    for task in (
+        PLACE_CALLBACK_CALL,
+        SEND_LAST_ATTEMPT_SMS,
+        START_GROUP_SESSION,
+        PLACE_GROUP_LEG,
+        MUTE_GROUP,
+        END_GROUP_ROOM,
+    )
+}
 
 
 @dataclass
@@ -101,11 +119,14 @@ def enqueue(task: Task, row_id: int) -> bool:
     queue = redis_store.queue()
     job_id = task.job_id(row_id)
     options = {"job_id": job_id, "unique": True, "retry": task.retry(), **JOB_OPTIONS}
+    if task.timeout is not None:
+        options["job_timeout"] = task.timeout
+    rerunnable = (*_RERUNNABLE, JobStatus.FINISHED) if task.repeatable else _RERUNNABLE
     try:
         queue.enqueue(task.path, row_id, **options)
     except DuplicateJobError:
         existing = Job.fetch(job_id, connection=queue.connection)
-        if existing.get_status(refresh=True) not in _RERUNNABLE:
+        if existing.get_status(refresh=True) not in rerunnable:
             return False
         existing.delete()  # the job re-runs from scratch; its row says what is left to do
         queue.enqueue(task.path, row_id, **options)
@@ -154,7 +175,7 @@ def _run_pending(session: Session) -> None:
 
 def _relay_one(connection: Connection, job: Pending) -> None:
     job_id = job.task.job_id(job.row_id)
-    if not job.new:
+    if not job.new and not job.task.repeatable:
         delivered = connection.scalar(
             select(OutboxJob.delivered_at).where(OutboxJob.job_id == job_id)
         )

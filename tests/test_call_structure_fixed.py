@@ -27,6 +27,7 @@ def other(load_structure: Any, demo: Any) -> Any:
 
     def edit(data: dict[str, Any]) -> None:
         data.update(slug="autre", name="Autre Structure", people=[])
+        data.pop("group_calls")  # its group names the people removed above
         data["numbers"] = [{"number": OTHER_NUMBER}]
         for staff in data["staff"]:
             staff.pop("email", None)

@@ -171,7 +171,7 @@ def test_wrong_keys_are_explained_then_a_valid_key_works(emulator: Any, phones: 
 
 
 def test_three_wrong_keys_lead_to_the_voicemail_not_a_hangup(emulator: Any) -> None:
-    log = call(emulator, f"{FRENCH} 7 8 7 # 2")
+    log = call(emulator, f"{FRENCH} 7 6 7 # 2")
     assert len(log.search_heard(fr("menu_invalid"))) == 2
     # The caller is told why the menu stops before hearing the voicemail offer.
     heard = log.heard_text

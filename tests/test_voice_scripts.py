@@ -342,7 +342,7 @@ def test_key_names_are_spoken_words_or_the_key_itself(script: Script) -> None:
 
 
 def test_reserved_digits_are_the_scripts_own_keys(script: Script) -> None:
-    assert script.reserved_digits("main_menu") == {"9", "0", "*"}
+    assert script.reserved_digits("main_menu") == {"9", "8", "0", "*"}
     assert script.reserved_digits("choose_language") == {"1", "2"}
     assert script.reserved_digits("welcome") == frozenset()
 

@@ -17,7 +17,7 @@ import redis
 from redis.exceptions import RedisError
 from rq import Queue
 
-from hotline import callbacks, calls, clock, retention, tasks
+from hotline import callbacks, calls, clock, groupcalls, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
 
@@ -119,6 +119,29 @@ def purge_expired_data() -> int:
     return sum(r.recordings + r.forgotten.calls + r.forgotten.callbacks for r in reports)
 
 
+@in_app_context
+def run_group_calls() -> int:
+    """Plan sessions, start the due ones once, place due retries, close the sessions over.
+
+    Read from the database at every tick (never a static schedule): a session claimed here is
+    STARTING for this tick only, whatever other scheduler runs the same sweep; its start job
+    leaves through the outbox with this commit.
+    """
+    session, now = db.session, clock.now()
+    groupcalls.plan_sessions(session, now)
+    started = groupcalls.claim_due_sessions(session, now)
+    for session_id in started:
+        tasks.enqueue_after_commit(session, tasks.START_GROUP_SESSION, session_id)
+    for session_id in groupcalls.stuck_starting(session, now):
+        tasks.enqueue(tasks.START_GROUP_SESSION, session_id)  # re-queued only if it failed
+    for leg_id in groupcalls.due_legs(session, now):
+        tasks.enqueue_after_commit(session, tasks.PLACE_GROUP_LEG, leg_id)
+    groupcalls.finish_over_sessions(session, now)
+    if started:
+        log.info("starting %d group sessions", len(started))
+    return len(started)
+
+
 @dataclass(frozen=True)
 class Sweep:
     id: str
@@ -135,6 +158,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
+    Sweep("group-calls", 10, run_group_calls),
 )
 
 

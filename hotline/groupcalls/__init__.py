@@ -70,3 +70,122 @@ Attendance (`attendance.py`)
 - `session_summary(db, structure_id, session_id) -> Summary` — invited, reached, joined,
   minutes, who left early (before the last quarter of the session), per participant rows.
 """
+
+from hotline.groupcalls.attendance import (
+    AttendanceRow,
+    Summary,
+    record_conference_event,
+    session_summary,
+)
+from hotline.groupcalls.controls import (
+    LiveParticipant,
+    LiveState,
+    end_room,
+    end_session,
+    live_state,
+    lock_session,
+    mute_all,
+    mute_participant,
+    redial_participant,
+    remove_participant,
+    tell_host_of_refusal,
+)
+from hotline.groupcalls.dialin import (
+    JoinResult,
+    join_by_pin,
+    join_offered,
+    session_offered_to,
+)
+from hotline.groupcalls.dialling import (
+    LegOrder,
+    account_limit_text,
+    claim_leg,
+    due_legs,
+    leg_placed,
+    leg_refused,
+    note_leg_status,
+    refused_count,
+)
+from hotline.groupcalls.errors import GroupCallError
+from hotline.groupcalls.phone import (
+    KeypadResult,
+    LegContext,
+    after_room,
+    answer_screen,
+    close_session,
+    has_host,
+    keypad,
+    leg_context,
+)
+from hotline.groupcalls.recurrence import occurrences, rule_error
+from hotline.groupcalls.series import Invitee, invitees, set_opt_out, set_reminders_off
+from hotline.groupcalls.sessions import (
+    cancel_session,
+    claim_due_sessions,
+    finish_over_sessions,
+    get_session,
+    move_session,
+    plan_sessions,
+    stuck_starting,
+    upcoming_sessions,
+)
+from hotline.groupcalls.starting import calls_per_second, legs_to_place, start_now, start_session
+from hotline.models import GroupSession
+
+__all__ = [
+    "AttendanceRow",
+    "GroupCallError",
+    "GroupSession",
+    "Invitee",
+    "JoinResult",
+    "KeypadResult",
+    "LegContext",
+    "LegOrder",
+    "LiveParticipant",
+    "LiveState",
+    "Summary",
+    "account_limit_text",
+    "after_room",
+    "answer_screen",
+    "calls_per_second",
+    "cancel_session",
+    "claim_due_sessions",
+    "claim_leg",
+    "close_session",
+    "due_legs",
+    "end_room",
+    "end_session",
+    "finish_over_sessions",
+    "get_session",
+    "has_host",
+    "invitees",
+    "join_by_pin",
+    "join_offered",
+    "keypad",
+    "leg_context",
+    "leg_placed",
+    "leg_refused",
+    "legs_to_place",
+    "live_state",
+    "lock_session",
+    "move_session",
+    "mute_all",
+    "mute_participant",
+    "note_leg_status",
+    "occurrences",
+    "plan_sessions",
+    "record_conference_event",
+    "redial_participant",
+    "refused_count",
+    "remove_participant",
+    "rule_error",
+    "session_offered_to",
+    "session_summary",
+    "set_opt_out",
+    "set_reminders_off",
+    "start_now",
+    "start_session",
+    "stuck_starting",
+    "tell_host_of_refusal",
+    "upcoming_sessions",
+]

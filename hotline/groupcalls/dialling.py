@@ -97,14 +97,13 @@ def leg_refused(db: Session, leg_id: int, reason: str, code: int | None, now: da
     participant.status = LegStatus.REFUSED
     if code in ACCOUNT_LIMIT_CODES:
         session = participant.session
-        refused = 1 + sum(
-            1
-            for p in session.participants
-            if p.status is LegStatus.REFUSED and p.id != participant.id
-        )
-        session.refusal = account_limit_text(refused)
+        session.refusal = account_limit_text(refused_count(session))
         session.version += 1
     db.flush()
+
+
+def refused_count(session: GroupSession) -> int:
+    return sum(1 for p in session.participants if p.status is LegStatus.REFUSED)
 
 
 def account_limit_text(refused: int) -> str:

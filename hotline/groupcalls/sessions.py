@@ -20,6 +20,7 @@ from hotline.models import GroupSeries, GroupSession, SessionStatus, Structure
 from hotline.models.upsert import insert_if_absent
 
 PLAN_HORIZON = timedelta(days=8)  # covers the day-before reminder of next week's session
+OVERTIME = timedelta(minutes=30)  # a session still talking at its end is not cut short
 OPEN = (SessionStatus.SCHEDULED, SessionStatus.STARTING, SessionStatus.RUNNING)
 
 
@@ -166,3 +167,20 @@ def stuck_starting(db: Session, now: datetime) -> list[int]:
             )
         )
     )
+
+
+def finish_over_sessions(db: Session, now: datetime) -> list[int]:
+    """RUNNING sessions past their end become ENDED (the room itself may end earlier or later:
+    the host ends it, or the last person leaves). Their unplaced legs are cancelled."""
+    from hotline.groupcalls.phone import close_session
+
+    over = [
+        row
+        for row in db.scalars(
+            select(GroupSession).where(GroupSession.status == SessionStatus.RUNNING)
+        )
+        if ends_at(row) + OVERTIME <= now
+    ]
+    for row in over:
+        close_session(db, row, now)
+    return [row.id for row in over]

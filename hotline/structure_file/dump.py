@@ -13,10 +13,11 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hotline.models import DutyException, Person, Staff, Structure, Theme
 from hotline.retention.settings import stored_retention
+from hotline.structure_file.group_calls_section import dump_group_calls
 from hotline.structure_file.values import write_days, write_time
 
 
@@ -89,6 +90,17 @@ def _document(structure: Structure) -> dict[str, Any]:
     callbacks = (structure.settings or {}).get("callbacks")
     if callbacks is not None:
         document["callbacks"] = _callbacks(callbacks)
+    group_calls = dump_group_calls(object_session(structure), structure)  # type: ignore[arg-type]
+    if group_calls is not None:
+        for series in group_calls["series"]:
+            series["start"] = _Quoted(series["start"])
+            series["pin"] = _Quoted(series["pin"])
+            series["first_day"] = _Quoted(series["first_day"])
+            series["hosts"] = _FlowList(series["hosts"])
+            series["reminders"] = _Flow(series["reminders"])
+        for group in group_calls["groups"]:
+            group["members"] = _FlowList(group["members"])
+        document["group_calls"] = group_calls
     return document
 
 

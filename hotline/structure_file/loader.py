@@ -34,6 +34,7 @@ from hotline.models import (
 )
 from hotline.retention import audit, stored_retention
 from hotline.structure_file.callbacks_section import apply_callbacks, changed_words, log_policy
+from hotline.structure_file.group_calls_section import apply_group_calls
 from hotline.structure_file.spec import ExceptionSpec, SlotSpec, StaffSpec, StructureSpec
 from hotline.yamlfile import FileProblems, Problem
 
@@ -79,10 +80,13 @@ def load_structure(
     policy = apply_callbacks(structure, spec.callbacks)
     changes += changed_words(created, before, structure)
     changes += _apply_retention(structure, spec, created)
+    changes += [] if created else apply_group_calls(session, structure, spec.group_calls)
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at
     session.flush()
+    if created:  # the groups' members and the series' hosts need the rows' ids
+        apply_group_calls(session, structure, spec.group_calls)
     if policy is not None:
         log_policy(session, structure, policy, at)
     _audit_settings(session, structure, changes, policy is not None, at)

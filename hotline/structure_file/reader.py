@@ -13,6 +13,7 @@ from hotline.callbacks.errors import SettingsError
 from hotline.callbacks.settings import normalise_callback_settings
 from hotline.phones import read_phone
 from hotline.retention.settings import normalise_retention
+from hotline.structure_file.group_calls_section import read_group_calls
 from hotline.structure_file.spec import (
     ExceptionSpec,
     NumberSpec,
@@ -67,6 +68,12 @@ class _Reader:
         theme_keys = [theme.key for theme in themes]
         own_numbers = {number.e164 for number in numbers}
         holidays, retention = data.get("holidays", {}), data.get("retention", {})
+        group_calls = read_group_calls(
+            data.get("group_calls"),
+            {item["key"] for item in data.get("staff", [])},
+            {item["key"] for item in data.get("people", [])},
+            self.problem,
+        )
         return StructureSpec(
             path=self.doc.path,
             slug=data["slug"],
@@ -89,6 +96,7 @@ class _Reader:
             people=self.people(data.get("people", []), languages),
             callbacks=self.callbacks(data.get("callbacks")),
             retention=self.retention(retention),
+            group_calls=group_calls,
         )
 
     # -- values -----------------------------------------------------------------------------

@@ -97,3 +97,6 @@ class StructureSpec:
     callbacks: Mapping[str, Any] | None = None
     # The other `retention` periods in their stored form (hotline.retention.settings).
     retention: Mapping[str, int] = field(default_factory=dict)
+    # The `group_calls` section (groups of salariés, recurring group calls) in its stored form
+    # (structure_file.group_calls_section); None leaves the structure's group calls as they are.
+    group_calls: Mapping[str, Any] | None = None

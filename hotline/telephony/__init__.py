@@ -60,7 +60,13 @@ def done(xml: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from hotline.telephony import audio, callback_views, staff_menu_views, views  # noqa: F401
+    from hotline.telephony import (  # noqa: F401
+        audio,
+        callback_views,
+        group_views,
+        staff_menu_views,
+        views,
+    )
 
     app.register_blueprint(bp)
     audio.init_app(app)

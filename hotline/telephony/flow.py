@@ -20,7 +20,7 @@ from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
 from hotline.schedules import describe_moment
 from hotline.telephony.args import whole_number_or_none
-from hotline.voice import render
+from hotline.voice import render, render_group
 from hotline.voice.render import Voice
 from hotline.voice.script import Node, Option
 
@@ -134,6 +134,8 @@ def _follow(
         return route(ctx, response, None, any_theme=True)
     if option.action == "hangup":
         return render.hang_up(ctx.voice, response)
+    if option.action == "group_pin":
+        return render_group.ask_pin(ctx.voice, 1, node.id)
     return leave_message(ctx, response, theme=None)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callbacks, calls, clock
+from hotline import callbacks, calls, clock, groupcalls
 from hotline.directory import StructureInfo
 from hotline.extensions import db
 from hotline.models import Call
@@ -25,7 +26,7 @@ from hotline.telephony.context import (
     voice_for,
 )
 from hotline.telephony.errors import OnError, on_error
-from hotline.voice import render
+from hotline.voice import render, render_group
 
 
 def _context(lang: str | None = None) -> flow.CallContext:
@@ -52,10 +53,30 @@ def incoming() -> Response:
         return twiml(render.unknown_number(default_voice()))
     now = clock.now()
     call = start_call(db.session, structure, now)
+    offered = groupcalls.session_offered_to(db.session, structure.id, call.from_e164, now)
+    if offered is not None:  # a group call they are invited to is going on: offer it first
+        voice = voice_for(structure, None)
+        return done(render_group.offer(voice, offered.id, offered.series.title))
+    return answer_known_call(structure, call, now)
+
+
+def answer_known_call(structure: StructureInfo, call: Call, now: datetime) -> Response:
+    """The staff menu for a staff member's registered phone, the welcome for anyone else."""
     staff = staff_menu.staff_with_pin(db.session, structure, call.from_e164)
     if staff is not None:
         return staff_menu_views.answer_staff_phone(structure, staff)
     return done(flow.greet(_context_of(call, structure, None, now)))
+
+
+def back_to_menu(
+    structure: StructureInfo, call: Call, node: str, key: str, now: datetime
+) -> Response:
+    """Say `key`, then the menu `node` again (the group branch gave up or was refused)."""
+    ctx = _context_of(call, structure, None, now)
+    response = VoiceResponse()
+    ctx.voice.speak(response, key)
+    script = ctx.voice.script
+    return done(flow.walk(ctx, response, node if node in script.nodes else script.start))
 
 
 @bp.post("/callers")

@@ -57,9 +57,14 @@ def say_and_hang_up(voice: Voice, key: str, **params: object) -> str:
     return hang_up(voice, VoiceResponse(), key, **params)
 
 
-def room(voice: Voice, spec: Room, before: tuple[str, ...] = ()) -> str:
-    """Say `before` (prompt keys), then `<Dial hangupOnStar><Conference>` into the room."""
+def room(voice: Voice, spec: Room, before: tuple[str, ...] = (), refused: int = 0) -> str:
+    """Say `before` (prompt keys), then `<Dial hangupOnStar><Conference>` into the room.
+
+    `refused`: for a host, how many invitees the account's limit kept out (said first).
+    """
     response = VoiceResponse()
+    if refused:
+        voice.speak(response, "group_account_limit", count=refused)
     for key in before:
         voice.speak(response, key)
     dial = response.dial(
