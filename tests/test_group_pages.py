@@ -19,7 +19,7 @@ from tests.group_helpers import make_group, make_series
 pytestmark = pytest.mark.usefixtures("demo")
 
 FORM = {
-    "title": "Réunion d'équipe",
+    "title": "Point d'équipe",
     "audience": "staff",
     "hosts": "",
     "days": "0",
@@ -44,7 +44,7 @@ def test_a_coordinator_creates_a_weekly_series_and_reads_it_in_french(
     form = {**FORM, "hosts": str(factories.staff(session, "sophie").id)}
     response = sophie.post_form("/reunions/nouvelle", form)
     assert response.status_code == 302, response.get_data(as_text=True)
-    series = session.scalar(select(GroupSeries).where(GroupSeries.title == "Réunion d'équipe"))
+    series = session.scalar(select(GroupSeries).where(GroupSeries.title == "Point d'équipe"))
     assert series.rrule == "FREQ=WEEKLY;BYDAY=MO"
     planned = session.scalars(select(GroupSession).where(GroupSession.series_id == series.id)).all()
     assert [s.starts_at for s in planned] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
@@ -62,7 +62,7 @@ def test_two_days_every_other_week_make_the_rule_and_the_words(
     data = MultiDict([*form.items(), ("days", "3"), ("csrf_token", sophie.csrf)])
     response = sophie.client.post("/reunions/nouvelle", data=data)
     assert response.status_code == 302
-    series = session.scalar(select(GroupSeries).where(GroupSeries.title == "Réunion d'équipe"))
+    series = session.scalar(select(GroupSeries).where(GroupSeries.title == "Point d'équipe"))
     assert series.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"
     page = sophie.get(f"/reunions/series/{series.id}").get_data(as_text=True)
     assert "un lundi et jeudi sur deux à 10 h" in page
@@ -89,10 +89,8 @@ def test_a_refused_form_says_why_in_french_and_keeps_what_was_typed(
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert said in page
-    assert 'value="Réunion d&#39;équipe"' in page
-    assert (
-        session.scalar(select(GroupSeries).where(GroupSeries.title == "Réunion d'équipe")) is None
-    )
+    assert 'value="Point d&#39;équipe"' in page
+    assert session.scalar(select(GroupSeries).where(GroupSeries.title == "Point d'équipe")) is None
 
 
 def test_staff_cannot_create_or_edit_a_series(sign_in: Any) -> None:

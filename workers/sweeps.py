@@ -20,6 +20,7 @@ from rq import Queue
 from hotline import callbacks, calls, clock, groupcalls, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
+from workers.reminder_jobs import send_group_reminders
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("apply-kept-consents", 60, apply_kept_consents),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
     Sweep("group-calls", 10, run_group_calls),
+    Sweep("group-reminders", 60, send_group_reminders),
 )
 
 

@@ -38,6 +38,7 @@ from hotline.models.groupcalls import (
     PersonGroupMember,
     SessionStatus,
 )
+from hotline.models.groupreminders import GroupReminder, ReminderKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     DutyException,
@@ -55,6 +56,7 @@ __all__ = [
     "GroupCallLeg",
     "GroupParticipant",
     "GroupPreference",
+    "GroupReminder",
     "GroupSeries",
     "GroupSeriesHost",
     "GroupSession",
@@ -63,6 +65,7 @@ __all__ = [
     "LegStatus",
     "MAX_GROUP_SIZE",
     "ParticipantRole",
+    "ReminderKind",
     "PersonGroup",
     "PersonGroupMember",
     "SessionStatus",
