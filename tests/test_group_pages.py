@@ -14,7 +14,7 @@ from hotline.groupcalls.series import set_opt_out, set_reminders_off
 from hotline.groupcalls.sessions import plan_sessions
 from hotline.models import GroupSeries, GroupSession, SessionStatus
 from tests import factories
-from tests.group_helpers import make_group, make_series
+from tests.groupui_helpers import make_group, make_series
 
 pytestmark = pytest.mark.usefixtures("demo")
 

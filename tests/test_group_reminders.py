@@ -18,7 +18,7 @@ from hotline.groupcalls.sessions import cancel_session
 from hotline.models import GroupReminder, Person, ReminderKind, Staff
 from hotline.voice.render_callback import gsm7, septets
 from tests import factories
-from tests.group_helpers import make_group, make_series
+from tests.groupui_helpers import make_group, make_series
 from workers import reminder_jobs
 
 pytestmark = pytest.mark.usefixtures("demo")
