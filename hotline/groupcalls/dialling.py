@@ -130,8 +130,8 @@ def note_leg_status(
     leg.call_status = status
     participant = leg.participant
     if status == "in-progress" and leg.answered_at is None:
+        # Answered, by a person or a voicemail: `reached` waits for a key or a join.
         leg.answered_at = now
-        participant.reached = True
         if participant.status in (LegStatus.CALLING, LegStatus.PENDING, LegStatus.RETRY):
             participant.status = LegStatus.SCREENING
     elif status in FINAL_CALL_STATUSES:
