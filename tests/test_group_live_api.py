@@ -185,3 +185,37 @@ def test_attendance_in_json_in_csv_and_on_the_page(
         .status_code
         == 403
     )
+
+
+def test_the_group_calls_api_fuzzed_from_its_openapi_file_never_answers_500(
+    app: Flask, running: Any, sign_in: Any
+) -> None:
+    """As a coordinator, on a running session, so the requests reach the services."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    from tests.test_api_fuzz import FUZZ_EXAMPLES, OPENAPI
+
+    sophie = sign_in("sophie")
+    schema = schemathesis.openapi.from_path(OPENAPI).include(path_regex="group-calls")
+    schema.app = app
+    cookies = {"session": sophie.client.get_cookie("session").value}
+    seen: set[int] = set()
+
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=schema.as_strategy())
+    def fuzz(case: Any) -> None:
+        if "id" in case.path_parameters and case.path_parameters["id"] % 3 == 0:
+            case.path_parameters["id"] = running.id  # hit the real session now and then
+        response = case.call(headers={"X-CSRF-Token": sophie.csrf}, cookies=cookies)
+        seen.add(response.status_code)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    fuzz()
+    assert 200 in seen or 409 in seen
