@@ -22,9 +22,13 @@
   var lastVersion = null;
   var LABELS = { mute: "Couper le micro", unmute: "Rétablir le micro", remove: "Retirer", redial: "Rappeler" };
 
+  var HEADS = Array.prototype.map.call(
+    document.querySelectorAll("#participants thead th"), function (th) { return th.textContent; });
+
   function cell(row, text) {
     var td = document.createElement("td");
     td.textContent = text;
+    td.setAttribute("data-label", HEADS[row.children.length] || "");
     row.appendChild(td);
     return td;
   }
