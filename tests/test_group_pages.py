@@ -198,3 +198,26 @@ def test_another_structures_series_is_a_404(sign_in: Any, session: Any, clock: A
     assert sophie.get(f"/reunions/series/{series.id + 1000}").status_code == 404
     assert sophie.get("/reunions/seances/99999999999999/direct").status_code == 404
     assert other.id
+
+
+def test_a_coordinator_turns_reminders_off_for_one_person(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    now = clock.set("2026-12-01 09:00")
+    series = make_series(session, now)
+    jean = factories.person(session, "p-001")
+    session.commit()
+    sophie = sign_in("sophie")
+    page = sophie.get(f"/reunions/series/{series.id}").get_data(as_text=True)
+    assert f'value="p-{jean.id}"' in page
+    answer = sophie.post_form(
+        f"/reunions/series/{series.id}/sms", {"who": f"p-{jean.id}", "off": "1"}
+    )
+    assert answer.status_code == 302
+    page = sophie.get(f"/reunions/series/{series.id}").get_data(as_text=True)
+    assert "Plus de SMS de rappel pour cette personne." in page
+    assert "<td>Jean Martin</td>" in page
+    stranger = sophie.post_form(
+        f"/reunions/series/{series.id}/sms", {"who": "p-999999", "off": "1"}
+    )
+    assert stranger.status_code == 404

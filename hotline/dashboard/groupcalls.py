@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline import clock
+from hotline import callbacks, clock
 from hotline.dashboard.group_forms import (
     form_values,
     read_date,
@@ -21,9 +21,10 @@ from hotline.dashboard.group_forms import (
     values_from_form,
 )
 from hotline.extensions import db
-from hotline.groupcalls import attendance, controls, editing, labels, sessions
+from hotline.groupcalls import attendance, controls, editing, labels, reminders, sessions
 from hotline.groupcalls.errors import GroupCallError
 from hotline.groupcalls.rule_words import DAY_NAMES, describe
+from hotline.groupcalls.series import invitees, set_reminders_off
 from hotline.groupcalls.views_data import (
     may_host,
     opt_outs,
@@ -89,6 +90,8 @@ def _form_page(structure: Structure, series_id: int | None, values: dict[str, An
             select(PersonGroup).where(PersonGroup.structure_id == structure.id)
         ).all(),
         opt_outs=opt_outs(db.session, series) if series else [],
+        sms_sender=callbacks.callback_settings(structure).sms_sender,
+        invited=invitees(db.session, series) if series else [],
     )
 
 
@@ -150,6 +153,30 @@ def save_series(series_id: int | None = None) -> Any:
     db.session.commit()
     flash(f"Réunion « {series.title} » enregistrée.", "info")
     return redirect(url_for("groupcalls.index"))
+
+
+@bp.post("/series/<int:series_id>/sms")
+@login_required
+@require_role(*COORDINATION)
+def reminders_choice(series_id: int) -> Any:
+    """A person asked for no more SMS reminders of this series (or for them again)."""
+    structure = _structure()
+    series = series_of(db.session, structure.id, _row(series_id))
+    who = request.form.get("who", "")
+    kind, _, raw = who.partition("-")
+    if series is None or kind not in ("p", "s") or not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    allowed = {(i.person_id, i.staff_id) for i in invitees(db.session, series)}
+    person_id, staff_id = (int(raw), None) if kind == "p" else (None, int(raw))
+    if (person_id, staff_id) not in allowed:
+        abort(404)
+    off = request.form.get("off") == "1"
+    set_reminders_off(db.session, series.id, person_id=person_id, staff_id=staff_id, off=off)
+    db.session.commit()
+    flash(
+        "Plus de SMS de rappel pour cette personne." if off else "SMS de rappel rétablis.", "info"
+    )
+    return redirect(url_for("groupcalls.edit_series", series_id=series.id))
 
 
 @bp.post("/seances/<int:session_id>/annuler")
@@ -240,4 +267,5 @@ def presence(session_id: int) -> str:
         roles=labels.ROLES,
         states=labels.PARTICIPANT_STATES,
         reasons=labels.LEAVE_REASONS,
+        reminders=reminders.session_reminders(db.session, found.id),
     )
