@@ -30,6 +30,7 @@ test: install-dev
 clean:
 	rm -rf $(VENV) instance
 
-## make bench: measure the webhook hot path (not a test: numbers to compare over time)
+## make bench: measure the webhook hot path and the start of a 250-person group call (not a test: numbers to compare over time)
 bench: install-dev
 	$(PY) bench/webhooks.py
+	$(PY) bench/group_start.py
