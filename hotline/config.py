@@ -99,6 +99,19 @@ def database_timeout(value: str | None) -> float:
     return seconds
 
 
+def calls_per_second(raw: str | None) -> float:
+    """The account's calls per second (Twilio Console; 1 by default, 30 at most approved)."""
+    if not raw:
+        return 1.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"TWILIO_CALLS_PER_SECOND must be a number, got {raw!r}") from None
+    if not 0 < value <= 30:
+        raise ValueError(f"TWILIO_CALLS_PER_SECOND must be above 0 and at most 30, got {raw!r}")
+    return value
+
+
 def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """Build the settings mapping from environment variables."""
     mode = hotline_mode(env.get("HOTLINE_ENV"))
@@ -126,6 +139,7 @@ def environment_settings(instance_path: Path, env: Mapping[str, str]) -> dict[st
         "VOICE_SCRIPTS": env.get("HOTLINE_VOICE_SCRIPTS") or None,
         "STRUCTURE_CACHE_SECONDS": int(env.get("HOTLINE_STRUCTURE_CACHE_SECONDS") or 10),
         "DATABASE_TIMEOUT": database_timeout(env.get("HOTLINE_DB_TIMEOUT")),
+        "TWILIO_CALLS_PER_SECOND": calls_per_second(env.get("TWILIO_CALLS_PER_SECOND")),
         "CLOCK": wall_clock,
         # Werkzeug's scrypt at its default cost; only the tests choose a cheaper one.
         "PASSWORD_HASH_METHOD": "scrypt",

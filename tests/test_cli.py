@@ -119,3 +119,27 @@ def test_scripts_check_rejects_a_broken_script(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "en.yaml" in result.output
     assert "goodbye" in result.output
+
+
+def test_conference_list_prints_the_series_id_first(cli_env: CliRunner) -> None:
+    assert cli_env.invoke(main, ["demo"]).exit_code == 0
+    result = cli_env.invoke(main, ["conference", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split("\t")[1] for line in lines] == ["demo/reunion-equipe", "demo/cafe-jeudi"]
+    assert all(line.split("\t")[0].isdigit() for line in lines)
+
+
+def test_conference_start_now_shows_what_each_participant_hears_and_presses(
+    cli_env: CliRunner,
+) -> None:
+    assert cli_env.invoke(main, ["demo"]).exit_code == 0
+    result = cli_env.invoke(main, ["conference", "start-now", "cafe-jeudi", "--ascii"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Camille Morel (anime)" in out
+    assert "Tapez 1 pour rejoindre" in out
+    assert "keys: 1" in out
+    assert "Votre micro est coupé." in out  # Jean opened the * menu and muted himself
+    assert "Vous n'avez pas tapé 1" in out  # Grace's voicemail never joined
+    assert "Bilan : 3 invité·es, 2 joint·es, 2 entré·es" in out

@@ -199,3 +199,29 @@ def test_an_account_limit_refusal_is_told_to_the_host_in_french(
     assert "1 personne n'a pas pu être appelée" in group.refusal
     heard = placed[0].log.heard_text  # Camille, the host
     assert fr("group_account_limit", count=1) in heard
+
+
+def test_a_start_job_killed_mid_dialling_never_rings_anyone_twice(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, clock: Any
+) -> None:
+    """A worker killed after claiming a leg, before the provider answered: the re-run start
+    job places the others and leaves that one (the host may redial it)."""
+    phones[CAMILLE] = Answers(press="1 wait:60 hangup")
+    phones[JEAN] = Answers(press="1 wait:30 hangup")
+    phones[GRACE] = Answers(press="1 wait:30 hangup")
+    cafe = series(session)
+    group = groupcalls.start_now(session, structure(session).id, cafe.id, clock())
+    session.commit()
+    legs_ids = groupcalls.start_session(session, group.id, clock())
+    assert groupcalls.claim_leg(session, legs_ids[0], clock()) is not None  # then killed
+    session.commit()
+
+    assert group_jobs.start_group_session(group.id) == 2
+    assert group_jobs.start_group_session(group.id) == 0  # and once more: nobody again
+    placed = fake.run_pending()
+    assert sorted(c.to for c in placed) == sorted([JEAN, GRACE])
+    camille = participant(session, group.id, CAMILLE)
+    assert camille.status is LegStatus.CALLING  # until the sweep says what happened
+    clock.instant += timedelta(minutes=3)
+    assert groupcalls.close_lost_legs(session, clock()) == 1
+    assert participant(session, group.id, CAMILLE).failure_reason.startswith("L'appel a peut-être")

@@ -137,6 +137,7 @@ def run_group_calls() -> int:
         tasks.enqueue(tasks.START_GROUP_SESSION, session_id)  # re-queued only if it failed
     for leg_id in groupcalls.due_legs(session, now):
         tasks.enqueue_after_commit(session, tasks.PLACE_GROUP_LEG, leg_id)
+    groupcalls.close_lost_legs(session, now)
     groupcalls.finish_over_sessions(session, now)
     if started:
         log.info("starting %d group sessions", len(started))

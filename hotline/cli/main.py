@@ -12,6 +12,7 @@ from hotline import migrate
 from hotline.cli import demo as services
 from hotline.cli.app import with_app
 from hotline.cli.call import call
+from hotline.cli.conference import conference
 from hotline.cli.emulator import emulator
 from hotline.cli.rights import person, purge
 from hotline.cli.run import run
@@ -116,6 +117,7 @@ def scheduler(_app: Flask) -> None:
 
 
 main.add_command(call)
+main.add_command(conference)
 main.add_command(emulator)
 main.add_command(run)
 main.add_command(staff)

@@ -7,19 +7,22 @@ to see and raises `GroupCallError` (a French `reason`) when the row is not their
 action is not possible now — the dashboard and the API show `reason` as is.
 
 Series and sessions (`series.py`, `recurrence.py`, `sessions.py`)
+- `rule_error(text) -> str | None` — why an RRULE cannot be used (French), for forms.
 - `occurrences(series, tz: str, start: datetime, end: datetime) -> list[datetime]` — UTC
   instants of the rule between start and end (local wall-clock time kept across DST).
 - `invitees(db, series) -> list[Invitee]` — who the series invites today (hosts first),
   opt-outs excluded; `Invitee(role, staff_id, person_id, phone_e164, name)`.
 - `plan_sessions(db, now, horizon=timedelta(days=8)) -> int` — create the session rows of
   every active series up to `now + horizon` (idempotent: unique per occurrence).
-- `upcoming_sessions(db, structure_id, now, limit=20) -> list[GroupSession]`.
+- `upcoming_sessions(db, structure_id, now, limit=20) -> list[GroupSession]`;
+  `get_session(db, structure_id, session_id) -> GroupSession` (scoped, or GroupCallError).
 - `cancel_session(db, structure_id, session_id, note="") -> GroupSession` — this occurrence only.
 - `move_session(db, structure_id, session_id, starts_at: datetime) -> GroupSession`.
 - `set_opt_out(db, series_id, *, person_id=None, staff_id=None, calls_off: bool, now)`;
   `set_reminders_off(db, series_id, *, person_id=None, staff_id=None, off: bool)`.
 
 Starting exactly once (`starting.py`)
+- `finish_over_sessions(db, now)`, `stuck_starting(db, now)` — for the sweep.
 - `claim_due_sessions(db, now) -> list[int]` — SCHEDULED sessions due now move to STARTING by
   a conditional UPDATE (one winner per session whatever the number of schedulers); those
   past their duration become MISSED. The caller enqueues `tasks.START_GROUP_SESSION` for each.
@@ -31,27 +34,35 @@ Starting exactly once (`starting.py`)
   (the CLI's `conference start-now`, a coordinator's "Lancer maintenant").
 
 Dialling (`dialling.py`)
-- `place_leg(db, leg_id, now) -> str | None` — place one leg through the gateway (conditional
-  claim, so never twice); the CallSid, or None when nothing was placed. On an account limit
-  (16021…) the leg is REFUSED and the session's `refusal` says so in French.
-- `dial_due_legs(db, session_id, now, pace: Callable[[float], None]) -> int` — place every due
-  leg in order, waiting `1 / calls_per_second` between two (simulated in tests).
-- `due_retry_legs(db, now) -> list[int]` — legs (retries, redials) due now, for the sweep.
-- `note_leg_status(db, call_sid, status, now) -> None` — the status callback of a leg; an
-  unanswered first leg gets one retry leg after the series' delay while the session runs.
+- `claim_leg(db, leg_id, now) -> LegOrder | None`, then (after the caller's commit and the
+  gateway's answer) `leg_placed(db, leg_id, call_sid)` or `leg_refused(db, leg_id, reason,
+  code, now)`: a leg is placed at most once (`workers.group_jobs.place_leg` does the three).
+  On an account limit (16021) the leg is REFUSED and the session's `refusal` says so in French.
+- `legs_to_place(db, session_id) -> list[int]` — in dialling order; the start job places them
+  each at its `dial_at` (`1 / calls_per_second` apart; `PACE_SLEEP` simulates the wait).
+- `due_legs(db, now) -> list[int]` — legs (retries, redials) due now, for the sweep;
+  `close_lost_legs(db, now)` ends legs a killed worker claimed but never placed (FAILED,
+  with a French reason: the host may redial).
+- `note_leg_status(db, leg_id, call_sid, status, now) -> GroupCallLeg | None` — the status
+  callback of a leg; an unanswered first leg gets one retry leg after the series' delay while
+  the session runs. `reached` means a key pressed or a join, never a voicemail's answer.
 
-The phone side (`screening.py`, `room.py`, `dialin.py`) — used by `hotline.telephony`
-- `screen_for(db, call_sid) -> Screen | None` — what a dialled participant hears.
-- `answer_screen(db, call_sid, digits, now) -> ScreenResult` — "1" joins, "9" opts out.
-- `room_for_leg(db, call_sid) -> Room` — the `<Dial><Conference>` settings for this leg.
-- `keypad(db, call_sid, digit, now) -> KeypadResult` — the `*` menu: 1 mute/unmute, 2 how
-  many are here, 3 back, 0 leave; host adds 4 lock/unlock, 5 mute all, 6 end.
+The phone side (`phone.py`, `dialin.py`, `attendance.py`) — used by `hotline.telephony`
+- `leg_context(db, leg_id) -> LegContext | None` — the leg with its participant, session and
+  series (`.host`, `.running`); `has_host(session)`.
+- `answer_screen(db, ctx, digits, now) -> str` — "join" (1), "opt_out" (9), "over", "no_key".
+- `keypad(db, ctx, digit, now) -> KeypadResult` — the `*` menu: 1 mute/unmute, 2 how many are
+  here, 3 back, 0 leave; the host adds 4 lock/unlock, 5 mute all, 6 end. `after_room(db, ctx)`
+  says whether the Dial ended by `*` ("menu"), removal or the end of the session.
 - `session_offered_to(db, structure_id, phone, now) -> GroupSession | None` — a running
   session where this caller is invited (the offer before the menu).
-- `join_by_pin(db, structure_id, call_sid, phone, pin, now) -> JoinResult` and
-  `join_offered(db, structure_id, call_sid, phone, session_id, now) -> JoinResult`.
-- `record_conference_event(db, form: Mapping[str, str], now) -> bool` — a conference status
-  callback (join, leave, mute, end), idempotent on (ConferenceSid, SequenceNumber).
+- `join_by_pin(db, structure_id, *, call_sid, phone, pin, attempt, now) -> JoinResult` and
+  `join_offered(db, structure_id, *, session_id, call_sid, phone, now) -> JoinResult`
+  (outcome "joined", "locked", "wrong_pin", "gave_up" after 3, "over").
+- `record_conference_event(db, session_id, form: Mapping[str, str], now) -> bool` — a
+  conference status callback (join, leave, mute, end), idempotent on (ConferenceSid,
+  SequenceNumber); False for a repeat.
+- `close_session(db, session, now)` — ENDED, unplaced legs cancelled (no provider call).
 
 Host controls (`controls.py`) — the same from the dashboard and from the host's keypad
 - `mute_participant(db, structure_id, participant_id, muted: bool) -> None`
@@ -60,18 +71,21 @@ Host controls (`controls.py`) — the same from the dashboard and from the host'
   caller enqueues `tasks.PLACE_GROUP_LEG` for it)
 - `lock_session(db, structure_id, session_id, locked: bool) -> None`
 - `mute_all(db, structure_id, session_id) -> int` (how many were muted; hosts stay unmuted)
-- `end_session(db, structure_id, session_id, now) -> None`
+- `end_session(db, structure_id, session_id, now) -> None` (and `end_room(session)`)
+- `tell_host_of_refusal(session) -> bool` — play the account-limit sentence to hosts in the room
 - `live_state(db, structure_id, session_id, now) -> LiveState` — for the live page: the
   session (status, locked, started), and each participant's name, role, state
   (`in_room`, `muted`, `waiting` for the host, `calling`, `not_reached`, `opted_out`,
   `left`), minutes in the room, last failure reason; plus `refusal` (account limit).
 
 Attendance (`attendance.py`)
+- `STATE_WORDS` — the French word for each participant state (live page, summary, CSV).
 - `session_summary(db, structure_id, session_id) -> Summary` — invited, reached, joined,
   minutes, who left early (before the last quarter of the session), per participant rows.
 """
 
 from hotline.groupcalls.attendance import (
+    STATE_WORDS,
     AttendanceRow,
     Summary,
     record_conference_event,
@@ -100,6 +114,7 @@ from hotline.groupcalls.dialling import (
     LegOrder,
     account_limit_text,
     claim_leg,
+    close_lost_legs,
     due_legs,
     leg_placed,
     leg_refused,
@@ -133,6 +148,7 @@ from hotline.groupcalls.starting import calls_per_second, legs_to_place, start_n
 from hotline.models import GroupSession
 
 __all__ = [
+    "STATE_WORDS",
     "AttendanceRow",
     "GroupCallError",
     "GroupSession",
@@ -151,6 +167,7 @@ __all__ = [
     "cancel_session",
     "claim_due_sessions",
     "claim_leg",
+    "close_lost_legs",
     "close_session",
     "due_legs",
     "end_room",

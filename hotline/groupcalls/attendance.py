@@ -28,6 +28,22 @@ from hotline.models import (
 )
 from hotline.models.upsert import insert_if_absent
 
+# What staff read for a participant's state (live page, summary, CSV): one wording per fact.
+STATE_WORDS = {
+    "pending": "à appeler",
+    "calling": "ça sonne",
+    "screening": "a décroché",
+    "joined": "dans la réunion",
+    "in_room": "dans la réunion",
+    "menu": "dans le menu étoile",
+    "waiting": "attend l'animateur",
+    "left": "partie",
+    "retry": "sera rappelée",
+    "not_reached": "non jointe",
+    "opted_out": "ne veut plus être appelée",
+    "refused": "appel refusé par l'opérateur",
+    "cancelled": "non appelée",
+}
 EARLY_SHARE = 0.75  # leaving before three quarters of the session counts as leaving early
 ROOM_ENDED_REASONS = ("conference_ended_via_api", "moderator_ended_conference")
 ENDED_BY_US = ("conference-ended-via-api", "participant-with-end-conference-on-exit-left")

@@ -204,6 +204,31 @@ def due_legs(db: Session, now: datetime) -> list[int]:
     )
 
 
+LOST_AFTER = timedelta(minutes=2)
+LOST_REASON = "L'appel a peut-être été interrompu avant de partir : rappelez la personne si besoin."
+
+
+def close_lost_legs(db: Session, now: datetime) -> int:
+    """Legs claimed long ago that never got a CallSid (a worker killed mid-request) end as
+    FAILED with a reason, so the live page shows them and the host can redial: never again
+    placed by themselves, since the provider may have rung the phone."""
+    lost = db.scalars(
+        select(GroupCallLeg).where(
+            GroupCallLeg.placing_at <= now - LOST_AFTER,
+            GroupCallLeg.call_sid.is_(None),
+            GroupCallLeg.outcome.is_(None),
+        )
+    ).all()
+    for leg in lost:
+        leg.outcome = LegOutcome.FAILED
+        leg.ended_at = now
+        leg.failure_reason = LOST_REASON
+        leg.participant.failure_reason = LOST_REASON
+        _settle(leg.participant)
+    db.flush()
+    return len(lost)
+
+
 def leg_by_call_sid(db: Session, call_sid: str) -> GroupCallLeg | None:
     if not call_sid:
         return None

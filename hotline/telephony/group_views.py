@@ -97,7 +97,8 @@ def group_wait() -> Response:
     if session is None or structure is None:
         return Response(status=404)
     voice = voice_for(structure)
-    return twiml(render_group.wait_music(voice, session.id, session.series.hold_message))
+    host = request.args.get("host") == "1"
+    return twiml(render_group.wait_music(voice, session.id, session.series.hold_message, host))
 
 
 @bp.post("/group/announce")

@@ -79,7 +79,7 @@ def room(voice: Voice, spec: Room, before: tuple[str, ...] = (), refused: int = 
         beep=spec.beep,
         start_conference_on_enter=spec.host or not spec.has_host,
         end_conference_on_exit=spec.end_on_exit,
-        wait_url=voice_url("group/wait", session=spec.session_id),
+        wait_url=voice_url("group/wait", session=spec.session_id, host=1 if spec.host else None),
         wait_method="POST",
         max_participants=spec.max_participants,
         status_callback=callback_url("group/conference", session=spec.session_id),
@@ -90,19 +90,23 @@ def room(voice: Voice, spec: Room, before: tuple[str, ...] = (), refused: int = 
     return str(response)
 
 
-def wait_music(voice: Voice, session_id: int, hold_message: str) -> str:
+def wait_music(voice: Voice, session_id: int, hold_message: str, host: bool = False) -> str:
     """The waitUrl: the series' hold message (or the script's), a pause, and again.
 
-    Only Say, Pause and Redirect: Twilio refuses any other verb here (error 13238).
+    A host alone in the room hears that the others are being called, not that they wait for
+    themselves. Only Say, Pause and Redirect: Twilio refuses any other verb here (13238).
     """
     response = VoiceResponse()
-    if hold_message:
+    if host:
+        voice.speak(response, "group_hold_host")
+    elif hold_message:
         language = voice.script.languages[voice.lang]
         response.say(hold_message, voice=language.voice, language=language.say_language)
     else:
         voice.speak(response, "group_hold")
     response.pause(length=HOLD_PAUSE_SECONDS)
-    response.redirect(voice_url("group/wait", session=session_id), method="POST")
+    again = voice_url("group/wait", session=session_id, host=1 if host else None)
+    response.redirect(again, method="POST")
     return str(response)
 
 

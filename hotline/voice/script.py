@@ -119,6 +119,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "group_opted_out": _keys(),
         "group_session_over": _keys(),
         "group_hold": _keys(),
+        "group_hold_host": _keys(),
         "group_offer": _keys("title"),
         "group_pin_prompt": _keys(),
         "group_pin_wrong": _keys(),
