@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.groupcalls.series import set_opt_out, set_reminders_off
 from hotline.groupcalls.sessions import plan_sessions
-from hotline.models import GroupSeries, GroupSession, SessionStatus
+from hotline.models import GroupSeries, GroupSession, OutboxJob, SessionStatus
 from tests import factories
 from tests.groupui_helpers import make_group, make_series
 
@@ -221,3 +221,25 @@ def test_a_coordinator_turns_reminders_off_for_one_person(
         f"/reunions/series/{series.id}/sms", {"who": "p-999999", "off": "1"}
     )
     assert stranger.status_code == 404
+
+
+def test_lancer_maintenant_starts_a_session_and_opens_its_live_page(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    now = clock.set("2026-12-01 09:00")
+    series = make_series(session, now)
+    session.commit()
+    sophie = sign_in("sophie")
+    started = sophie.post_form(f"/reunions/series/{series.id}/lancer")
+    assert started.status_code == 302
+    running = session.scalar(
+        select(GroupSession).where(
+            GroupSession.series_id == series.id, GroupSession.status == SessionStatus.STARTING
+        )
+    )
+    assert started.headers["Location"] == f"/reunions/seances/{running.id}/direct"
+    jobs = session.scalars(select(OutboxJob.job_id)).all()
+    assert f"group-start-{running.id}" in jobs
+    again = sophie.post_form(f"/reunions/series/{series.id}/lancer")
+    assert again.headers["Location"] == "/reunions"
+    assert "déjà en cours" in sophie.get("/reunions").get_data(as_text=True)

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline import callbacks, clock
+from hotline import callbacks, clock, groupcalls, tasks
 from hotline.dashboard.group_forms import (
     form_values,
     read_date,
@@ -177,6 +177,24 @@ def reminders_choice(series_id: int) -> Any:
         "Plus de SMS de rappel pour cette personne." if off else "SMS de rappel rétablis.", "info"
     )
     return redirect(url_for("groupcalls.edit_series", series_id=series.id))
+
+
+@bp.post("/series/<int:series_id>/lancer")
+@login_required
+@require_role(*COORDINATION)
+def start_now(series_id: int) -> Any:
+    """ "Lancer maintenant": a session of this series starts now; the live page follows it."""
+    structure = _structure()
+    try:
+        started = groupcalls.start_now(db.session, structure.id, _row(series_id), clock.now())
+    except GroupCallError as error:
+        db.session.rollback()
+        flash(error.reason, "error")
+        return redirect(url_for("groupcalls.index"))
+    tasks.enqueue_after_commit(db.session, tasks.START_GROUP_SESSION, started.id)
+    db.session.commit()
+    flash("La réunion commence : les téléphones vont sonner, l'animateur d'abord.", "info")
+    return redirect(url_for("groupcalls.live", session_id=started.id))
 
 
 @bp.post("/seances/<int:session_id>/annuler")
