@@ -53,6 +53,9 @@ def test_the_live_state_says_who_is_in_and_what_the_host_may_do(running: Any, si
     assert state["counts"]["in_room"] == 2
     assert "phone_e164" not in str(state)
     assert "+336" not in str(state)
+    page = camille.get(f"/reunions/seances/{running.id}/direct").get_data(as_text=True)
+    assert 'aria-label="Couper le micro : Jean Martin"' in page  # works without the script too
+    assert "+336" not in page
 
 
 def test_the_host_mutes_and_unmutes_through_the_gateway(

@@ -93,13 +93,12 @@ def live_json(session_id: int) -> dict[str, Any]:
     running = state.status == "running"
     people = []
     for p in state.participants:
-        here = p.state in ("in_room", "waiting")
         people.append(
             {
                 **dataclasses.asdict(p),
                 "state_label": labels.state(p.state),
                 "role_label": labels.ROLES.get(p.role, p.role),
-                "actions": _participant_actions(p.state, p.muted, here, running),
+                "actions": labels.actions(p.state, p.muted, running),
             }
         )
     return {
@@ -121,16 +120,6 @@ def live_json(session_id: int) -> dict[str, Any]:
         },
         "participants": people,
     }
-
-
-def _participant_actions(state: str, muted: bool, here: bool, running: bool) -> list[str]:
-    if not running:
-        return []
-    if here:
-        return ["unmute" if muted else "mute", "remove"]
-    if state in ("not_reached", "left", "refused", "retry", "cancelled"):
-        return ["redial"]
-    return []
 
 
 @bp.get("/sessions/<int:session_id>/live")

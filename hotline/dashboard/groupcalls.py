@@ -266,6 +266,8 @@ def live(session_id: int) -> str:
         state=state,
         roles=labels.ROLES,
         states=labels.PARTICIPANT_STATES,
+        actions=labels.actions,
+        action_labels=labels.ACTIONS,
     )
 
 

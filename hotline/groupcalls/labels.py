@@ -49,6 +49,24 @@ LEAVE_REASONS = {
 }
 
 
+ACTIONS = {
+    "mute": "Couper le micro",
+    "unmute": "Rétablir le micro",
+    "remove": "Retirer",
+    "redial": "Rappeler",
+}
+REDIALLABLE = ("not_reached", "left", "refused", "retry", "cancelled")
+
+
+def actions(state: str, muted: bool, running: bool) -> list[str]:
+    """The host's buttons for one participant now (the live page and its API agree)."""
+    if not running:
+        return []
+    if state in ("in_room", "waiting"):
+        return ["unmute" if muted else "mute", "remove"]
+    return ["redial"] if state in REDIALLABLE else []
+
+
 def state(value: str) -> str:
     return PARTICIPANT_STATES.get(value, value)
 
