@@ -187,7 +187,7 @@ def _big_series(session: Any, people: int) -> tuple[int, int, str]:
     from datetime import date
     from datetime import time as clock_time
 
-    from hotline.groupcalls.editing import SeriesFields, save_series
+    from hotline.groupcalls.editing import SeriesForm, save_series
     from hotline.models import Audience, Person, PersonGroup, Staff, Structure
 
     structure = session.query(Structure).filter_by(slug="demo").one()
@@ -199,11 +199,11 @@ def _big_series(session: Any, people: int) -> tuple[int, int, str]:
     session.add(group)
     session.flush()
     host = session.query(Staff).filter_by(structure_id=structure.id, key="sophie").one()
-    fields = SeriesFields(
+    fields = SeriesForm(
         title="Grande réunion",
         audience=Audience.GROUP,
         person_group_id=group.id,
-        host_ids=[host.id],
+        host_ids=(host.id,),
         rrule="FREQ=WEEKLY;BYDAY=MO",
         first_day=date(2026, 1, 5),
         start_time=clock_time(10, 0),
@@ -211,9 +211,7 @@ def _big_series(session: Any, people: int) -> tuple[int, int, str]:
         pin="777111",
         active=False,  # started by hand below, never by the sweep
     )
-    series = save_series(
-        session, structure.id, None, fields, now=datetime(2026, 3, 5, 13, tzinfo=UTC)
-    )
+    series = save_series(session, structure.id, fields, datetime(2026, 3, 5, 13, tzinfo=UTC))
     session.commit()
     return structure.id, series.id, host.phone_e164
 

@@ -6,10 +6,11 @@ test's series is one a coordinator could have made.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
-from hotline.groupcalls.editing import SeriesFields, save_series
+from hotline.groupcalls.editing import SeriesForm, save_series
 from hotline.models import (
     Audience,
     GroupParticipant,
@@ -38,20 +39,18 @@ def make_series(session: Any, now: datetime, **changes: Any) -> GroupSeries:
     if group is None:
         people = [factories.person(session, "p-001"), factories.person(session, "p-002")]
         group = make_group(session, structure.id, "atelier-bois", people)
-    fields = SeriesFields(
+    fields = SeriesForm(
         title="Café téléphonique",
         audience=Audience.GROUP,
         person_group_id=group.id,
-        host_ids=[factories.staff(session, "amina").id],
+        host_ids=(factories.staff(session, "amina").id,),
         rrule="FREQ=WEEKLY;BYDAY=TH",
         first_day=date(2026, 12, 3),
         start_time=time(14, 0),
         duration_minutes=45,
         pin="482913",
     )
-    for name, value in changes.items():
-        setattr(fields, name, value)
-    return save_series(session, structure.id, None, fields, now=now)
+    return save_series(session, structure.id, replace(fields, **changes), now)
 
 
 def make_running_session(session: Any, series: GroupSeries, now: datetime) -> GroupSession:

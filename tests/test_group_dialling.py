@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -39,11 +40,12 @@ TITLE = "Café téléphonique"
 
 
 @pytest.fixture
-def fake(app: Flask, emulator: Emulator, clock: Any) -> FakeTwilio:
+def fake(app: Flask, emulator: Emulator, clock: Any) -> Iterator[FakeTwilio]:
     clock.set("2026-03-05 14:00")
     twilio = install_fake(app, emulator)
     follow_simulated_time(app, emulator, clock)
-    return twilio
+    yield twilio
+    emulator.sim.close()  # calls left mid-session end here, not in a later test
 
 
 def test_everyone_is_called_host_first_and_joins_only_after_pressing_1(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hotline import callbacks
 from hotline.emulator import FakeTwilio
 from hotline.groupcalls import reminders
+from hotline.groupcalls.editing import SeriesForm, save_series
 from hotline.groupcalls.series import set_reminders_off
 from hotline.groupcalls.sessions import cancel_session
 from hotline.models import GroupReminder, Person, ReminderKind, Staff
@@ -201,3 +202,33 @@ def test_a_moved_session_is_reminded_at_its_new_time(
     assert len(fake.messages) == 3
     kinds = {r.kind for r in session.scalars(select(GroupReminder))}
     assert kinds == {ReminderKind.HOUR_BEFORE}
+
+
+def test_changing_the_days_keeps_a_session_already_reminded_so_nobody_gets_two(
+    session: Any, clock: Any, fake: FakeTwilio
+) -> None:
+    series = _series(session, clock, remind_hour_before=False)
+    thursday = series.sessions[0].id
+    clock.set("2026-12-02 14:00")
+    tick()
+    assert len(fake.messages) == 3
+    now = clock.set("2026-12-02 15:00")
+    form = SeriesForm(
+        title=series.title,
+        audience=series.audience,
+        person_group_id=series.person_group_id,
+        host_ids=tuple(h.id for h in series.hosts),
+        rrule="FREQ=WEEKLY;BYDAY=TU,TH",
+        first_day=series.first_day,
+        start_time=series.start_time,
+        duration_minutes=series.duration_minutes,
+        pin=series.pin,
+        remind_hour_before=False,
+    )
+    save_series(session, series.structure_id, form, now, series.id)
+    session.commit()
+    session.expire_all()
+    assert thursday in [s.id for s in series.sessions]
+    clock.set("2026-12-02 16:00")
+    tick()
+    assert len(fake.messages) == 3

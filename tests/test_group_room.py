@@ -3,6 +3,7 @@ attendance."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,10 +12,25 @@ from sqlalchemy import select
 
 from hotline import groupcalls
 from hotline.emulator import Answers, Emulator, FakeTwilio, NoAnswer, PhoneBook, ScriptedCaller
-from hotline.models import GroupParticipant, LegStatus, OutboxJob, ParticipantRole, SessionStatus
+from hotline.models import (
+    GroupAttendanceEvent,
+    GroupParticipant,
+    LegStatus,
+    OutboxJob,
+    ParticipantRole,
+    SessionStatus,
+)
 from tests.callback_helpers import install_fake
 from tests.factories import structure
-from tests.group_helpers import GRACE, JEAN, follow_simulated_time, participant, room_of, start_now
+from tests.group_helpers import (
+    GRACE,
+    JEAN,
+    follow_simulated_time,
+    participant,
+    room_of,
+    series,
+    start_now,
+)
 from tests.inbound_helpers import CALLER, CAMILLE, DEMO_NUMBER, FRENCH, fr
 from workers import group_jobs
 
@@ -23,11 +39,12 @@ PIN = "2604"  # the café's PIN in the demo file
 
 
 @pytest.fixture
-def fake(app: Flask, emulator: Emulator, clock: Any) -> FakeTwilio:
+def fake(app: Flask, emulator: Emulator, clock: Any) -> Iterator[FakeTwilio]:
     clock.set("2026-03-05 14:00")
     twilio = install_fake(app, emulator)
     follow_simulated_time(app, emulator, clock)
-    return twilio
+    yield twilio
+    emulator.sim.close()  # calls left mid-session end here, not in a later test
 
 
 @pytest.fixture
@@ -223,3 +240,48 @@ def test_attendance_totals_and_leave_reasons_are_recorded_once(
     emulator.post(f"/voice/group/conference?session={group.id}", callback)
     again = groupcalls.session_summary(session, structure(session).id, group.id)
     assert again.minutes == summary.minutes
+
+
+def test_others_wait_with_the_hold_message_and_the_host_leaving_may_end_it(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    cafe = series(session)
+    cafe.hold_message = "Camille arrive, restez en ligne."
+    cafe.end_on_host_exit = True
+    session.commit()
+    phones[CAMILLE] = Answers(press="1 wait:60 hangup", pickup_seconds=20)
+    phones[JEAN] = Answers(press="1", pickup_seconds=2)  # stays until the room ends
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    placed = fake.run_pending()
+    jean_heard = placed[1].log.heard_text
+    assert "Camille arrive, restez en ligne." in jean_heard
+    (end,) = room_of(emulator, group).callbacks("conference-end")
+    assert end["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-left"
+    session.expire_all()
+    assert group.status is SessionStatus.ENDED
+    assert fr("group_session_over") in jean_heard  # the Dial's action: the session is over
+
+
+def test_odd_conference_callback_values_are_stored_not_failed(
+    session: Any, running: Any, emulator: Emulator
+) -> None:
+    form = {
+        "ConferenceSid": "CF" + "a" * 32,
+        "FriendlyName": running.conference_name,
+        "StatusCallbackEvent": "participant-mute",
+        "SequenceNumber": "²",
+        "Timestamp": "Tue, 04 Aug 2026 15:09:40 -0000",  # RFC 2822 "unknown zone": naive
+        "CallSid": "CA" + "b" * 32,
+        "Muted": "true",
+    }
+    response = emulator.post(f"/voice/group/conference?session={running.id}", form)
+    assert response.status == 204
+    again = emulator.post(f"/voice/group/conference?session={running.id}", form)
+    assert again.status == 204
+    stored = session.scalars(
+        select(GroupAttendanceEvent).where(
+            GroupAttendanceEvent.conference_sid == form["ConferenceSid"]
+        )
+    ).all()
+    assert [(e.sequence, e.at.hour) for e in stored] == [(0, 15)]

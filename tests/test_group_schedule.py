@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 
 from hotline import groupcalls
 from hotline.groupcalls.recurrence import expand, rule_error
-from hotline.models import GroupParticipant, GroupSession, OutboxJob, SessionStatus
+from hotline.models import (
+    Audience,
+    GroupParticipant,
+    GroupSession,
+    OutboxJob,
+    Person,
+    SessionStatus,
+    Staff,
+)
 from tests.factories import structure
 from tests.group_helpers import CAFE_SERIES, STAFF_SERIES, series
 from workers import sweeps
@@ -144,3 +152,54 @@ def test_the_sweep_turns_a_due_session_into_one_start_job(session: Any, clock: A
     jobs = session.scalars(select(OutboxJob.job_id).where(OutboxJob.job_id.like("group-start-%")))
     assert len(list(jobs)) == 1
     assert series(session, CAFE_SERIES).sessions[0].status is SessionStatus.STARTING
+
+
+def _form(**changes: Any) -> groupcalls.SeriesForm:
+    values: dict[str, Any] = {
+        "key": "point-hebdo",
+        "title": "Point hebdo",
+        "audience": Audience.STAFF,
+        "rrule": "FREQ=WEEKLY;BYDAY=TU",
+        "first_day": date(2026, 3, 3),
+        "start_time": time(9, 30),
+        "duration_minutes": 30,
+        "pin": "1234",
+    }
+    return groupcalls.SeriesForm(**{**values, **changes})
+
+
+def test_a_series_made_in_the_dashboard_is_checked_like_the_file(session: Any) -> None:
+    structure_id = structure(session).id
+    now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    sophie = session.scalars(select(Staff).where(Staff.key == "sophie")).one()
+    made = groupcalls.save_series(session, structure_id, _form(host_ids=[sophie.id]), now)
+    assert ([h.key for h in made.hosts], made.start_time) == (["sophie"], time(9, 30))
+    for bad, words in [
+        ({"pin": "12"}, "4 à 8 chiffres"),
+        ({"rrule": "BYDAY=TU"}, "FREQ"),
+        ({"max_participants": 300}, "250"),
+        ({"audience": Audience.GROUP}, "groupe"),
+    ]:
+        with pytest.raises(groupcalls.GroupCallError, match=words):
+            groupcalls.save_series(session, structure_id, _form(**bad), now, made.id)
+
+
+def test_a_new_member_is_called_from_the_next_session_not_the_running_one(
+    session: Any,
+) -> None:
+    structure_id = structure(session).id
+    cafe = series(session, CAFE_SERIES)
+    now = datetime(2026, 3, 5, 13, tzinfo=UTC)
+    running = groupcalls.start_now(session, structure_id, cafe.id, now)
+    groupcalls.start_session(session, running.id, now)
+    newcomer = Person(
+        structure_id=structure_id, key="p-009", name="Nouveau", phone_e164="+33600000109"
+    )
+    session.add(newcomer)
+    cafe.person_group.members.append(newcomer)
+    session.flush()
+    session.expire_all()
+    assert "+33600000109" not in {
+        p.phone_e164 for p in session.get(GroupSession, running.id).participants
+    }
+    assert "+33600000109" in {i.phone_e164 for i in groupcalls.invitees(session, cafe)}

@@ -50,8 +50,19 @@ PATHS = [
     "callback/staff-answer",
     "callback/dial-done",
     "callback/status",
+    "group/screen",
+    "group/screen-answer",
+    "group/leg-status",
+    "group/wait",
+    "group/announce",
+    "group/conference",
+    "group/after-room",
+    "group/keypad",
+    "group/offer-answer",
+    "group/pin",
 ]
 QUERY_KEYS = ["node", "lang", "attempt", "theme", "staff", "try", "auth", "silent", "leg", "caller"]
+QUERY_KEYS += ["session", "host"]
 FIELDS = [
     "CallSid",
     "AccountSid",
@@ -72,6 +83,13 @@ FIELDS = [
     "DialCallStatus",
     "DialCallSid",
     "ParentCallSid",
+    "ConferenceSid",
+    "FriendlyName",
+    "StatusCallbackEvent",
+    "Muted",
+    "ReasonParticipantLeft",
+    "ParticipantCallStatus",
+    "Timestamp",
 ]
 
 printable = st.characters(blacklist_categories=("Cs",))  # what a URL-encoded form can carry

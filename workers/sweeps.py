@@ -138,7 +138,9 @@ def run_group_calls() -> int:
     for leg_id in groupcalls.due_legs(session, now):
         tasks.enqueue_after_commit(session, tasks.PLACE_GROUP_LEG, leg_id)
     groupcalls.close_lost_legs(session, now)
-    groupcalls.finish_over_sessions(session, now)
+    for session_id in groupcalls.finish_over_sessions(session, now):
+        # Nobody stays on hold for an absent host after the session's time (and overtime).
+        tasks.enqueue_after_commit(session, tasks.END_GROUP_ROOM, session_id)
     if started:
         log.info("starting %d group sessions", len(started))
     return len(started)

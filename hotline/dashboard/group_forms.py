@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from hotline.groupcalls.editing import SeriesFields
+from hotline.groupcalls.editing import SeriesForm
 from hotline.groupcalls.errors import GroupCallError
 from hotline.groupcalls.rule_words import as_weekly, weekly_rule
 from hotline.models import Audience, GroupSeries
@@ -54,18 +54,18 @@ def _rule(form: MultiDict[str, str]) -> str:
         raise GroupCallError(str(error)) from None
 
 
-def series_fields(form: MultiDict[str, str]) -> SeriesFields:
+def series_fields(form: MultiDict[str, str]) -> SeriesForm:
     """The typed fields of the form; `GroupCallError` (French) for what cannot be read."""
     try:
         audience = Audience(form.get("audience", ""))
     except ValueError:
         raise GroupCallError("Choisissez qui est invité : l'équipe ou un groupe.") from None
     group = form.get("person_group_id", "")
-    return SeriesFields(
+    return SeriesForm(
         title=form.get("title", "").strip(),
         audience=audience,
         person_group_id=int(group) if group.isdigit() and len(group) < 10 else None,
-        host_ids=[int(h) for h in form.getlist("hosts") if h.isdigit() and len(h) < 10],
+        host_ids=tuple(int(h) for h in form.getlist("hosts") if h.isdigit() and len(h) < 10),
         rrule=_rule(form),
         first_day=read_date(form.get("first_day", "")),
         start_time=read_time(form.get("start_time", "")),

@@ -145,7 +145,7 @@ def save_series(series_id: int | None = None) -> Any:
         abort(404)
     try:
         fields = series_fields(request.form)
-        series = editing.save_series(db.session, structure.id, series_id, fields, now=clock.now())
+        series = editing.save_series(db.session, structure.id, fields, clock.now(), series_id)
     except GroupCallError as error:
         db.session.rollback()
         flash(error.reason, "error")

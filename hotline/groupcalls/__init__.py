@@ -8,6 +8,9 @@ action is not possible now — the dashboard and the API show `reason` as is.
 
 Series and sessions (`series.py`, `recurrence.py`, `sessions.py`)
 - `rule_error(text) -> str | None` — why an RRULE cannot be used (French), for forms.
+- `save_series(db, structure_id, form: SeriesForm, now, series_id=None) -> GroupSeries` —
+  create or edit a series from the dashboard, checked like the structure file (French
+  `GroupCallError.reason`); applies from the sessions planned next.
 - `occurrences(series, tz: str, start: datetime, end: datetime) -> list[datetime]` — UTC
   instants of the rule between start and end (local wall-clock time kept across DST).
 - `invitees(db, series) -> list[Invitee]` — who the series invites today (hosts first),
@@ -121,6 +124,7 @@ from hotline.groupcalls.dialling import (
     note_leg_status,
     refused_count,
 )
+from hotline.groupcalls.editing import SeriesForm, save_series
 from hotline.groupcalls.errors import GroupCallError
 from hotline.groupcalls.phone import (
     KeypadResult,
@@ -159,6 +163,7 @@ __all__ = [
     "LegOrder",
     "LiveParticipant",
     "LiveState",
+    "SeriesForm",
     "Summary",
     "account_limit_text",
     "after_room",
@@ -196,6 +201,7 @@ __all__ = [
     "refused_count",
     "remove_participant",
     "rule_error",
+    "save_series",
     "session_offered_to",
     "session_summary",
     "set_opt_out",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.dialin import forget_running
 from hotline.groupcalls.dialling import leg_by_call_sid
 from hotline.groupcalls.errors import NOT_FOUND, GroupCallError
 from hotline.groupcalls.series import person_named
@@ -50,10 +51,18 @@ ENDED_BY_US = ("conference-ended-via-api", "participant-with-end-conference-on-e
 
 
 def _instant(form: Mapping[str, str], now: datetime) -> datetime:
+    """The provider's RFC 2822 `Timestamp` (aware, UTC if it says -0000), else `now`."""
     try:
-        return parsedate_to_datetime(form.get("Timestamp", ""))
-    except (TypeError, ValueError):
+        found = parsedate_to_datetime(form.get("Timestamp", ""))
+    except (TypeError, ValueError, IndexError):
         return now
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _sequence(form: Mapping[str, str]) -> int:
+    raw = form.get("SequenceNumber") or ""
+    ok = raw.isascii() and raw.isdigit() and len(raw) <= 9
+    return int(raw) if ok else 0
 
 
 def record_conference_event(
@@ -79,7 +88,7 @@ def record_conference_event(
             "session_id": session_id,
             "participant_id": participant.id if participant else None,
             "conference_sid": conference_sid,
-            "sequence": int(form.get("SequenceNumber") or 0),
+            "sequence": _sequence(form),
             "event": event[:40],
             "at": at,
             "call_sid": call_sid,
@@ -149,6 +158,7 @@ def _room_ended(session: GroupSession, form: Mapping[str, str], at: datetime) ->
     if reason in ENDED_BY_US and session.status is SessionStatus.RUNNING:
         session.status = SessionStatus.ENDED
         session.ended_at = at
+        forget_running()
 
 
 @dataclass(frozen=True)

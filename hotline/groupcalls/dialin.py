@@ -9,9 +9,11 @@ provider primitive, it is this check).
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,13 +30,38 @@ from hotline.models import (
 )
 
 MAX_PIN_ATTEMPTS = 3
+# Every inbound call asks whether a session is running; the answer "none" is kept this long
+# per process, so the common call (no group call going on) costs no database round trip.
+# A session started by another process is offered at most this late.
+RUNNING_CACHE_SECONDS = 5.0
+_RUNNING = "hotline.groupcalls.running"
+
+
+def _running_structures(db: Session) -> set[int]:
+    cached: tuple[float, set[int]] | None = current_app.extensions.get(_RUNNING)
+    if cached is not None and time.monotonic() - cached[0] < RUNNING_CACHE_SECONDS:
+        return cached[1]
+    ids = set(
+        db.scalars(
+            select(GroupSession.structure_id)
+            .where(GroupSession.status == SessionStatus.RUNNING)
+            .distinct()
+        )
+    )
+    current_app.extensions[_RUNNING] = (time.monotonic(), ids)
+    return ids
+
+
+def forget_running() -> None:
+    """A session started or ended in this process: ask the database at the next call."""
+    current_app.extensions.pop(_RUNNING, None)
 
 
 def session_offered_to(
     db: Session, structure_id: int, phone: str, now: datetime
 ) -> GroupSession | None:
     """A running session where `phone` is a participant not opted out, not already in."""
-    if not phone:
+    if not phone or structure_id not in _running_structures(db):
         return None
     return db.scalars(
         select(GroupSession)

@@ -1,23 +1,26 @@
-"""Creating and changing a series from the dashboard's form (the coordinator's side).
+"""Creating and editing a series from the dashboard: the same rules as the structure file.
 
-The form gives weekdays and "every N weeks"; the rule stored is the RFC 5545 RRULE those
-make (`rule_words.weekly_rule`), or a richer rule from the structure file kept as it was.
+`save_series` checks every value and says what is wrong in French. The dashboard's form gives
+weekdays and "every N weeks"; the rule stored is the RFC 5545 RRULE those make
+(`rule_words.weekly_rule`), or a richer rule from the structure file kept as it was.
 Changing when a series happens re-plans its future sessions that nobody touched: a session
-already moved or cancelled by hand keeps that choice, one running or past is never changed.
+already moved or cancelled by hand keeps that choice, one running or past is never changed,
+and a running session keeps the participants it copied at its start.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.groupcalls.errors import NOT_FOUND, GroupCallError
+from hotline.groupcalls.errors import GroupCallError
 from hotline.groupcalls.recurrence import occurrences, rule_error
 from hotline.groupcalls.sessions import PLAN_HORIZON, add_session
 from hotline.models import (
@@ -31,13 +34,14 @@ from hotline.models import (
     Structure,
 )
 
-PIN_PATTERN = re.compile(r"[0-9]{4,8}")
-MIN_MINUTES, MAX_MINUTES = 5, 240
+PIN = re.compile(r"^[0-9]{4,8}$")
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-@dataclass
-class SeriesFields:
-    """What the form submits, already typed; `rrule` is the rule the form's days make."""
+@dataclass(frozen=True)
+class SeriesForm:
+    """What a coordinator fills in; `person_group_id` only for `audience` GROUP; an empty
+    `key` (the dashboard's form has none) is made from the title."""
 
     title: str
     audience: Audience
@@ -46,8 +50,8 @@ class SeriesFields:
     start_time: time
     duration_minutes: int
     pin: str
+    host_ids: Sequence[int] = ()
     person_group_id: int | None = None
-    host_ids: list[int] = field(default_factory=list)
     muted_on_entry: bool = False
     announce_joins: bool = True
     max_participants: int = MAX_GROUP_SIZE
@@ -57,6 +61,7 @@ class SeriesFields:
     remind_day_before: bool = True
     remind_hour_before: bool = True
     active: bool = True
+    key: str = ""
 
 
 def new_pin() -> str:
@@ -64,48 +69,66 @@ def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _check(db: Session, structure_id: int, fields: SeriesFields) -> list[Staff]:
-    """The hosts, once every field is valid; `GroupCallError` names the first problem."""
-    problems = [
+def _problem(db: Session, structure_id: int, form: SeriesForm) -> str | None:
+    checks = [
         (
-            not fields.title.strip() or len(fields.title) > 200,
+            not form.title.strip() or len(form.title) > 200,
             "Donnez un titre (200 caractères au plus).",
         ),
-        (bool(rule_error(fields.rrule)), rule_error(fields.rrule) or ""),
         (
-            not MIN_MINUTES <= fields.duration_minutes <= MAX_MINUTES,
-            f"La durée va de {MIN_MINUTES} à {MAX_MINUTES} minutes.",
+            bool(form.key) and not KEY.match(form.key),
+            "L'identifiant est fait de minuscules, chiffres, - et _.",
         ),
-        (not PIN_PATTERN.fullmatch(fields.pin), "Le code (PIN) compte 4 à 8 chiffres."),
+        (not PIN.match(form.pin), "Le code est fait de 4 à 8 chiffres."),
+        (not 5 <= form.duration_minutes <= 480, "La durée va de 5 minutes à 8 heures."),
         (
-            not 2 <= fields.max_participants <= MAX_GROUP_SIZE,
+            not 2 <= form.max_participants <= MAX_GROUP_SIZE,
             f"Le nombre de participants va de 2 à {MAX_GROUP_SIZE} (limite du fournisseur).",
         ),
-        (len(fields.hold_message) > 500, "Le message d'attente compte 500 caractères au plus."),
-        (not 1 <= fields.retry_delay_minutes <= 60, "Le délai avant le 2e appel va de 1 à 60 min."),
+        (
+            not 1 <= form.retry_delay_minutes <= 60,
+            "Le nouvel essai a lieu de 1 à 60 minutes après.",
+        ),
+        (len(form.hold_message) > 500, "Le message d'attente fait 500 caractères au plus."),
     ]
-    for failed, reason in problems:
+    for failed, reason in checks:
         if failed:
-            raise GroupCallError(reason)
-    if fields.audience is Audience.GROUP:
-        group = db.get(PersonGroup, fields.person_group_id or 0)
+            return reason
+    error = rule_error(form.rrule)
+    if error:
+        return error
+    if form.audience is Audience.GROUP:
+        group = db.get(PersonGroup, form.person_group_id or 0)
         if group is None or group.structure_id != structure_id:
-            raise GroupCallError("Choisissez le groupe de salariés à appeler.")
+            return "Choisissez le groupe de salariés à appeler."
+    return None
+
+
+def _hosts(db: Session, structure_id: int, form: SeriesForm) -> list[Staff]:
+    """The hosts, all of this structure; at least one (the room starts when a host is in)."""
     hosts = list(
         db.scalars(
-            select(Staff).where(Staff.id.in_(fields.host_ids), Staff.structure_id == structure_id)
+            select(Staff).where(Staff.structure_id == structure_id, Staff.id.in_(form.host_ids))
         )
     )
-    if not hosts or len(hosts) != len(set(fields.host_ids)):
+    if not hosts or len(hosts) != len(set(form.host_ids)):
         raise GroupCallError("Choisissez au moins un animateur parmi l'équipe.")
     return hosts
 
 
-def _key(db: Session, structure_id: int, title: str) -> str:
-    """A stable id for the structure file, made from the title ("reunion-d-equipe")."""
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower().encode("ascii", "ignore").decode()).strip("-")
-    base = (base or "reunion")[:50]
-    taken = set(db.scalars(select(GroupSeries.key).where(GroupSeries.structure_id == structure_id)))
+def _key(db: Session, structure_id: int, form: SeriesForm, series_id: int | None) -> str:
+    """The form's key if free, else a stable one made from the title ("point-numerique")."""
+    taken = dict(
+        db.execute(
+            select(GroupSeries.key, GroupSeries.id).where(GroupSeries.structure_id == structure_id)
+        ).all()
+    )
+    if form.key:
+        if taken.get(form.key, series_id) != series_id:
+            raise GroupCallError("Cet identifiant est déjà pris par une autre série.")
+        return form.key
+    ascii_title = form.title.lower().encode("ascii", "ignore").decode()
+    base = (re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-") or "reunion")[:50]
     key, n = base, 2
     while key in taken:
         key, n = f"{base}-{n}", n + 1
@@ -113,37 +136,36 @@ def _key(db: Session, structure_id: int, title: str) -> str:
 
 
 def save_series(
-    db: Session,
-    structure_id: int,
-    series_id: int | None,
-    fields: SeriesFields,
-    *,
-    now: datetime,
+    db: Session, structure_id: int, form: SeriesForm, now: datetime, series_id: int | None = None
 ) -> GroupSeries:
-    """Create (`series_id` None) or change a series of this structure, then re-plan it.
-
-    Participant changes apply from the next session: a running session keeps the people it
-    copied at its start.
-    """
-    hosts = _check(db, structure_id, fields)
+    """Create (no `series_id`) or update a series of this structure, then re-plan its future
+    sessions; `GroupCallError` (French) if a value is wrong."""
+    reason = _problem(db, structure_id, form)
+    if reason:
+        raise GroupCallError(reason)
+    hosts = _hosts(db, structure_id, form)
     if series_id is None:
-        series = GroupSeries(structure_id=structure_id, key=_key(db, structure_id, fields.title))
+        series = GroupSeries(structure_id=structure_id, key=_key(db, structure_id, form, None))
         db.add(series)
     else:
         found = db.get(GroupSeries, series_id)
         if found is None or found.structure_id != structure_id:
-            raise GroupCallError(NOT_FOUND)
+            raise GroupCallError("Cette série n'existe pas, ou pas dans votre structure.")
         series = found
+        series.key = _key(db, structure_id, form, series_id) if form.key else series.key
+    rule = form.rrule.strip().upper()
     when_changed = (series.rrule, series.first_day, series.start_time) != (
-        fields.rrule,
-        fields.first_day,
-        fields.start_time,
+        rule,
+        form.first_day,
+        form.start_time,
     )
-    for name in SeriesFields.__dataclass_fields__:
-        if name != "host_ids":
-            setattr(series, name, getattr(fields, name))
-    series.title = fields.title.strip()
-    series.person_group_id = fields.person_group_id if fields.audience is Audience.GROUP else None
+    skipped = ("host_ids", "rrule", "title", "key")
+    for name in SeriesForm.__dataclass_fields__:
+        if name not in skipped:
+            setattr(series, name, getattr(form, name))
+    series.title = form.title.strip()
+    series.rrule = rule
+    series.person_group_id = form.person_group_id if form.audience is Audience.GROUP else None
     series.hosts = hosts
     series.updated_at = now
     db.flush()
@@ -154,30 +176,28 @@ def save_series(
 def replan_series(db: Session, series: GroupSeries, now: datetime, *, drop_untouched: bool) -> int:
     """Bring the future sessions in line with the series; how many were created.
 
-    With `drop_untouched`, scheduled sessions still at their rule's time are deleted first
-    (their reminders with them) and planned again from the new rule.
+    With `drop_untouched`, scheduled sessions still at their rule's time that the new rule no
+    longer holds are deleted (their reminders with them); those it still holds are kept, so
+    nobody is reminded twice of the same session.
     """
-    future = (
-        GroupSession.series_id == series.id,
-        GroupSession.status == SessionStatus.SCHEDULED,
-        GroupSession.starts_at > now,
-    )
-    if drop_untouched:
-        db.execute(
-            delete(GroupSession)
-            .where(*future, GroupSession.starts_at == GroupSession.occurrence_at)
-            .execution_options(synchronize_session=False)
+    tz = db.get_one(Structure, series.structure_id).timezone
+    wanted = occurrences(series, tz, now, now + PLAN_HORIZON) if series.active else []
+    future = db.scalars(
+        select(GroupSession).where(
+            GroupSession.series_id == series.id,
+            GroupSession.status == SessionStatus.SCHEDULED,
+            GroupSession.starts_at > now,
         )
-    for session in db.scalars(select(GroupSession).where(*future)):
-        session.duration_minutes = series.duration_minutes
+    ).all()
+    for session in future:
+        untouched = session.starts_at == session.occurrence_at
+        if drop_untouched and untouched and session.occurrence_at not in wanted:
+            db.delete(session)
+        else:
+            session.duration_minutes = series.duration_minutes
     db.flush()
     db.expire(series, ["sessions"])
-    if not series.active:
-        return 0
-    tz = db.get_one(Structure, series.structure_id).timezone
-    created = sum(
-        add_session(db, series, at) for at in occurrences(series, tz, now, now + PLAN_HORIZON)
-    )
+    created = sum(add_session(db, series, at) for at in wanted)
     db.flush()
     return created
 

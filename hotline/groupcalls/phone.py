@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.dialin import forget_running
 from hotline.groupcalls.dialling import _settle
 from hotline.groupcalls.series import set_opt_out
 from hotline.models import (
@@ -166,6 +167,7 @@ def close_session(db: Session, session: GroupSession, now: datetime) -> bool:
     session.status = SessionStatus.ENDED
     session.ended_at = now
     session.version += 1
+    forget_running()
     for participant in session.participants:
         for leg in participant.legs:
             if leg.placing_at is None and leg.outcome is None:

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.dialin import forget_running
 from hotline.groupcalls.errors import NOT_FOUND, GroupCallError
 from hotline.groupcalls.series import invitees
 from hotline.groupcalls.sessions import new_conference_name
@@ -55,6 +56,7 @@ def start_session(
         session.status = SessionStatus.RUNNING
         session.started_at = now
         session.version += 1
+        forget_running()
     db.flush()
     return legs_to_place(db, session_id)
 
