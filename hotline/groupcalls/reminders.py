@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import phonenumbers
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -228,8 +229,7 @@ def reminder_text(db: Session, session: GroupSession, language: str | None, now:
 
 
 def _national(e164: str) -> str:
-    import phonenumbers
-
+    """ "01 84 88 00 00" for a French number, the international form otherwise."""
     number = phonenumbers.parse(e164, None)
     style = phonenumbers.PhoneNumberFormat
     national = phonenumbers.region_code_for_number(number) == "FR"
