@@ -73,21 +73,6 @@ def test_everyone_is_called_host_first_and_joins_only_after_pressing_1(
     assert (first.outcome, retry.kind) == (LegOutcome.NO_KEY, LegKind.RETRY)
 
 
-def test_every_join_path_sets_the_same_status_callback_events(
-    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
-) -> None:
-    phones[CAMILLE] = Answers(press="1 wait:60 hangup")
-    phones[JEAN] = Answers(press="1 wait:40 hangup")
-    group = start_now(session)
-    fake.run_pending()
-    events = {
-        c.params.get("statusCallbackEvent")
-        for c in room_of(emulator, group).requests
-        if "statusCallbackEvent" in c.params
-    }
-    assert events <= {"start end join leave mute"}
-
-
 def test_thirty_participants_at_one_call_per_second_take_at_least_29_seconds(
     session: Any, fake: FakeTwilio, phones: PhoneBook, app: Flask
 ) -> None:
@@ -171,15 +156,15 @@ def test_a_retry_that_is_not_answered_either_is_the_last(
     assert len(legs(session, jean.id)) == 2
 
 
-def test_an_account_limit_refusal_is_told_to_the_host_in_french(
-    session: Any, app: Flask, phones: PhoneBook, clock: Any
-) -> None:
+@pytest.fixture
+def limited(app: Flask, phones: PhoneBook, clock: Any) -> Iterator[FakeTwilio]:
+    """An account without an approved profile: two simultaneous calls at most."""
     from hotline.config import DEV_ACCOUNT_SID
     from hotline.emulator import WsgiTransport
     from tests.conftest import BASE_URL, DEV_AUTH_TOKEN
 
     clock.set("2026-03-05 14:00")
-    limited = Emulator(
+    emulator = Emulator(
         WsgiTransport(app),
         BASE_URL,
         DEV_AUTH_TOKEN,
@@ -188,12 +173,19 @@ def test_an_account_limit_refusal_is_told_to_the_host_in_french(
         clock=clock,
         max_concurrent_calls=2,
     )
-    fake = install_fake(app, limited)
-    follow_simulated_time(app, limited, clock)
+    fake = install_fake(app, emulator)
+    follow_simulated_time(app, emulator, clock)
+    yield fake
+    emulator.sim.close()
+
+
+def test_an_account_limit_refusal_is_told_to_the_host_in_french(
+    session: Any, limited: FakeTwilio, phones: PhoneBook
+) -> None:
     phones[CAMILLE] = Answers(press="1 wait:30 hangup")
     phones[JEAN] = Answers(press="1 wait:30 hangup")
     group = start_now(session)
-    placed = fake.run_pending()
+    placed = limited.run_pending()
 
     grace = participant(session, group.id, GRACE)
     assert grace.status is LegStatus.REFUSED
@@ -201,6 +193,21 @@ def test_an_account_limit_refusal_is_told_to_the_host_in_french(
     assert "1 personne n'a pas pu être appelée" in group.refusal
     heard = placed[0].log.heard_text  # Camille, the host
     assert fr("group_account_limit", count=1) in heard
+
+
+def test_a_host_already_in_the_room_hears_the_refusal_as_an_announcement(
+    session: Any, limited: FakeTwilio, phones: PhoneBook
+) -> None:
+    phones[CAMILLE] = Answers(press="1 wait:300 hangup", pickup_seconds=2)
+    phones[JEAN] = Answers(press="1 wait:300 hangup")
+    group = start_now(session)
+    limited.advance(60)  # the host is in; the refusal happened before she joined
+    session.expire_all()
+    assert groupcalls.tell_host_of_refusal(group)
+    limited.run_pending()
+    (host,) = [log for log in limited.emulator.call_logs if log.to == CAMILLE]
+    announced = host.heard_text
+    assert announced.count(fr("group_account_limit", count=1)) == 2  # on joining, then announced
 
 
 def test_a_start_job_killed_mid_dialling_never_rings_anyone_twice(

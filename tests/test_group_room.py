@@ -285,3 +285,25 @@ def test_odd_conference_callback_values_are_stored_not_failed(
         )
     ).all()
     assert [(e.sequence, e.at.hour) for e in stored] == [(0, 15)]
+
+
+def test_every_join_path_sets_the_same_status_callback_events(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    """Twilio keeps the first participant's statusCallbackEvent for the whole room."""
+    phones[CAMILLE] = Answers(press="1 wait:20 * 3 wait:600 hangup")  # dialled, * and back
+    phones[JEAN] = NoAnswer()
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.advance(60)
+    emulator.place_call(JEAN, DEMO_NUMBER, ScriptedCaller("1 wait:20 hangup"))  # the offer
+    emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 8 {PIN}# wait:20 hangup"))
+    rooms = [
+        r for r in emulator.conferences.by_sid.values() if r.friendly_name == group.conference_name
+    ]
+    history = [p for room in rooms for p in room.history]  # Camille alone left an empty room
+    assert {p.number for p in history} == {CAMILLE, JEAN, CALLER}
+    assert len(history) == 4  # Camille twice: before and after her * menu
+    assert {p.spec.status_callback_events for p in history} == {
+        frozenset({"start", "end", "join", "leave", "mute"})
+    }

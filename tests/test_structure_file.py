@@ -500,3 +500,34 @@ def test_an_unquoted_date_that_does_not_exist_is_found_by_line(tmp_path: Path) -
     assert str(refused.value).endswith(
         f"broken.yaml:{line}: '2027-02-30' is not a date that exists"
     )
+
+
+def test_a_group_call_that_asks_for_recording_is_refused_at_its_line(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["group_calls"]["series"][1]["recording"] = True
+
+    with pytest.raises(FileProblems, match=r"group_calls\.series\[1\]\.recording: recording"):
+        parse_structure_file(write_edited(tmp_path, edit))
+
+
+def test_a_group_call_with_an_unusable_rule_or_host_is_refused(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["group_calls"]["series"][0]["rrule"] = "BYDAY=MO"
+        data["group_calls"]["series"][0]["hosts"] = ["nobody"]
+
+    with pytest.raises(FileProblems) as refused:
+        parse_structure_file(write_edited(tmp_path, edit))
+    assert "series[0].rrule: La règle de récurrence doit indiquer FREQ" in str(refused.value)
+    assert "series[0].hosts: unknown staff member 'nobody'" in str(refused.value)
+
+
+def test_loading_creates_the_demo_group_calls(session: Any) -> None:
+    load(session)
+    from hotline.models import GroupSeries
+
+    rows = session.scalars(select(GroupSeries).order_by(GroupSeries.key)).all()
+    assert [(s.key, s.start_time.strftime("%H:%M"), [h.key for h in s.hosts]) for s in rows] == [
+        ("cafe-jeudi", "14:00", ["camille"]),
+        ("reunion-equipe", "10:00", ["sophie"]),
+    ]
+    assert [m.key for m in rows[0].person_group.members] == ["p-001", "p-002"]

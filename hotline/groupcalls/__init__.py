@@ -2,9 +2,10 @@
 
 Models: `hotline.models.groupcalls`. Services flush, the request or job commits. `db` below is
 a SQLAlchemy `Session`; `now` an aware datetime (`clock.now()`); ids are row ids. Every
-function that acts on a session or participant takes the `structure_id` the caller is allowed
-to see and raises `GroupCallError` (a French `reason`) when the row is not theirs or the
-action is not possible now — the dashboard and the API show `reason` as is.
+function the dashboard or the API calls takes the `structure_id` the staff member may see and
+raises `GroupCallError` (a French `reason`) when the row is not theirs or the action is not
+possible now — show `reason` as is. The phone side works from a call leg found by the id the
+webhook URL carries (signed by Twilio), so it needs no structure id.
 
 Series and sessions (`series.py`, `recurrence.py`, `sessions.py`)
 - `rule_error(text) -> str | None` — why an RRULE cannot be used (French), for forms.

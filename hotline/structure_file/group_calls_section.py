@@ -87,6 +87,8 @@ def _series(
     error = rule_error(data["rrule"])
     if error:
         problem((*where, "rrule"), error)
+    if data["recording"]:  # never silently ignored: nothing records a group call yet
+        problem((*where, "recording"), "recording group calls is not offered yet")
     data["first_day"] = str(data["first_day"])
     data["start"] = write_time(read_time(data["start"]))
     data["pin"] = str(data["pin"])
