@@ -31,9 +31,10 @@ test: install-dev
 clean:
 	rm -rf $(VENV) instance
 
-## make bench: measure the webhook hot path (not a test: numbers to compare over time)
+## make bench: measure the webhook hot path and the start of a 250-person group call (not a test: numbers to compare over time)
 bench: install-dev
 	$(PY) bench/webhooks.py
+	$(PY) bench/group_start.py
 
 ## make soak: 200 calls against gunicorn + worker + scheduler, Redis restarted and a worker killed
 ## (not a test: minutes; SOAK_ARGS="--calls 20 --no-chaos", SOAK_DATABASE_URL=postgresql+psycopg://…)

@@ -86,6 +86,11 @@ START_GROUP_SESSION = Task("workers.group_jobs.start_group_session", "group-star
 PLACE_GROUP_LEG = Task("workers.group_jobs.place_group_leg", "group-leg", (30,))
 MUTE_GROUP = Task("workers.group_jobs.mute_group", "group-mute", repeatable=True)
 END_GROUP_ROOM = Task("workers.group_jobs.end_group_room", "group-end", (30, 120))
+# Repeatable: a reminder released (session moved later) is asked for again; its row's claim
+# (hotline.groupcalls.reminders) is what keeps it to one SMS.
+SEND_GROUP_REMINDER = Task(
+    "workers.reminder_jobs.send_group_reminder", "reminder", (60, 300), repeatable=True
+)
 TASKS = {
     task.path: task
     for task in (
@@ -98,6 +103,7 @@ TASKS = {
         PLACE_GROUP_LEG,
         MUTE_GROUP,
         END_GROUP_ROOM,
+        SEND_GROUP_REMINDER,
     )
 }
 

@@ -20,6 +20,7 @@ from rq import Queue
 from hotline import callbacks, calls, clock, contacts, groupcalls, retention, tasks
 from hotline.extensions import db, redis_store
 from workers.context import in_app_context
+from workers.reminder_jobs import send_group_reminders
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ SWEEPS: tuple[Sweep, ...] = (
     # Every 15 minutes, but each structure's run happens once a day (its schedule row).
     Sweep("create-check-ins", 900, create_check_ins),
     Sweep("group-calls", 10, run_group_calls),
+    Sweep("group-reminders", 60, send_group_reminders),
 )
 
 

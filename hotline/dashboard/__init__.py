@@ -11,6 +11,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from hotline.dashboard import followup_views  # noqa: F401 - adds its routes to `bp`
+    from hotline.dashboard.groupcalls import bp as groupcalls_bp
     from hotline.dashboard.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(groupcalls_bp)

@@ -39,6 +39,7 @@ from hotline.models.groupcalls import (
     PersonGroupMember,
     SessionStatus,
 )
+from hotline.models.groupreminders import GroupReminder, ReminderKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     PHONE_DUTY_NOTE,
@@ -57,6 +58,7 @@ __all__ = [
     "GroupCallLeg",
     "GroupParticipant",
     "GroupPreference",
+    "GroupReminder",
     "GroupSeries",
     "GroupSeriesHost",
     "GroupSession",
@@ -65,6 +67,7 @@ __all__ = [
     "LegStatus",
     "MAX_GROUP_SIZE",
     "ParticipantRole",
+    "ReminderKind",
     "PersonGroup",
     "PersonGroupMember",
     "SessionStatus",

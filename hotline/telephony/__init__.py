@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         audio,
         callback_views,
         group_views,
+        reminder_views,
         ring_views,
         staff_menu_views,
         views,

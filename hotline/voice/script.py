@@ -96,6 +96,9 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "sms_one_day": _keys("day"),
         "sms_time_full_hour": _keys("hour"),
         "sms_time_minutes": _keys("hour", "minute"),
+        # The SMS reminders of a group call (hotline.groupcalls.reminders); {when} is a moment.
+        "sms_group_reminder": _keys("title", "when", "number", "pin"),
+        "sms_group_reminder_short": _keys("title", "when"),
         # The staff phone menu (hotline.telephony.staff_menu).
         "staff_pin_prompt": _keys("first_name"),
         "staff_pin_wrong": _keys(),
