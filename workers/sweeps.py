@@ -159,6 +159,8 @@ def run_group_calls() -> int:
     for session_id in groupcalls.finish_over_sessions(session, now):
         # Nobody stays on hold for an absent host after the session's time (and overtime).
         tasks.enqueue_after_commit(session, tasks.END_GROUP_ROOM, session_id)
+        attendances = groupcalls.finished_attendances(session, session_id)
+        contacts.record_group_call_attendances(session, attendances)
     if started:
         log.info("starting %d group sessions", len(started))
     return len(started)

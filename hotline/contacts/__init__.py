@@ -36,6 +36,7 @@ from hotline.contacts.record import (
     record_callback_contact,
     record_contact,
     record_group_call_attendance,
+    record_group_call_attendances,
     record_inbound_contact,
     unlinked_numbers,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "record_callback_contact",
     "record_contact",
     "record_group_call_attendance",
+    "record_group_call_attendances",
     "record_inbound_contact",
     "sweep_check_ins",
     "unlinked_numbers",

@@ -10,7 +10,9 @@ A contact holds no content and no note: kind, theme, when, how long, who.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -149,6 +151,39 @@ def record_group_call_attendance(
         duration_s=int((left_at - joined_at).total_seconds()),
         source_key=f"group_call:{attendance_key}",
         phone=phone,
+    )
+
+
+class Attendance(Protocol):
+    """What the group-calls package reports of one finished attendance (no import needed)."""
+
+    @property
+    def structure_id(self) -> int: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def joined_at(self) -> datetime: ...
+    @property
+    def left_at(self) -> datetime: ...
+    @property
+    def key(self) -> str: ...
+
+
+def record_group_call_attendances(session: Session, attendances: Iterable[Attendance]) -> int:
+    """One contact per finished attendance (`groupcalls.finished_attendances`); how many new."""
+    return sum(
+        record_group_call_attendance(
+            session,
+            structure_id=a.structure_id,
+            person_id=a.person_id,
+            phone=a.phone,
+            joined_at=a.joined_at,
+            left_at=a.left_at,
+            attendance_key=a.key,
+        )
+        for a in attendances
     )
 
 

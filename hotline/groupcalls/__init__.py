@@ -93,7 +93,9 @@ Attendance (`attendance.py`)
 from hotline.groupcalls.attendance import (
     STATE_WORDS,
     AttendanceRow,
+    FinishedAttendance,
     Summary,
+    finished_attendances,
     record_conference_event,
     session_summary,
 )
@@ -202,6 +204,8 @@ __all__ = [
     "occurrences",
     "plan_sessions",
     "record_conference_event",
+    "finished_attendances",
+    "FinishedAttendance",
     "redial_participant",
     "refused_count",
     "remove_participant",

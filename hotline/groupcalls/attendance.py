@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
@@ -138,6 +138,55 @@ def _apply(
         session.host_in_room = any(
             p.in_room for p in session.participants if p.role is ParticipantRole.HOST
         )
+
+
+def settle_time_in_room(participant: GroupParticipant, at: datetime) -> None:
+    """Count a participant still in the room as having left at `at`.
+
+    For a session closed by us (host's end, dashboard): the provider's conference-end
+    callback may never arrive, and without this their minutes would stay at 0.
+    """
+    if participant.in_room:
+        _leave(participant, at)
+
+
+@dataclass(frozen=True)
+class FinishedAttendance:
+    """A person supported who joined and is gone for good: one contact for their record."""
+
+    structure_id: int
+    person_id: int
+    phone: str | None
+    joined_at: datetime
+    left_at: datetime
+    key: str
+
+
+def finished_attendances(db: Session, session_id: int) -> list[FinishedAttendance]:
+    """Persons of this session who joined and left for good (or whose room ended).
+
+    Staff and PIN guests are not contacts with a person the structure follows; someone in
+    the keypad menu (out of the room but coming back) is not finished yet.
+    """
+    session = db.get(GroupSession, session_id)
+    if session is None:
+        return []
+    over = session.status is not SessionStatus.RUNNING
+    return [
+        FinishedAttendance(
+            structure_id=session.structure_id,
+            person_id=p.person_id,
+            phone=p.phone_e164,
+            joined_at=p.first_joined_at,
+            left_at=p.first_joined_at + timedelta(seconds=p.seconds_in_room),
+            key=f"session:{session.id}:participant:{p.id}",
+        )
+        for p in session.participants
+        if p.person_id is not None
+        and p.first_joined_at is not None
+        and not p.in_room
+        and (over or p.status is LegStatus.LEFT)
+    ]
 
 
 def _leave(participant: GroupParticipant, at: datetime) -> None:

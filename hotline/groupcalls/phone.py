@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.attendance import settle_time_in_room
 from hotline.groupcalls.dialin import forget_running
 from hotline.groupcalls.dialling import _settle
 from hotline.groupcalls.series import set_opt_out
@@ -159,7 +160,8 @@ def _host_key(db: Session, ctx: LegContext, digit: str, now: datetime) -> Keypad
 
 
 def close_session(db: Session, session: GroupSession, now: datetime) -> bool:
-    """Mark the session ENDED and cancel the legs not placed yet; False if already ended."""
+    """Mark the session ENDED, cancel the legs not placed yet, count who was still in the room
+    as leaving now (the room's end callback may never come); False if already ended."""
     if session.status is not SessionStatus.RUNNING and session.status is not (
         SessionStatus.STARTING
     ):
@@ -172,6 +174,7 @@ def close_session(db: Session, session: GroupSession, now: datetime) -> bool:
         for leg in participant.legs:
             if leg.placing_at is None and leg.outcome is None:
                 leg.outcome = LegOutcome.CANCELLED
+        settle_time_in_room(participant, now)
         _settle(participant)
     db.flush()
     return True

@@ -8,6 +8,8 @@ Three steps per structure, each safe to run again (a second run finds nothing to
    `person_data_days` is forgotten: calls, events, messages, listenings, callbacks, attempts,
    with their counts kept in `ActivityCount`.
 3. the audit log: entries older than `audit_days` are deleted (the one deletion it allows).
+4. group calls: the places of sessions older than `person_data_days` are anonymised (link and
+   number copy forgotten, attendance figures kept) and their SMS reminder rows deleted.
 
 A recording the provider would not delete (unreachable) keeps its row for the next run; the
 rest goes on. Logged as counts only, never a number or a name.
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from hotline import gateway
 from hotline.models import AuditEntry, Call, Contact, Structure, Voicemail
 from hotline.models import Callback as CallbackRow
+from hotline.retention import group_calls
 from hotline.retention.forget import Forgotten, Party, delete_recording, forget_rows, rows_of
 from hotline.retention.settings import RetentionSettings, retention_settings
 
@@ -42,6 +45,7 @@ class PurgeReport:
     parties: int = 0
     forgotten: Forgotten = field(default_factory=Forgotten)
     audit_entries: int = 0
+    group_places: int = 0
 
     def lines(self) -> list[str]:
         verb = "would delete" if self.dry_run else "deleted"
@@ -50,6 +54,8 @@ class PurgeReport:
             f"{self.slug}: {verb} the rows of {self.parties} caller(s) with no contact for the "
             f"retention period ({self.forgotten.words()})",
             f"{self.slug}: {verb} {self.audit_entries} audit entries",
+            f"{self.slug}: {'would anonymise' if self.dry_run else 'anonymised'} "
+            f"{self.group_places} place(s) in group calls past the retention period",
         ]
         if self.recordings_failed:
             lines.append(
@@ -76,16 +82,20 @@ def purge_structure(
     report.audit_entries = session.scalar(select(func.count(AuditEntry.id)).where(*old_audit)) or 0
     if not dry_run and report.audit_entries:
         session.execute(delete(AuditEntry).where(*old_audit))  # by age: the only deletion
+    report.group_places = group_calls.purge_old_sessions(
+        session, structure.id, settings.person_limit(now), dry_run=dry_run
+    )
     session.flush()
     if not dry_run:
         log.info(
             "purge of structure %d: %d recordings, %d callers (%s), %d audit entries, "
-            "%d recordings left for the next run",
+            "%d group-call places, %d recordings left for the next run",
             structure.id,
             report.recordings,
             report.parties,
             report.forgotten.words(),
             report.audit_entries,
+            report.group_places,
             report.recordings_failed,
         )
     return report

@@ -35,7 +35,7 @@ from hotline.models import (
 )
 from hotline.models import Callback as CallbackRow
 from hotline.phones import read_phone
-from hotline.retention import audit
+from hotline.retention import audit, group_calls
 from hotline.retention.forget import Forgotten, Party, forget_rows, rows_of
 
 
@@ -97,6 +97,7 @@ def export_subject(
 ) -> dict[str, Any]:
     """Everything stored about the subject, as JSON-ready data; the export is audited."""
     rows = rows_of(session, subject.structure.id, subject.parties())
+    places = group_calls.participants_of(session, subject.structure.id, subject.parties())
     staff_names = dict(
         session.execute(
             select(Staff.id, Staff.name).where(Staff.structure_id == subject.structure.id)
@@ -133,6 +134,7 @@ def export_subject(
                 .order_by(CallbackRow.id)
             )
         ],
+        "group_calls": group_calls.export_rows(places),
     }
     audit.record(
         session,
@@ -141,7 +143,8 @@ def export_subject(
         staff_id=staff_id,
         subject=subject.audit_subject(),
         detail=f"{len(rows.calls)} appels, {len(rows.voicemails)} messages, "
-        f"{len(rows.callbacks)} rappels, {len(rows.contacts)} contacts",
+        f"{len(rows.callbacks)} rappels, {len(rows.contacts)} contacts, "
+        f"{len(places)} places en réunion",
         now=now,
     )
     return data
@@ -157,6 +160,8 @@ def erase_subject(
     """
     rows = rows_of(session, subject.structure.id, subject.parties())
     done = forget_rows(session, subject.structure, rows)
+    places = group_calls.participants_of(session, subject.structure.id, subject.parties())
+    group_calls.anonymise(session, places)
     subject_words = subject.audit_subject()
     if subject.person is not None:
         session.delete(session.get_one(Person, subject.person.id))
@@ -186,7 +191,7 @@ def to_csv(data: dict[str, Any]) -> str:
         writer.writerow(["demande", "", name, data[name] or ""])
     for name, value in (data["person"] or {}).items():
         writer.writerow(["personne", "", name, _cell(value)])
-    for section in ("calls", "voicemails", "callbacks", "contacts"):
+    for section in ("calls", "voicemails", "callbacks", "contacts", "group_calls"):
         for row in data[section]:
             for name, value in row.items():
                 writer.writerow([section, row["id"], name, _cell(value)])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from hotline import clock, groupcalls, tasks
+from hotline import clock, contacts, groupcalls, tasks
 from hotline.directory import directory
 from hotline.extensions import db
 from hotline.groupcalls.phone import LegContext
@@ -119,10 +119,16 @@ def group_announce() -> Response:
 @bp.post("/group/conference")
 @on_error(OnError.REPORT)
 def group_conference() -> Response:
-    """A conference status callback: attendance, mute state, the room's end (idempotent)."""
-    groupcalls.record_conference_event(
-        db.session, arg_int("session"), request.form.to_dict(), clock.now()
-    )
+    """A conference status callback: attendance, mute state, the room's end (idempotent).
+
+    Who has left for good becomes a contact in their record (one per attendance).
+    """
+    session_id = arg_int("session")
+    if groupcalls.record_conference_event(
+        db.session, session_id, request.form.to_dict(), clock.now()
+    ):
+        attendances = groupcalls.finished_attendances(db.session, session_id)
+        contacts.record_group_call_attendances(db.session, attendances)
     db.session.commit()
     return Response(status=204)
 
