@@ -24,6 +24,7 @@ run: install
 test: install-dev
 	$(VENV)/bin/hotline scripts check
 	$(VENV)/bin/ruff check hotline workers tests bench
+	$(VENV)/bin/ruff format --check hotline workers tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest

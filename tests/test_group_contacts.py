@@ -98,7 +98,8 @@ def test_an_access_request_lists_the_group_calls_and_the_purge_anonymises_old_on
     subject = retention.find_subject(session, demo, phone=JEAN)
     export = retention.export_subject(session, subject, staff_id=None, now=emulator.now())
     [place] = export["group_calls"]
-    assert place["joint"] and place["secondes_dans_la_reunion"] == 300
+    assert place["joint"]
+    assert place["secondes_dans_la_reunion"] == 300
     assert "group_calls" in retention.to_csv(export)
 
     soon = emulator.now() + timedelta(days=30)
