@@ -70,7 +70,7 @@ def place_callback_call(attempt_id: int) -> str | None:
     if callback.status != CallbackStatus.CALLING or staff is None:
         return None
     window = callbacks.when_may_we_call(
-        session.get_one(Structure, callback.structure_id), clock.now()
+        session.get_one(Structure, callback.structure_id), clock.now(), callback.person
     )
     if not window.open_now:
         # A job that waited past the allowed hours: end the attempt, ring nobody.

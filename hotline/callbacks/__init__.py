@@ -34,6 +34,7 @@ from hotline.callbacks.errors import (
 from hotline.callbacks.hours import (
     CallWindow,
     OutboundHours,
+    for_person,
     is_allowed,
     next_allowed,
     when_may_we_call,
@@ -90,6 +91,7 @@ __all__ = [
     "create_manual_callback",
     "due_later",
     "expire_claims",
+    "for_person",
     "is_allowed",
     "latest_attempt",
     "list_queue",

@@ -85,7 +85,7 @@ def awaiting_outcome(session: Session, callback: Callback, staff: Staff) -> bool
 
 def _check_hours(session: Session, callback: Callback, now: datetime) -> None:
     hours = settings_of(session, callback.structure_id).outbound_hours
-    window = when_may_we_call(hours, now)
+    window = when_may_we_call(hours, now, callback.person)
     if not window.open_now:
         written = french.call_window(window, hours.calendar.tz) if window.opens else ""
         raise OutsideOutboundHours(window.opens, written)

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.callbacks.errors import SettingsError
-from hotline.models import Structure
+from hotline.models import Person, Structure
 from hotline.schedules import Calendar, WeeklySlot, is_open, next_opening
 
 DEFAULT_OUTBOUND_HOURS: dict[str, Any] = {
@@ -147,13 +147,38 @@ class CallWindow:
         return self.opens is not None and self.opens <= self.now
 
 
-def when_may_we_call(source: Structure | OutboundHours, now: datetime) -> CallWindow:
+_END_OF_DAY = time(23, 59, 59)
+
+
+def for_person(source: Structure | OutboundHours, person: Person | None) -> OutboundHours:
+    """The structure's outbound hours narrowed to the person's own call hours, if they have any.
+
+    A person's hours ("after 14:00, she works mornings") never widen the structure's: each
+    weekly slot keeps only what both allow. An end of 00:00 is midnight on either side.
+    """
+    hours = _hours_of(source)
+    if person is None or person.call_from is None or person.call_to is None:
+        return hours
+    person_end = _END_OF_DAY if person.call_to == MIDNIGHT else person.call_to
+    slots = []
+    for slot in hours.slots:
+        slot_end = _END_OF_DAY if slot.end == MIDNIGHT else slot.end
+        start, stop = max(slot.start, person.call_from), min(slot_end, person_end)
+        if start < stop:
+            slots.append(WeeklySlot(slot.weekday, start, MIDNIGHT if stop == _END_OF_DAY else stop))
+    return OutboundHours(tuple(slots), hours.calendar)
+
+
+def when_may_we_call(
+    source: Structure | OutboundHours, now: datetime, person: Person | None = None
+) -> CallWindow:
     """The one answer to "when may we call this person": every caller of the hours asks here.
 
-    Starting a callback, dialling it from a job, and showing the "Rappeler" button all read
-    this, so the rule cannot drift between them; `wording.call_window` says it to people.
+    Starting a callback, dialling it from a job, taking the next one from the phone menu and
+    showing the "Rappeler" button all read this, so the rule cannot drift between them;
+    `wording.call_window` says it to people. With `person`, their own call hours hold too.
     """
-    return CallWindow(now, next_allowed(source, now))
+    return CallWindow(now, next_allowed(for_person(source, person), now))
 
 
 def next_allowed(source: Structure | OutboundHours, at: datetime) -> datetime | None:

@@ -71,7 +71,7 @@ def _transition(
     if attempts >= settings.max_attempts:
         return {"status": CallbackStatus.ABANDONED, "attempts": attempts, "closed_at": now}
     earliest = now + timedelta(minutes=settings.attempt_delays_minutes[attempts - 1])
-    due = when_may_we_call(settings.outbound_hours, earliest).opens or earliest
+    due = when_may_we_call(settings.outbound_hours, earliest, callback.person).opens or earliest
     return {"status": CallbackStatus.RETRY_SCHEDULED, "attempts": attempts, "due_at": due}
 
 

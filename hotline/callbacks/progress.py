@@ -54,7 +54,7 @@ def call_progress(
     attempt = open_attempt(session, callback, staff)
     live = attempt is not None and attempt.ended_at is None
     hours = settings_of(session, callback.structure_id).outbound_hours
-    window = when_may_we_call(hours, now)
+    window = when_may_we_call(hours, now, callback.person)
     written = None if window.open_now else french.call_window(window, hours.calendar.tz)
     label = labels.get(callback.status, callback.status)
     if callback.status == CallbackStatus.CALLING:

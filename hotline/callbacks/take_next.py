@@ -12,18 +12,29 @@ from sqlalchemy.orm import Session
 
 from hotline.callbacks.attempts import note_attempt_leg, start_attempt
 from hotline.callbacks.claims import claim_callback, release_callback
+from hotline.callbacks.common import settings_of
 from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
+from hotline.callbacks.hours import when_may_we_call
 from hotline.callbacks.listing import list_queue
 from hotline.models import OPEN_STATUSES, Callback, CallbackAttempt, Staff
 
 
 def takeable(session: Session, structure_id: int, now: datetime) -> list[Callback]:
-    """Open entries due now, in the structure's policy order."""
+    """Open entries due now, in the structure's policy order.
+
+    A person whose own call hours are closed now is passed over (not dropped): the phone
+    menu would otherwise claim them, refuse to dial, and give them back, again and again.
+    """
+    hours = settings_of(session, structure_id).outbound_hours
     return [
         entry.callback
         for entry in list_queue(session, structure_id, now)
         if entry.callback.status in OPEN_STATUSES
         and (entry.callback.due_at is None or entry.callback.due_at <= now)
+        and (
+            entry.callback.person_id is None
+            or when_may_we_call(hours, now, entry.callback.person).open_now
+        )
     ]
 
 

@@ -25,7 +25,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline import callbacks, phones
-from hotline.callbacks import OutboundHours
 from hotline.models import (
     Callback,
     CallbackSource,
@@ -36,7 +35,6 @@ from hotline.models import (
     Structure,
 )
 from hotline.models.upsert import insert_if_absent
-from hotline.schedules import WeeklySlot
 
 DEFAULT_DAYS = 14
 DEFAULT_ISOLATED_DAYS = 7
@@ -117,19 +115,6 @@ def contract_ended(person: Person, today: date) -> bool:
     return person.contract_end is not None and person.contract_end < today
 
 
-def person_hours(hours: OutboundHours, person: Person) -> OutboundHours:
-    """The structure's outbound hours narrowed to the person's own call hours, if any."""
-    if person.call_from is None or person.call_to is None:
-        return hours
-    slots = []
-    for slot in hours.slots:
-        end = slot.end if slot.end > slot.start else time(23, 59, 59)
-        start, stop = max(slot.start, person.call_from), min(end, person.call_to)
-        if start < stop:
-            slots.append(WeeklySlot(slot.weekday, start, stop))
-    return OutboundHours(tuple(slots), hours.calendar)
-
-
 def _open_or_recent(
     session: Session, structure_id: int
 ) -> tuple[set[int], set[str], dict[int, datetime]]:
@@ -178,7 +163,7 @@ def create_check_ins(session: Session, structure: Structure, now: datetime) -> l
             continue
         if person.id in recent and now - recent[person.id] < timedelta(days=days):
             continue
-        due = callbacks.next_allowed(person_hours(hours, person), now)
+        due = callbacks.next_allowed(callbacks.for_person(hours, person), now)
         if due is None:  # no allowed moment within three weeks: nothing sensible to queue
             continue
         created.append(_check_in(session, structure.id, person, phone, due, now))

@@ -106,7 +106,7 @@ def callback(callback_id: int) -> str:
         outcomes=OUTCOME_LABELS,
         masked_phone=phones.masked,
         statuses=STATUS_LABELS,
-        call_window=_call_window(structure),
+        call_window=_call_window(structure, found),
         not_before=_not_before(found, structure),
         progress=callbacks.call_progress(db.session, found, current_staff(), clock.now()),
         left_at=lambda at: wording.day_and_time(at, clock.now(), ZoneInfo(structure.timezone)),
@@ -122,9 +122,9 @@ def _not_before(found: Callback, structure: Structure) -> str | None:
     return wording.moment(found.due_at, now, ZoneInfo(structure.timezone))
 
 
-def _call_window(structure: Structure) -> str | None:
+def _call_window(structure: Structure, found: Callback) -> str | None:
     """None when "Rappeler" may be pressed now, else when it will be, for the button."""
-    window = callbacks.when_may_we_call(structure, clock.now())
+    window = callbacks.when_may_we_call(structure, clock.now(), found.person)
     return None if window.open_now else wording.call_window(window, ZoneInfo(structure.timezone))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline import callbacks, clock
 from hotline.callbacks.hours import when_may_we_call
 from hotline.directory import StructureInfo, directory
-from hotline.models import Callback, CallbackAttempt, CallbackStatus, Structure
+from hotline.models import Callback, CallbackAttempt, CallbackStatus, Person, Structure
 from hotline.schedules import describe_moment
 from hotline.telephony.context import voice_for
 from hotline.voice.render import Voice
@@ -66,15 +66,19 @@ def load_bridge(session: Session, attempt_id: int) -> Bridge | None:
 
 
 def not_allowed_now(
-    session: Session, structure: StructureInfo, voice: Voice, prefix: str
+    session: Session,
+    structure: StructureInfo,
+    voice: Voice,
+    prefix: str,
+    person: Person | None = None,
 ) -> tuple[str, dict[str, object]] | None:
     """None when a caller may be rung now; else the prompt saying when it will be possible.
 
     Checked again at the moment of dialling: the job may have waited in the queue, and a staff
-    member may let the phone ring past the end of the allowed hours.
+    member may let the phone ring past the end of the allowed hours (or the person's own).
     """
     now = clock.now()
-    window = when_may_we_call(session.get_one(Structure, structure.id), now)
+    window = when_may_we_call(session.get_one(Structure, structure.id), now, person)
     if window.open_now:
         return None
     if window.opens is None:

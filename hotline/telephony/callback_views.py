@@ -52,7 +52,9 @@ def callback_staff_answer() -> Response:
     voice = bridge.voice
     if form("Digits") != "1":
         return twiml(render_callback.say_and_hang_up(voice, "callback_not_started"))
-    refusal = not_allowed_now(db.session, bridge.structure, voice, "callback")
+    refusal = not_allowed_now(
+        db.session, bridge.structure, voice, "callback", bridge.callback.person
+    )
     if refusal is not None:
         key, params = refusal
         return twiml(render_callback.say_and_hang_up(voice, key, **params))
