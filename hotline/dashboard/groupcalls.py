@@ -21,7 +21,15 @@ from hotline.dashboard.group_forms import (
     values_from_form,
 )
 from hotline.extensions import db
-from hotline.groupcalls import attendance, controls, editing, labels, reminders, sessions
+from hotline.groupcalls import (
+    attendance,
+    controls,
+    editing,
+    labels,
+    ownership,
+    reminders,
+    sessions,
+)
 from hotline.groupcalls.errors import GroupCallError
 from hotline.groupcalls.rule_words import DAY_NAMES, describe
 from hotline.groupcalls.series import invitees, set_reminders_off
@@ -32,7 +40,7 @@ from hotline.groupcalls.views_data import (
     series_of,
     structure_series,
 )
-from hotline.models import GroupSession, PersonGroup, Staff, Structure
+from hotline.models import GroupSeries, GroupSession, PersonGroup, Staff, Structure
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -74,7 +82,18 @@ def index() -> str:
         upcoming=sessions.upcoming_sessions(db.session, structure.id, now, limit=30),
         past=past_sessions(db.session, structure.id, now),
         coordinator=current_staff().role in COORDINATION,
+        may_host=lambda found: may_host(current_staff(), found),
+        origin=lambda series: _origin(structure, series),
     )
+
+
+def _origin(structure: Structure, series: GroupSeries) -> str:
+    """Where a series is owned, in words, so nobody edits the file's and loses it later."""
+    if ownership.edited_in_dashboard(structure, series.key):
+        return "modifiée ici : le fichier de la structure ne la change plus"
+    if ownership.described_in_file(structure, series.key):
+        return "décrite dans le fichier de la structure"
+    return ""
 
 
 def _form_page(structure: Structure, series_id: int | None, values: dict[str, Any]) -> str:
@@ -90,6 +109,9 @@ def _form_page(structure: Structure, series_id: int | None, values: dict[str, An
             select(PersonGroup).where(PersonGroup.structure_id == structure.id)
         ).all(),
         opt_outs=opt_outs(db.session, series) if series else [],
+        from_file=series is not None
+        and ownership.described_in_file(structure, series.key)
+        and not ownership.edited_in_dashboard(structure, series.key),
         sms_sender=callbacks.callback_settings(structure).sms_sender,
         invited=invitees(db.session, series) if series else [],
     )

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.groupcalls.errors import GroupCallError
+from hotline.groupcalls.ownership import take_over_from_file
 from hotline.groupcalls.recurrence import occurrences, rule_error
 from hotline.groupcalls.sessions import PLAN_HORIZON, add_session
 from hotline.models import (
@@ -168,6 +169,8 @@ def save_series(
     series.person_group_id = form.person_group_id if form.audience is Audience.GROUP else None
     series.hosts = hosts
     series.updated_at = now
+    if series_id is not None:
+        take_over_from_file(db.get_one(Structure, structure_id), series.key)
     db.flush()
     replan_series(db, series, now, drop_untouched=when_changed or not series.active)
     return series

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.groupcalls.ownership import edited_in_dashboard, remember_file_series
 from hotline.groupcalls.recurrence import rule_error
 from hotline.models import (
     MAX_GROUP_SIZE,
@@ -97,10 +98,14 @@ def _series(
 
 def apply_group_calls(
     session: Session, structure: Structure, wanted: Mapping[str, Any] | None
-) -> list[str]:
-    """Make the groups and series of the file match it; what changed, in words."""
+) -> tuple[list[str], list[str]]:
+    """Make the groups and series of the file match it; what changed and what was kept.
+
+    A file series a coordinator has since edited in the dashboard is the dashboard's
+    (`hotline.groupcalls.ownership`): left alone, and reported as kept.
+    """
     if wanted is None:
-        return []
+        return [], []
     people = {p.key: p for p in structure.people}
     staff = {s.key: s for s in structure.staff}
     changes: list[str] = []
@@ -113,12 +118,17 @@ def apply_group_calls(
             group.members = members
             changes.append(f"group {item['key']} changed")
         groups[item["key"]] = group
+    kept: list[str] = []
     for item in wanted["series"]:
+        if edited_in_dashboard(structure, item["key"]):
+            kept.append(f"group call {item['key']!r}: edited in the dashboard")
+            continue
         series = _row(session, GroupSeries, structure.id, item["key"])
         if _assign_series(series, item, groups, staff):
             changes.append(f"group call {item['key']} changed")
+    remember_file_series(structure, [item["key"] for item in wanted["series"]])
     session.flush()
-    return changes
+    return changes, kept
 
 
 def _row(session: Session, model: Any, structure_id: int, key: str) -> Any:

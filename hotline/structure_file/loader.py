@@ -95,7 +95,9 @@ def load_structure(
     changes += changed_words(created, before, structure)
     changes += apply_retention(structure, spec, created)
     changes += apply_check_ins(structure, spec, created)
-    changes += [] if created else apply_group_calls(session, structure, spec.group_calls)
+    if not created:
+        group_changes, group_kept = apply_group_calls(session, structure, spec.group_calls)
+        changes, kept = changes + group_changes, kept + group_kept
     at = now or datetime.now(UTC)
     if created or changes:
         structure.updated_at = at

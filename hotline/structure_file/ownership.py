@@ -11,6 +11,8 @@ owner, so a reload can never silently undo the other side (README, "Who owns wha
 - sign-in address and role: the file's until the member has a dashboard account, then
   `hotline staff invite` changes them;
 - "off duty today" from the phone menu: the phone's rows (`DutyException.set_by_phone`).
+- a group-call series: the file's until a coordinator edits it in the dashboard
+  (`hotline.groupcalls.ownership`).
 
 What a load left alone because the app owns it is reported as `kept`, never as a change.
 """
