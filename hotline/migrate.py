@@ -43,5 +43,15 @@ def is_current(app: Flask) -> bool:
     return current == heads
 
 
+def check_reachable(app: Flask) -> None:
+    """Open and close one connection to the app's database; SQLAlchemy's error if it can't."""
+    engine = create_engine(app.config["DATABASE_URL"])
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+
+
 def make_revision(app: Flask, message: str) -> None:  # pragma: no cover - a developer tool
     command.revision(alembic_config(app.config["DATABASE_URL"]), message=message, autogenerate=True)

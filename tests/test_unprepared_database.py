@@ -69,3 +69,19 @@ def test_a_database_that_does_not_answer_is_named_as_such(
     result = CliRunner().invoke(main, ["structure", "dump", "demo"])
     assert result.exit_code == 1
     assert result.output.strip() == UNREACHABLE
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["call", "--to", "+33184880000", "--keys", "1 3"], ["run"], ["demo"], ["db", "upgrade"]],
+    ids=lambda words: words[0] if words[0] != "db" else "db upgrade",
+)
+def test_the_commands_that_prepare_the_database_name_a_server_that_is_down(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, words: list[str]
+) -> None:
+    """They used to end in psycopg's traceback from the middle of a migration."""
+    monkeypatch.setenv("HOTLINE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}")
+    result = CliRunner().invoke(main, words)
+    assert result.exit_code == 1
+    assert result.output.strip() == UNREACHABLE

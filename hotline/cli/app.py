@@ -41,6 +41,14 @@ class Refusal(click.ClickException):
         click.echo(self.format_message(), err=True, file=file)
 
 
+def refuse_unreachable_database(app: Flask) -> None:
+    """Say in one sentence that the database server is down, before anything starts."""
+    try:
+        migrate.check_reachable(app)
+    except SQLAlchemyError:
+        raise Refusal(UNREACHABLE) from None
+
+
 def with_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
     """Run `command(app, ...)` inside the context of an app built from the environment.
 
@@ -64,11 +72,16 @@ def with_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
 
 
 def with_any_app(command: Callable[Concatenate[Flask, P], R]) -> Callable[P, R]:
-    """`with_app` for the commands that prepare the database themselves (migrate, demo)."""
+    """`with_app` for the commands that prepare the database themselves (migrate, demo).
+
+    They may find it empty, not unreachable: a server that is down is said in one sentence
+    before anything starts, not as a driver's traceback from the middle of a migration.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         app = create_app()
+        refuse_unreachable_database(app)
         with app.app_context():
             return command(app, *args, **kwargs)
 

@@ -23,7 +23,7 @@ from flask import Flask
 from hotline import config, create_app, migrate
 from hotline.cli import children, run_guard
 from hotline.cli import demo as services
-from hotline.cli.app import Refusal
+from hotline.cli.app import Refusal, refuse_unreachable_database
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.embedded import EmbeddedRedis
 from hotline.extensions import db
@@ -44,6 +44,7 @@ def run(port: int, emulator_port: int, no_demo: bool, at: str | None) -> None:
     development = app.config["HOTLINE_ENV"] != "production"
     if at is not None and not development:
         raise Refusal("L'horloge de démonstration (--at) n'existe qu'en développement.")
+    refuse_unreachable_database(app)
     instance = Path(app.instance_path)
     lock = run_guard.acquire(instance, port, emulator_port if development else None)
     try:
