@@ -92,6 +92,28 @@ def test_room_waits_for_the_host_then_ends_when_the_host_leaves(make_app, make_e
     assert next(e for e in conf.events if e.kind == "end").at == 80
 
 
+def test_a_host_without_end_on_exit_leaves_and_the_room_goes_on(make_app, make_emulator):
+    """Twilio ends a room when an endConferenceOnExit participant leaves, or the last one does:
+    a startConferenceOnEnter host who hangs up does neither, so the others stay together."""
+
+    def host_stays_optional(form: dict[str, str]) -> str:
+        if form["From"] == HOST:
+            return room('startConferenceOnEnter="true"')
+        return room('startConferenceOnEnter="false"')
+
+    app = make_app({**ROUTES, "/voice/incoming": host_stays_optional})
+    emulator = make_emulator(app, seed=3)
+    emulator.start_call(ALICE, HOTLINE, ScriptedCaller("wait:300 hangup"))
+    emulator.start_call(BOB, HOTLINE, ScriptedCaller("wait:300 hangup"), delay=5)
+    emulator.start_call(HOST, HOTLINE, ScriptedCaller("wait:30 hangup"), delay=10)
+    emulator.sim.run_until_idle()
+
+    conf = emulator.conferences.get("salle-1")
+    ends = [f for f in app.forms("/conf/events") if f["StatusCallbackEvent"] == "conference-end"]
+    assert [f["ReasonConferenceEnded"] for f in ends] == ["last-participant-left"]
+    assert next(e for e in conf.events if e.kind == "end").at >= 300  # not at the host's 40 s
+
+
 def test_a_lone_participant_never_starts_the_room(make_app, make_emulator):
     app = make_app(ROUTES)
     emulator = make_emulator(app)
