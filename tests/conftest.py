@@ -27,7 +27,7 @@ import pytest
 import yaml
 from flask import Flask
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from hotline import create_app, migrate
 from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
@@ -92,11 +92,29 @@ class Clock:
         return self.instant
 
 
+def _create_database_if_missing(url: str) -> None:
+    """A fresh machine has the PostgreSQL server, not the suite's database: make it once,
+    rather than failing every test with "database … does not exist"."""
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            found = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not found:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        server.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        _create_database_if_missing(url)
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
