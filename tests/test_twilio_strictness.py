@@ -8,6 +8,7 @@ speak its language, fetch every <Play>) and shows what the app does about it.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,19 @@ def test_scripts_check_refuses_a_voice_that_does_not_speak_its_language(tmp_path
     assert result.exit_code != 0
     assert "languages.en.voice" in result.output
     assert "'Polly.Lea' does not speak 'en-GB'" in result.output
+
+
+@pytest.fixture(autouse=True)
+def _scripts_restored(app: Flask) -> Iterator[None]:
+    """Some tests point the shared app at a copy of the scripts: give the next test the real
+    ones (test_staff_menu heard "Bienvenue à …" from a recorded welcome left behind)."""
+    configured = app.config.get("VOICE_SCRIPTS")
+    cached = app.extensions.get("hotline.scripts")
+    yield
+    app.config["VOICE_SCRIPTS"] = configured
+    app.extensions["hotline.scripts"] = cached
+    if cached is None:
+        app.extensions.pop("hotline.scripts", None)
 
 
 def _script_with_a_recorded_welcome(app: Flask, tmp_path: Path) -> Path:
