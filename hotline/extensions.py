@@ -8,12 +8,13 @@ commit stays at that boundary.
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import redis
 from flask import Flask, current_app, g
 from rq import Queue
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +31,8 @@ class Database:
         engine = create_engine(url, hide_parameters=True, **_engine_options(url, budget))
         if url.startswith("sqlite"):
             event.listen(engine, "connect", functools.partial(_sqlite_pragmas, budget))
+        else:
+            _ping_after_idle(engine)
         app.extensions["hotline.engine"] = engine
         app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(_close_session)
@@ -85,7 +88,6 @@ def _engine_options(url: str, budget: float) -> dict[str, Any]:
             options["pool_timeout"] = pool_timeout
         return options
     return {
-        "pool_pre_ping": True,
         "pool_timeout": pool_timeout,
         "connect_args": {
             "connect_timeout": max(2, int(budget * 2 / 5)),
@@ -93,6 +95,35 @@ def _engine_options(url: str, budget: float) -> dict[str, Any]:
             "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
         },
     }
+
+
+IDLE_BEFORE_PING = 10.0  # seconds a pooled connection may rest before it is checked
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has rested: a pessimistic
+    `pool_pre_ping` costs a round trip on every request, a third of a webhook's.
+
+    A connection in steady use is known good; one that rested past IDLE_BEFORE_PING may have
+    been cut (a database restart, a firewall): it is pinged, and replaced if it fails. What
+    this gives up: a connection cut within the last few seconds of use fails its request,
+    which answers the caller with the apology and the voicemail (`telephony.errors`), and the
+    pool then replaces every connection of that generation.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _rest(_dbapi_connection: Any, record: Any) -> None:
+        record.info["resting_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("resting_since", None)
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever broke, a new connection is the cure
+            raise exc.DisconnectionError() from error
 
 
 def _in_memory(url: str) -> bool:

@@ -6,10 +6,13 @@ row already there and out-of-order status callbacks never move a call back.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, union, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, and_, bindparam, func, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
 
 from hotline.callbacks.common import CALLING_LEASE_MINUTES
 from hotline.models import (
@@ -32,62 +35,80 @@ def record_inbound_call(
 ) -> Call:
     """The Call row for this CallSid, created on the first webhook only.
 
-    The caller's language is written then when their number tells it (see `known_caller`),
-    so the greeting speaks it and the language question is skipped.
+    The caller's language is written then when their number tells it (see `known_caller_columns`),
+    so the greeting speaks it and the language question is skipped. One statement, one round
+    trip: the person and the language are subqueries of the INSERT, which returns the row;
+    only a retried webhook (the row is there: nothing inserted) reads it by its CallSid.
     """
-    person_id, language = known_caller(session, structure_id, from_)
-    insert_if_absent(
-        session,
-        Call,
-        {
-            "call_sid": call_sid,
-            "structure_id": structure_id,
-            "direction": "inbound",
-            "from_e164": from_,
-            "to_e164": to,
-            "status": "ringing",
-            "last_sequence": -1,
-            "person_id": person_id,
-            "language": language,
-            "staff_connected": False,
-            "started_at": now,
-        },
-        unique_on=["call_sid"],
+    statement = _first_webhook(session.get_bind().dialect.name)
+    values = {
+        "call_sid": call_sid,
+        "structure_id": structure_id,
+        "from_e164": from_,
+        "to_e164": to,
+        "started_at": now,
+    }
+    created = session.scalars(statement, values).first()
+    return created if created is not None else find_call(session, call_sid)
+
+
+@functools.lru_cache(maxsize=4)
+def _first_webhook(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, built once: the values are bound parameters."""
+    structure: Any = bindparam("structure_id", type_=Integer)
+    caller: Any = bindparam("from_e164", type_=String)
+    person, language = known_caller_columns(structure, caller)
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(Call)
+        .values(
+            call_sid=bindparam("call_sid"),
+            structure_id=structure,
+            direction="inbound",
+            from_e164=caller,
+            to_e164=bindparam("to_e164"),
+            status="ringing",
+            last_sequence=-1,
+            person_id=person,
+            language=language,
+            staff_connected=False,
+            started_at=bindparam("started_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(Call)
     )
-    return find_call(session, call_sid)
 
 
-def known_caller(
-    session: Session, structure_id: int | None, from_: str
-) -> tuple[int | None, str | None]:
-    """The person this number belongs to, and the language it is known to speak.
+def known_caller_columns(structure: Any, caller: Any) -> tuple[Any, Any]:
+    """The person this number belongs to, and the language it is known to speak, as SQL.
 
     The language is the person's preferred one, else the one of this number's latest call
-    that has one (chosen at the language menu, or the menu a theme was picked in). One
-    round trip: both come from scalar subqueries of a single SELECT. A withheld number
-    is nobody and speaks no known language.
+    that has one (chosen at the language menu, or the menu a theme was picked in). A
+    withheld number is nobody and speaks no known language.
     """
-    if structure_id is None or not from_:
-        return None, None
-    person = select(Person).where(Person.structure_id == structure_id, Person.phone_e164 == from_)
-    earlier = (
-        select(Call.language)
+    known = and_(caller != "", structure.is_not(None))
+    person = select(Person).where(
+        Person.structure_id == structure, Person.phone_e164 == caller, known
+    )
+    earlier = aliased(Call)
+    previous = (
+        select(earlier.language)
         .where(
-            Call.structure_id == structure_id,
-            Call.from_e164 == from_,
-            Call.language.is_not(None),
+            earlier.structure_id == structure,
+            earlier.from_e164 == caller,
+            earlier.language.is_not(None),
+            known,
         )
-        .order_by(Call.started_at.desc(), Call.id.desc())
+        .order_by(earlier.started_at.desc(), earlier.id.desc())
         .limit(1)
     )
-    row = session.execute(
-        select(
-            person.with_only_columns(Person.id).scalar_subquery(),
-            person.with_only_columns(Person.language).scalar_subquery(),
-            earlier.scalar_subquery(),
-        )
-    ).one()
-    return row[0], row[1] or row[2]
+    return (
+        person.with_only_columns(Person.id).limit(1).scalar_subquery(),
+        func.coalesce(
+            person.with_only_columns(Person.language).limit(1).scalar_subquery(),
+            previous.scalar_subquery(),
+        ),
+    )
 
 
 def find_call(session: Session, call_sid: str) -> Call:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime, enum_column
@@ -32,6 +32,9 @@ class Call(Base):
     """One row per Twilio CallSid: the webhook retried twice still finds this row."""
 
     __tablename__ = "call"
+    # A call's first webhook asks which language this number spoke last time: without this
+    # index that question read every call of the structure (5 ms at 60,000 calls, growing).
+    __table_args__ = (Index("ix_call_caller_history", "structure_id", "from_e164", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(PROVIDER_SID), unique=True)

@@ -91,7 +91,7 @@ def _language_known(ctx: CallContext) -> bool:
     """Nothing to ask: one language offered, or the caller's number tells which one.
 
     The call's language is written at its first webhook from the person's preferred
-    language or this number's previous call (`calls.known_caller`), and when chosen.
+    language or this number's previous call (`calls.records.known_caller_columns`), and when chosen.
     """
     languages = ctx.structure.languages
     return len(languages) < 2 or ctx.call.language in languages

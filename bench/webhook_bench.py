@@ -1,0 +1,121 @@
+"""The webhook half of `make bench`: anchors and hotline paths under wrk, alternating.
+
+Every path is measured in the same run as the anchors, in rounds that alternate between
+them, so a machine busy with something else slows all of them alike and the ratios hold.
+"""
+
+from __future__ import annotations
+
+import statistics
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from servers import BASE, TOKEN, Server, call_params, write_requests, wrk
+
+SECONDS = 4
+MENU = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+
+
+@dataclass
+class Measured:
+    """One measured path: which server, which requests, its results per round."""
+
+    name: str
+    server: Callable[[], Server]
+    requests: Path
+    rounds: list[dict[str, float]] = field(default_factory=list)
+
+    def figure(self, key: str, how: Callable[[list[float]], float] = statistics.median) -> float:
+        return how([run[key] for run in self.rounds])
+
+
+def anchor_paths(anchors: Callable[[], Server], folder: Path) -> list[Measured]:
+    rows = [call_params(i) for i in range(2000)]
+    return [
+        Measured(label, anchors, write_requests(folder / f"{route}.txt", f"/{route}", rows))
+        for label, route in (
+            ("bare Flask, static TwiML", "static"),
+            ("+ form parsed", "form"),
+            ("+ one HMAC-SHA1 check (the floor)", "hmac"),
+            ("+ stock RequestValidator (2 HMACs)", "validator"),
+        )
+    ]
+
+
+def hotline_paths(server: Callable[[], Server], folder: Path, label: str) -> list[Measured]:
+    """`/voice/incoming` on new CallSids, and the menu's key 3 (ring staff) on known calls."""
+    tag = label.split()[0].lower()
+    fresh = (call_params(100_000 + i) for i in range(60_000))
+    known = [call_params(i, Digits="3", CallStatus="in-progress") for i in range(1000)]
+    return [
+        Measured(
+            f"hotline /voice/incoming ({label})",
+            server,
+            write_requests(folder / f"incoming-{tag}.txt", "/voice/incoming", fresh),
+        ),
+        Measured(
+            f"hotline /voice/menu key 3 → ringing ({label})",
+            server,
+            write_requests(folder / f"menu-{tag}.txt", MENU, known),
+        ),
+    ]
+
+
+def open_calls(server: Server, count: int = 1000) -> None:
+    """The calls the menu requests belong to: their first webhook, once each."""
+    validator = RequestValidator(TOKEN)
+    for index in range(count):
+        params = call_params(index)
+        signature = validator.compute_signature(BASE + "/voice/incoming", params)
+        request = urllib.request.Request(
+            server.url + "/voice/incoming",
+            data=urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+
+def measure(paths: list[Measured], rounds: int) -> None:
+    """Each path at 1 then 8 connections, round after round, with server CPU per request."""
+    for _ in range(rounds):
+        for path in paths:
+            server = path.server()
+            single = wrk(server.url, path.requests, 1, SECONDS)
+            cpu_before = server.cpu_seconds()
+            loaded = wrk(server.url, path.requests, 8, SECONDS)
+            cpu = server.cpu_seconds() - cpu_before
+            path.rounds.append(
+                {
+                    "rps": loaded["rps"],
+                    "p50_ms_1conn": single["p50_us"] / 1000,
+                    "p99_ms_8conn": loaded["p99_us"] / 1000,
+                    "max_ms": max(single["max_us"], loaded["max_us"]) / 1000,
+                    "cpu_ms_per_request": cpu * 1000 / max(loaded["requests"], 1),
+                    "non_2xx": single["non_2xx"] + loaded["non_2xx"],
+                    "socket_errors": single["socket_errors"] + loaded["socket_errors"],
+                }
+            )
+
+
+def summary(paths: list[Measured]) -> list[dict[str, float | str]]:
+    """One row per path, req/s as a ratio of the bare Flask route's."""
+    bare = paths[0].figure("rps")
+    return [
+        {
+            "path": path.name,
+            "rps_8conn": round(path.figure("rps")),
+            "ratio": round(path.figure("rps") / bare, 2),
+            "p50_ms_1conn": round(path.figure("p50_ms_1conn"), 2),
+            "p99_ms_8conn": round(path.figure("p99_ms_8conn", max), 2),
+            "max_ms": round(path.figure("max_ms", max), 1),
+            "cpu_ms_per_request": round(path.figure("cpu_ms_per_request"), 2),
+            "errors": int(path.figure("non_2xx", sum) + path.figure("socket_errors", sum)),
+        }
+        for path in paths
+    ]
