@@ -1,0 +1,106 @@
+"""What one webhook costs the database, counted statement by statement (issue 11).
+
+Round trips are what a caller waits for in silence. A call's first webhook is one INSERT that
+returns its row (the person and language are subqueries of it), on fast commits: no BEGIN, no
+COMMIT, no wait for the disk on PostgreSQL. The counts here are facts to keep, not timings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, event, select, text
+
+from hotline.emulator import compute_signature
+from hotline.extensions import db
+from hotline.models import Call
+from tests.conftest import BASE_URL, DEV_AUTH_TOKEN
+
+pytestmark = [pytest.mark.commits, pytest.mark.usefixtures("demo")]
+
+
+def params(sid: int, **extra: str) -> dict[str, str]:
+    return {
+        "CallSid": f"CA{sid:032x}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+33600000101",  # Jean, a known person who speaks French
+        "To": "+33184880000",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        **extra,
+    }
+
+
+def post(app: Any, path: str, form: dict[str, str]) -> Any:
+    signature = compute_signature(DEV_AUTH_TOKEN, BASE_URL + path, form)
+    return app.test_client().post(
+        BASE_URL + path, data=form, headers={"X-Twilio-Signature": signature}
+    )
+
+
+@pytest.fixture
+def round_trips(app: Any) -> Iterator[list[str]]:
+    """Every statement and transaction boundary sent on either pool during the test."""
+    seen: list[str] = []
+    with app.app_context():
+        engines = {db.engine, app.extensions["hotline.fast_sessionmaker"].kw["bind"]}
+
+    def statement(*args: Any) -> None:
+        seen.append(args[2].split()[0])
+
+    def commit(*_args: Any) -> None:
+        seen.append("COMMIT")
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", commit)
+    yield seen
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+def test_a_calls_first_webhook_is_one_statement(app: Any, round_trips: list[str]) -> None:
+    assert post(app, "/voice/incoming", params(1)).status_code == 200  # fills the caches
+    round_trips.clear()
+    response = post(app, "/voice/incoming", params(2))
+    assert response.status_code == 200
+    assert "Bonjour" in response.get_data(as_text=True)
+    # On PostgreSQL the INSERT commits itself (autocommit): the COMMIT SQLAlchemy then asks
+    # psycopg for finds no transaction open and sends nothing (see the last test).
+    assert round_trips == ["INSERT", "COMMIT"]
+    with app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == params(2)["CallSid"]))
+        assert call is not None
+        assert call.person_id is not None
+        assert call.language == "fr"
+
+
+def test_a_retried_first_webhook_reads_the_row_it_finds(app: Any, round_trips: list[str]) -> None:
+    post(app, "/voice/incoming", params(3))
+    round_trips.clear()
+    post(app, "/voice/incoming", params(3))
+    assert round_trips == ["INSERT", "SELECT", "COMMIT"]  # nothing inserted: read, not written
+
+
+def test_fast_commits_are_unsynced_and_autocommit_on_postgresql(app: Any) -> None:
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite's sessions are the usual ones")
+    with app.app_context():
+        fast = app.extensions["hotline.fast_sessionmaker"]()
+        assert fast.scalar(text("SHOW synchronous_commit")) == "off"
+        assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+        status = fast.connection().connection.dbapi_connection.info.transaction_status
+        assert status == psycopg.pq.TransactionStatus.IDLE  # no transaction left to COMMIT
+        fast.close()
+    post(app, "/voice/incoming", params(4))
+    other = create_engine(app.config["DATABASE_URL"])
+    with other.connect() as connection:  # committed without a COMMIT statement
+        found = connection.scalar(
+            text("SELECT count(*) FROM call WHERE call_sid = :sid"), {"sid": params(4)["CallSid"]}
+        )
+    other.dispose()
+    assert found == 1
