@@ -36,6 +36,7 @@ class Database:
         app.extensions["hotline.engine"] = engine
         app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.extensions["hotline.fast_sessionmaker"] = _fast_sessionmaker(url, budget, engine)
+        app.extensions["hotline.fast_autocommit"] = not url.startswith("sqlite")
         app.teardown_appcontext(_close_session)
 
     def bind_to_connection(self, app: Flask, connection: Connection) -> None:
@@ -48,6 +49,7 @@ class Database:
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         app.extensions["hotline.fast_sessionmaker"] = app.extensions["hotline.sessionmaker"]
+        app.extensions["hotline.fast_autocommit"] = False  # inside the test's transaction
 
     def new_session(self) -> Session:
         """A session of its own, beside the context's: for bookkeeping after that one commits.
@@ -57,21 +59,30 @@ class Database:
         session: Session = current_app.extensions["hotline.sessionmaker"]()
         return session
 
-    def use_fast_commits(self) -> None:
-        """Give this request a session whose each statement commits on its own, unsynced.
+    def use_fast_commits(self, *, autocommit: bool = False) -> None:
+        """Give this request a session whose commits do not wait for the disk.
 
-        For webhooks that write at most one row in one statement, which a later webhook
-        writes again if it is lost (a call's first webhook): no BEGIN, no COMMIT, and on
-        PostgreSQL no wait for the disk (`synchronous_commit=off`). A database crash may lose
-        the last fraction of a second of such rows, never a message or a consent: those are
-        written by the other webhooks, through the ordinary session.
+        On PostgreSQL (`synchronous_commit=off`) a commit returns before its WAL is flushed:
+        a database crash may lose the last fraction of a second of what such a session
+        wrote. So it is for the call path's own bookkeeping, which a later webhook writes
+        again if it is lost (the call row, the route chosen, the ringing job: a caller whose
+        row vanished is answered by the apology and the voicemail), never for a message, a
+        consent or a callback, written by the other webhooks through the ordinary session.
+        `autocommit`: each statement commits on its own, no BEGIN and no COMMIT sent, for a
+        webhook that writes at most one row in one statement (a call's first).
         """
-        if "db_session" not in g:
-            g.db_session = current_app.extensions["hotline.fast_sessionmaker"]()
+        if "db_session" in g:
+            return
+        session: Session = current_app.extensions["hotline.fast_sessionmaker"]()
+        if autocommit and current_app.extensions.get("hotline.fast_autocommit"):
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.db_session = session
 
-    def new_fast_session(self) -> Session:
+    def new_fast_session(self, *, autocommit: bool = False) -> Session:
         """A session of its own, with fast commits (see `use_fast_commits`)."""
         session: Session = current_app.extensions["hotline.fast_sessionmaker"]()
+        if autocommit and current_app.extensions.get("hotline.fast_autocommit"):
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return session
 
     @property
@@ -146,7 +157,7 @@ def _ping_after_idle(engine: Engine) -> None:
 
 
 def _fast_sessionmaker(url: str, budget: float, engine: Engine) -> sessionmaker[Session]:
-    """Autocommit, unsynced sessions on a pool of their own (PostgreSQL); SQLite's usual ones.
+    """Unsynced sessions on a pool of their own (PostgreSQL); SQLite's usual ones.
 
     A pool of its own because `synchronous_commit` is a connection setting, given once at
     connect rather than by a SET (a round trip) on every request.
@@ -155,7 +166,7 @@ def _fast_sessionmaker(url: str, budget: float, engine: Engine) -> sessionmaker[
         return sessionmaker(engine, expire_on_commit=False)
     options = _engine_options(url, budget)
     options["connect_args"]["options"] += " -c synchronous_commit=off"
-    fast = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", **options)
+    fast = create_engine(url, hide_parameters=True, **options)
     _ping_after_idle(fast)
     return sessionmaker(fast, expire_on_commit=False)
 

@@ -90,9 +90,9 @@ def test_fast_commits_are_unsynced_and_autocommit_on_postgresql(app: Any) -> Non
     if not app.config["DATABASE_URL"].startswith("postgresql"):
         pytest.skip("SQLite's sessions are the usual ones")
     with app.app_context():
-        fast = app.extensions["hotline.fast_sessionmaker"]()
-        assert fast.scalar(text("SHOW synchronous_commit")) == "off"
         assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+        fast = db.new_fast_session(autocommit=True)
+        assert fast.scalar(text("SHOW synchronous_commit")) == "off"
         status = fast.connection().connection.dbapi_connection.info.transaction_status
         assert status == psycopg.pq.TransactionStatus.IDLE  # no transaction left to COMMIT
         fast.close()
