@@ -71,6 +71,28 @@ def test_the_queue_follows_the_policy_and_says_why(sign_in: Any, session: Any, c
         validator("Callback").validate(entry)
 
 
+def test_the_queue_comes_a_page_at_a_time_with_counts_and_a_next_link(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    amina = sign_in("amina")
+    made = []
+    for _ in range(5):
+        made.append(manual(session, None, amina.staff, clock()))
+        clock.instant += timedelta(minutes=1)
+    first = amina.get("/api/queue?limit=2").get_json()
+    assert [entry["id"] for entry in first["entries"]] == [made[0].id, made[1].id]
+    assert (first["total"], first["callable_now"], first["per_theme"]) == (5, 5, {"": 5})
+    second = amina.get(first["next"]).get_json()
+    assert [entry["position"] for entry in second["entries"]] == [3, 4]
+    last = amina.get(second["next"]).get_json()
+    assert [entry["id"] for entry in last["entries"]] == [made[4].id]
+    assert last["next"] is None
+    assert amina.get("/api/queue?theme=numerique").get_json()["entries"] == []
+    refused = amina.get("/api/queue?limit=0")
+    assert refused.status_code == 400
+    assert "limit" in refused.get_json()["message"]
+
+
 def test_one_claim_wins_and_the_other_sees_who_has_it(
     sign_in: Any, session: Any, clock: Any
 ) -> None:
@@ -297,3 +319,19 @@ def test_the_api_keeps_the_services_precise_reason(sign_in: Any, session: Any, c
     unclaimed = manual(session, "p-002", amina.staff, clock())
     called = amina.post_json(f"/api/callbacks/{unclaimed.id}/call")
     assert called.get_json()["message"] == "Prenez d'abord ce rappel."
+
+
+def test_the_queue_page_shows_fifty_then_a_link_to_the_next(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    amina = sign_in("amina")
+    for _ in range(52):
+        manual(session, None, amina.staff, clock())
+        clock.instant += timedelta(seconds=30)
+    page = amina.get("/queue").get_data(as_text=True)
+    assert "52 rappels dans la file, dont 52 à appeler maintenant." in page
+    assert page.count('class="position"') == 50
+    assert "/queue?offset=50" in page
+    rest = amina.get("/queue?offset=50").get_data(as_text=True)
+    assert rest.count('class="position"') == 2
+    assert "Rappels précédents" in rest

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, request
+from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
 from hotline import callbacks, clock, tasks
@@ -20,7 +20,7 @@ from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
 from hotline.web.auth import current_staff, login_required, visible_structure_id
 from hotline.web.csrf import protect
-from hotline.web.params import is_row_id
+from hotline.web.params import is_row_id, page_window
 from hotline.web.redirects import same_origin_path
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -114,10 +114,42 @@ def _callback(callback_id: int) -> Callback:
 @bp.get("/queue")
 @login_required
 def queue() -> Response:
-    entries = callbacks.list_queue(db.session, visible_structure_id(), clock.now())
-    return jsonify(
-        {"entries": [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries]}
+    """One page of the queue in policy order (`limit`, `offset`, `theme`), the counts per
+    theme, and `next`: the URL of the following page, or null on the last one."""
+    try:
+        limit, offset = page_window(request.args)
+    except ValueError as error:
+        raise ApiError(400, "invalid", str(error)) from None
+    structure_id, now = visible_structure_id(), clock.now()
+    theme = request.args.get("theme", "")
+    entries = callbacks.list_queue(
+        db.session,
+        structure_id,
+        now,
+        limit=limit + 1,  # one more tells whether a next page exists
+        offset=offset,
+        theme_id=_owned_id(Theme, theme, structure_id),
     )
+    following = None
+    if len(entries) > limit:
+        more: dict[str, Any] = {"theme": theme} if theme else {}
+        following = url_for("api.queue", limit=limit, offset=offset + limit, **more)
+    shown = [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries[:limit]]
+    return jsonify({"entries": shown, **_counts(structure_id, now), "next": following})
+
+
+def _counts(structure_id: int, now: Any) -> dict[str, Any]:
+    """The queue's counts, per theme key ("" for entries without a theme)."""
+    counts = callbacks.queue_counts(db.session, structure_id, now)
+    keys = dict(
+        db.session.execute(
+            select(Theme.id, Theme.key).where(Theme.structure_id == structure_id)
+        ).all()
+    )
+    per_theme = {
+        keys.get(theme_id, "") if theme_id else "": n for theme_id, n in counts.per_theme.items()
+    }
+    return {"total": counts.total, "callable_now": counts.callable_now, "per_theme": per_theme}
 
 
 @bp.post("/callbacks")

@@ -39,7 +39,14 @@ from hotline.callbacks.hours import (
     next_allowed,
     when_may_we_call,
 )
-from hotline.callbacks.listing import QueueEntry, list_queue, recently_handled, waiting_callbacks
+from hotline.callbacks.listing import (
+    QueueCounts,
+    QueueEntry,
+    list_queue,
+    queue_counts,
+    recently_handled,
+    waiting_callbacks,
+)
 from hotline.callbacks.outcomes import (
     NO_SMS_SENDER,
     OutcomeResult,
@@ -95,6 +102,8 @@ __all__ = [
     "is_allowed",
     "latest_attempt",
     "list_queue",
+    "queue_counts",
+    "QueueCounts",
     "mark_sms_sent",
     "next_allowed",
     "normalise_callback_settings",

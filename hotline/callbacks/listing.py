@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
 from hotline.callbacks.entries import LISTED
-from hotline.callbacks.policy import Policy, order, reasons
+from hotline.callbacks.policy import Policy, reasons
+from hotline.callbacks.queue_order import group_of, ordered_entries
 from hotline.callbacks.settings import callback_settings
 from hotline.models import Callback, CallbackSource, CallbackStatus, Structure
 
@@ -72,51 +73,84 @@ def _held_by(callback: Callback) -> str:
     return f"pris par {name}"
 
 
-def _entries(
-    policy: Policy, tz: ZoneInfo, group: int, callbacks: Sequence[Callback], now: datetime
-) -> list[tuple[Callback, tuple[str, ...]]]:
-    ordered = order(policy, callbacks, now)
-    if group == 1:
-        ordered.sort(key=lambda callback: callback.due_at or now)  # stable: policy breaks ties
-    lines = []
-    for callback in ordered:
+def _lines(
+    policy: Policy, tz: ZoneInfo, callbacks: Sequence[Callback], now: datetime, first: int
+) -> list[QueueEntry]:
+    """The page's entries, already in queue order, with their places and French reasons."""
+    entries = []
+    for index, callback in enumerate(callbacks):
+        group = _group(callback, now)
         found = reasons(policy, callback, now)
         if group == 1 and callback.due_at is not None:
             found = (*found, f"rappel prévu {french.moment(callback.due_at, now, tz)}")
         if group == 2:
             found = (_held_by(callback), *found)
-        lines.append((callback, found))
-    return lines
+        detail = describe(callback, now, tz)
+        later = due_later(callback, now)
+        why = SEPARATOR.join(found)
+        entries.append(QueueEntry(callback, first + index, found, why, detail, later))
+    return entries
 
 
-def list_queue(session: Session, structure_id: int, now: datetime) -> list[QueueEntry]:
-    """The structure's open entries in the order to call them, each with its French reasons."""
+def list_queue(
+    session: Session,
+    structure_id: int,
+    now: datetime,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    theme_id: int | None = None,
+) -> list[QueueEntry]:
+    """The structure's open entries in the order to call them, each with its French reasons.
+
+    The database orders and pages them (`queue_order`): `limit` entries from `offset`, and
+    only those are loaded with their person, holder and messages. Positions count from the
+    start of the (filtered) queue.
+    """
     structure = session.get(Structure, structure_id)
     if structure is None:
         return []
-    settings = callback_settings(structure)
-    callbacks = session.scalars(
-        select(Callback)
-        .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
+    policy = callback_settings(structure).policy
+    dialect = session.get_bind().dialect.name
+    query = ordered_entries(structure_id, policy, now, dialect, theme_id=theme_id)
+    page = session.scalars(
+        query.offset(offset)
+        .limit(limit)
         .options(
             selectinload(Callback.person),
             selectinload(Callback.claimed_by),
             selectinload(Callback.messages),
         )
     ).all()
-    groups: dict[int, list[Callback]] = {0: [], 1: [], 2: []}
-    for callback in callbacks:
-        groups[_group(callback, now)].append(callback)
-    tz = ZoneInfo(structure.timezone)
-    entries: list[QueueEntry] = []
-    for group, members in groups.items():
-        for callback, found in _entries(settings.policy, tz, group, members, now):
-            position = len(entries) + 1
-            detail = describe(callback, now, tz)
-            why = SEPARATOR.join(found)
-            later = due_later(callback, now)
-            entries.append(QueueEntry(callback, position, found, why, detail, later))
-    return entries
+    return _lines(policy, ZoneInfo(structure.timezone), page, now, offset + 1)
+
+
+def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
+    """How many entries the queue holds: in all, callable now, and per theme (None: no theme)."""
+    group = group_of(now)
+    rows = session.execute(
+        select(Callback.theme_id, group, func.count())
+        .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
+        .group_by(Callback.theme_id, group)
+    ).all()
+    per_theme: dict[int | None, int] = {}
+    callable_per_theme: dict[int | None, int] = {}
+    for theme_id, in_group, count in rows:
+        per_theme[theme_id] = per_theme.get(theme_id, 0) + count
+        if in_group == 0:
+            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + count
+    total, callable_now = sum(per_theme.values()), sum(callable_per_theme.values())
+    return QueueCounts(total, callable_now, per_theme, callable_per_theme)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Entries in the queue: all, callable now, and both per theme id (None: no theme)."""
+
+    total: int
+    callable_now: int
+    per_theme: dict[int | None, int]
+    callable_per_theme: dict[int | None, int]
 
 
 def waiting_callbacks(session: Session, structure_id: int) -> list[Callback]:

@@ -6,36 +6,43 @@ Used by the staff phone menu, where nobody picks an entry from a list: the queue
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.attempts import note_attempt_leg, start_attempt
 from hotline.callbacks.claims import claim_callback, release_callback
-from hotline.callbacks.common import settings_of
 from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
 from hotline.callbacks.hours import when_may_we_call
-from hotline.callbacks.listing import list_queue
-from hotline.models import OPEN_STATUSES, Callback, CallbackAttempt, Staff
+from hotline.callbacks.queue_order import group_of, ordered_entries
+from hotline.callbacks.settings import callback_settings
+from hotline.models import OPEN_STATUSES, Callback, CallbackAttempt, Staff, Structure
+
+PAGE = 50
 
 
-def takeable(session: Session, structure_id: int, now: datetime) -> list[Callback]:
-    """Open entries due now, in the structure's policy order.
+def takeable(session: Session, structure_id: int, now: datetime) -> Iterator[Callback]:
+    """Open entries due now, in the structure's policy order, read a page at a time.
 
     A person whose own call hours are closed now is passed over (not dropped): the phone
     menu would otherwise claim them, refuse to dial, and give them back, again and again.
     """
-    hours = settings_of(session, structure_id).outbound_hours
-    return [
-        entry.callback
-        for entry in list_queue(session, structure_id, now)
-        if entry.callback.status in OPEN_STATUSES
-        and (entry.callback.due_at is None or entry.callback.due_at <= now)
-        and (
-            entry.callback.person_id is None
-            or when_may_we_call(hours, now, entry.callback.person).open_now
-        )
-    ]
+    structure = session.get_one(Structure, structure_id)
+    settings = callback_settings(structure)
+    dialect = session.get_bind().dialect.name
+    query = ordered_entries(structure_id, settings.policy, now, dialect).where(
+        group_of(now) == 0, Callback.status.in_(OPEN_STATUSES)
+    )
+    offset = 0
+    while page := session.scalars(query.offset(offset).limit(PAGE)).all():
+        for callback in page:
+            if (
+                callback.person_id is None
+                or when_may_we_call(settings.outbound_hours, now, callback.person).open_now
+            ):
+                yield callback
+        offset += PAGE
 
 
 def take_next(session: Session, structure_id: int, staff: Staff, now: datetime) -> Callback | None:

@@ -31,7 +31,7 @@ from hotline.models import (
 )
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
-from hotline.web.params import is_row_id
+from hotline.web.params import PAGE_SIZE, is_row_id, page_window
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 protect(bp)
@@ -68,12 +68,20 @@ def home() -> Any:
 @bp.get("/queue")
 @login_required
 def queue() -> str:
-    structure = _structure()
-    entries = callbacks.list_queue(db.session, structure.id, clock.now())
+    """One page of the queue (50 entries: the database orders and pages it) and its counts."""
+    structure, now = _structure(), clock.now()
+    try:
+        limit, offset = page_window(request.args)
+    except ValueError:
+        limit, offset = PAGE_SIZE, 0
+    entries = callbacks.list_queue(db.session, structure.id, now, limit=limit + 1, offset=offset)
     return render_template(
         "queue.html",
         structure=structure,
-        entries=entries,
+        entries=entries[:limit],
+        counts=callbacks.queue_counts(db.session, structure.id, now),
+        next_offset=offset + limit if len(entries) > limit else None,
+        previous_offset=max(0, offset - limit) if offset else None,
         me=current_staff(),
         masked_phone=phones.masked,
         pin_alerts=_pin_alerts(structure),

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime, enum_column
@@ -46,6 +46,8 @@ class Callback(Base):
     """One entry of a structure's callback queue, called back at most once at a time."""
 
     __tablename__ = "callback"
+    # The queue reads one structure's listed entries, oldest first among equals, a page at a time.
+    __table_args__ = (Index("ix_callback_queue", "structure_id", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(

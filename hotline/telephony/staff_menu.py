@@ -98,10 +98,12 @@ def menu(voice: Voice, token: str, response: VoiceResponse | None = None, silent
 def waiting_counts(
     session: Session, structure: StructureInfo, voice: Voice, now: datetime
 ) -> list[tuple[str, int]]:
-    """(theme label, callbacks that can be taken now) in menu order, 'any theme' last."""
-    counts: dict[int | None, int] = {}
-    for callback in callbacks.takeable(session, structure.id, now):
-        counts[callback.theme_id] = counts.get(callback.theme_id, 0) + 1
+    """(theme label, callbacks that can be taken now) in menu order, 'any theme' last.
+
+    Counted by the database (one GROUP BY, whatever the queue's length); a person whose own
+    call hours are closed just now is counted too, and passed over by "la suivante".
+    """
+    counts = dict(callbacks.queue_counts(session, structure.id, now).callable_per_theme)
     spoken = [(voice.theme_label(t), counts.pop(t.id, 0)) for t in structure.themes]
     others = sum(counts.values())
     return [*spoken, (voice.theme_label(None), others)] if others else spoken
