@@ -32,9 +32,11 @@ test: install-dev
 clean:
 	rm -rf $(VENV) instance
 
-## make bench: measure the webhook hot path and the start of a 250-person group call (not a test: numbers to compare over time)
+## make bench: the call path and the queue under wrk + gunicorn beside what the least webhook costs,
+## and the start of a 250-person group call (not a test: numbers to compare over time)
 bench: install-dev
-	$(PY) bench/webhooks.py
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(PY) bench/main.py
 	$(PY) bench/group_start.py
 
 ## make soak: 200 calls against gunicorn + worker + scheduler, Redis restarted and a worker killed

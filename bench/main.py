@@ -18,11 +18,11 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+import queue_bench
 import webhook_bench
 from servers import ROOT, Server, production_env, scratch_folder, start_gunicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 PG_DEFAULT = "postgresql+psycopg://postgres@localhost/hotline_bench"
@@ -71,6 +71,18 @@ def analyze(url: str) -> None:
     engine.dispose()
 
 
+def measure_queue(url: str, server: Server) -> dict[str, object]:
+    """Pages of a 20,000-entry queue and 20 claimers at once, on PostgreSQL."""
+    queue_bench.seed(url)
+    browsers = [
+        queue_bench.sign_in(server, f"{key}@demo.example") for key in ("amina", "karim", "sophie")
+    ]
+    return {
+        "pages": queue_bench.read_pages(server, browsers[2]),
+        "claims": queue_bench.claim_race(server, url, browsers),
+    }
+
+
 def machine() -> dict[str, object]:
     versions = {name: metadata.version(name) for name in ("flask", "sqlalchemy", "gunicorn", "rq")}
     return {
@@ -84,7 +96,10 @@ def machine() -> dict[str, object]:
 
 
 def print_table(rows: list[dict[str, float | str]]) -> None:
-    header = f"{'path':46} {'req/s@8':>8} {'×bare':>6} {'p50@1 ms':>9} {'p99@8 ms':>9} {'max ms':>7} {'CPU ms/req':>10} {'errors':>6}"
+    header = (
+        f"{'path':46} {'req/s@8':>8} {'×bare':>6} {'p50@1 ms':>9} {'p99@8 ms':>9}"
+        f" {'max ms':>7} {'CPU ms/req':>10} {'errors':>6}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -118,19 +133,26 @@ def main() -> int:
             databases = {"PostgreSQL": postgresql, **databases}
         for label, url in databases.items():
             prepare(url, redis_server.url, folder)
-            hotline = serve(label, "hotline:create_app()", production_env(url, redis_server.url, folder))
+            hotline = serve(
+                label, "hotline:create_app()", production_env(url, redis_server.url, folder)
+            )
             webhook_bench.open_calls(hotline())
             analyze(url)
             paths += webhook_bench.hotline_paths(hotline, folder, label)
         webhook_bench.measure(paths, ROUNDS)
         rows = webhook_bench.summary(paths)
         results["webhooks"] = rows
+        if postgresql:
+            results["queue"] = measure_queue(postgresql, servers[1])
         results["memory_mb"] = {server.name: round(server.rss_mb(), 1) for server in servers}
     finally:
         for server in servers:
             server.stop()
         redis_server.close()
     print_table(rows)
+    if "queue" in results:
+        print("\nQueue (PostgreSQL, 100 structures, 10,000 persons, 20,000 waiting):")
+        print(json.dumps(results["queue"], indent=2, ensure_ascii=False))
     print("\nRSS of a web worker after the load (MB):", results["memory_mb"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from twilio.request_validator import RequestValidator
-
 from servers import BASE, TOKEN, Server, call_params, write_requests, wrk
+from twilio.request_validator import RequestValidator
 
 SECONDS = 4
 MENU = "/voice/menu?attempt=1&lang=fr&node=main_menu"
