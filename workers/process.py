@@ -58,6 +58,7 @@ def run_worker(
     *,
     burst: bool = False,
     sleep: Callable[[float], Any] = time.sleep,
+    logging_level: str = "INFO",
 ) -> None:
     """Run RQ workers on `queues` until a signal stops one (or, in burst, the queue is empty)."""
     wait = FIRST_WAIT_SECONDS
@@ -65,7 +66,7 @@ def run_worker(
         worker = _Worker(list(queues), connection=connection)
         started = time.monotonic()
         try:
-            worker.work(with_scheduler=True, burst=burst)
+            worker.work(with_scheduler=True, burst=burst, logging_level=logging_level)
         except RedisError as error:  # its teardown could not reach Redis either
             log.warning("worker: Redis lost (%s)", type(error).__name__)
             _let_go(worker)

@@ -115,9 +115,17 @@ def demo(app: Flask) -> None:
     help="Run the RQ worker (with RQ's scheduler for delayed jobs); Redis lost is waited out."
 )
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option(
+    "--log-level",
+    envvar="HOTLINE_WORKER_LOG_LEVEL",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="RQ's own lines: INFO shows every job, sweeps included (`hotline run` says WARNING).",
+)
 @with_any_app  # it needs only Redis to start: jobs meet the database, which a release migrates
-def worker(_app: Flask, burst: bool) -> None:
-    run_worker(redis_store.connection, burst=burst)
+def worker(_app: Flask, burst: bool, log_level: str) -> None:
+    run_worker(redis_store.connection, burst=burst, logging_level=log_level.upper())
 
 
 @main.command(help="Run the periodic sweeps (one process per deployment).")

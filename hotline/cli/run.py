@@ -107,6 +107,9 @@ def _run(
 
 def _child_environment(app: Flask, port: int, emulator_port: int | None) -> dict[str, str]:
     env = dict(os.environ)
+    # The sweeps run every 10 s as jobs: at INFO, RQ's four lines for each of them bury the
+    # calls in the terminal. Failures still show (WARNING); set it to INFO to see every job.
+    env.setdefault("HOTLINE_WORKER_LOG_LEVEL", "WARNING")
     # Signatures are checked against the public URL: locally, that is this server.
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     if not env.get("TWILIO_API_BASE") and emulator_port is not None:
