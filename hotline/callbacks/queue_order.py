@@ -9,7 +9,7 @@ Python on every page load.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Float, Numeric, and_, case, cast, func, literal, or_, select
@@ -34,7 +34,7 @@ def _hours_waited(now: datetime, dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         seconds = func.extract("epoch", literal(now) - Callback.created_at)
         return func.greatest(0, cast(seconds, Float) / 3600)
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLite stores our UTC instants
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLite holds our instants
     days = func.julianday(stamp) - func.julianday(Callback.created_at)
     return func.max(0, days * 24)
 
