@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from hotline.emulator.call import Emulator
 from hotline.emulator.errors import EmulatorError
+from hotline.emulator.live import PacedRunner
 from hotline.emulator.phones import PhoneBehaviour, PhoneBook
 from hotline.emulator.rest import FakeTwilio
 from hotline.emulator.rest_faults import Unanswered
@@ -99,13 +100,19 @@ class Runner:
 
 
 def serve(
-    fake: FakeTwilio, host: str = "127.0.0.1", port: int = 0
+    fake: FakeTwilio,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    paced: PacedRunner | None = None,
 ) -> tuple[str, Callable[[], None]]:
     """Serve `fake` on host:port (0 = any free port); return its base URL and a stop function.
 
     The emulator's `api_base` becomes this URL, so the `RecordingUrl`s it hands the app point
     here and can be downloaded. Only loopback hosts are accepted: the emulator is no network
-    service.
+    service. Without `paced`, queued calls run at once in simulated time (each to its end);
+    with a `PacedRunner`, simulated time follows the wall clock (see `live`), so a worker's
+    staff legs meet the caller waiting for them.
     """
     if host not in LOCAL_HOSTS:
         raise EmulatorError(f"the emulator only listens on 127.0.0.1/localhost/::1, not {host!r}")
@@ -113,7 +120,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_port}"
     fake.emulator.api_base = url
-    runner = Runner(fake)
+    runner: Runner | PacedRunner = paced or Runner(fake)
     fake.on_queued = runner.wake
     thread = threading.Thread(
         target=server.serve_forever,

@@ -230,6 +230,11 @@ class Scheduler:
         """Run until no event is scheduled (waiting processes may remain, e.g. in a room)."""
         self.run()
 
+    def next_time(self) -> float | None:
+        """When the next scheduled event is due (None when nothing is scheduled)."""
+        with self._lock:
+            return self._heap[0].time if self._heap else None
+
     @property
     def driving(self) -> bool:
         return self._driving
