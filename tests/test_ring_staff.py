@@ -207,6 +207,47 @@ def test_a_lost_leg_report_does_not_leave_the_caller_waiting(
     assert emulator.sim.elapsed < 600
 
 
+def test_a_ringing_job_lost_with_redis_is_queued_again_by_the_sweep(
+    app: Any, emulator: Emulator, phones: PhoneBook, clock: Any
+) -> None:
+    """Redis restarts empty between the menu's commit and the worker: nobody is rung.
+
+    The job is really lost (the queue's database is flushed, as a restart without
+    persistence does); the sweep finds the caller waiting with nobody rung and rings again.
+    """
+    from hotline import tasks
+    from hotline.extensions import redis_store
+    from workers import sweeps
+
+    phones[KARIM] = Answers(press=TALKS, pickup_seconds=4)
+    start = clock()
+    lost: list[str] = []
+    swept: list[int] = []
+
+    def redis_restarts_empty() -> None:  # before the worker's turn (runs first)
+        queued = redis_store.queue().job_ids
+        if not lost and any(j.startswith(tasks.RING_STAFF.job_id(0)[:-1]) for j in queued):
+            lost.extend(queued)
+            redis_store.connection.flushdb()
+
+    def scheduler_sweeps() -> None:  # the app's clock follows simulated time
+        clock.instant = start + timedelta(seconds=emulator.sim.elapsed)
+        if emulator.sim.elapsed >= 90 and not swept:  # about a minute after the menu
+            with app.app_context():
+                swept.append(sweeps.ring_unrung_waits())
+
+    emulator.sim.between[:0] = [redis_restarts_empty, scheduler_sweeps]
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL}"))
+
+    assert lost
+    assert swept == [1]
+    room = room_of(emulator, log)
+    assert [p.number for p in room.history] == [CALLER, KARIM]
+    assert log.heard_contains(fr("goodbye"))
+    with app.app_context():
+        assert sweeps.ring_unrung_waits() == 0  # rung: the sweep leaves the call alone now
+
+
 def test_redis_unavailable_when_the_caller_picks_a_theme_offers_the_voicemail_at_once(
     emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

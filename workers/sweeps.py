@@ -123,6 +123,25 @@ def release_forgotten_waits() -> int:
 
 
 @in_app_context
+def recover_abandoned_jobs() -> int:
+    """Jobs a killed worker held: retried or failed now, not at a worker's next cleanup."""
+    recovered = tasks.recover_abandoned_jobs()
+    if recovered:
+        log.warning("%d jobs abandoned by a dead worker: retried or failed", len(recovered))
+    return len(recovered)
+
+
+@in_app_context
+def ring_unrung_waits() -> int:
+    """Callers waiting for staff whose ringing job was lost (Redis restarted): ring again."""
+    waiting = calls.unrung_waits(db.session, clock.now())
+    queued = sum(tasks.enqueue(tasks.RING_STAFF, call_id) for call_id in waiting)
+    if queued:
+        log.warning("%d callers waited with nobody rung: their ringing job queued again", queued)
+    return queued
+
+
+@in_app_context
 def purge_expired_data() -> int:
     """Once a day: delete what the structures' retention settings say must go (counts logged)."""
     reports = retention.purge_all(db.session, clock.now())
@@ -182,6 +201,8 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
     Sweep("release-forgotten-waits", 60, release_forgotten_waits),
+    Sweep("ring-unrung-waits", 20, ring_unrung_waits),
+    Sweep("recover-abandoned-jobs", 30, recover_abandoned_jobs),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
     # Every 15 minutes, but each structure's run happens once a day (its schedule row).
     Sweep("create-check-ins", 900, create_check_ins),

@@ -27,7 +27,7 @@ from hotline.calls.records import (
     record_inbound_call,
     release_staff,
 )
-from hotline.calls.ringing import forgotten_waits, room_name
+from hotline.calls.ringing import forgotten_waits, room_name, unrung_waits
 from hotline.calls.routing import Route, RouteKind, route_call
 from hotline.calls.voicemails import (
     apply_recording_status,
@@ -52,6 +52,7 @@ __all__ = [
     "find_call_or_none",
     "forget_kept_consent",
     "forgotten_waits",
+    "unrung_waits",
     "keep_consent",
     "kept_call_sids",
     "note_event",

@@ -38,6 +38,9 @@ FINAL_LEG_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "can
 # Longest honest wait: a ring (about 25 s), two screens (about 25 s) and the account's pacing.
 # A caller still waiting this long after the legs were placed lost a leg's end report.
 LONGEST_WAIT = timedelta(minutes=3)
+# A ringing job normally runs within a second of the menu's commit; one not started after
+# this was lost (a Redis that restarted empty forgets what it held).
+RING_JOB_GRACE = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -187,5 +190,31 @@ def forgotten_waits(session: Session, now: datetime) -> list[int]:
             Call.status.not_in(records.FINAL_STATUSES),
             ~released,
         )
+    )
+    return list(rows)
+
+
+def unrung_waits(session: Session, now: datetime) -> list[int]:
+    """Callers waiting in the room for whom no ringing job ever finished (ids, for the sweep).
+
+    The menu hands the ringing job to RQ once it commits; a Redis server that restarts empty
+    before a worker takes the job forgets it, and the caller would hear the waiting tone
+    until they give up. The job is safe to run again: it rings only staff not yet called.
+    """
+    mark = aliased(CallEvent)
+    rung = exists().where(mark.call_id == Call.id, mark.kind == RING)  # placed or released
+    rows = session.scalars(
+        select(Call.id)
+        .join(CallEvent, CallEvent.call_id == Call.id)
+        .where(
+            CallEvent.kind == "route",
+            CallEvent.detail.like(f"%:{RouteKind.RING.value}"),
+            CallEvent.at <= now - RING_JOB_GRACE,
+            CallEvent.at > now - records.STALE_STAFF_LEG,
+            Call.answered_at.is_(None),
+            Call.status.not_in(records.FINAL_STATUSES),
+            ~rung,
+        )
+        .distinct()
     )
     return list(rows)
