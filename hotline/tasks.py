@@ -148,6 +148,26 @@ def enqueue(task: Task, row_id: int) -> bool:
     return True
 
 
+def recover_abandoned_jobs(timestamp: float | None = None) -> list[str]:
+    """Jobs whose worker died mid-run (SIGKILL, out of memory): retried, or failed.
+
+    A killed worker leaves its job "started" until a worker cleans RQ's registries, which
+    happens at its start and then every ten minutes; meanwhile `enqueue` sees the job as
+    running and queues nothing, so a caller waiting to be released from the room, say,
+    waits on. This is RQ's own cleanup, run by a sweep: a job whose last heartbeat has
+    expired is retried if its `Retry` has tries left, else failed (and `enqueue` re-queues a
+    failed job when its sweep asks again). `timestamp`: now, unless a test says otherwise.
+    """
+    registry = redis_store.queue().started_job_registry
+    expired = [
+        job_id
+        for job_id in registry.get_expired_job_ids(timestamp)
+        if Job.exists(job_id, connection=registry.connection)
+    ]
+    registry.cleanup(timestamp)
+    return expired
+
+
 def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
     """Write the job to the outbox in this transaction; hand it to RQ once `session` commits.
 

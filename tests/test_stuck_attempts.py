@@ -133,6 +133,41 @@ def test_a_worker_killed_inside_place_call_leaves_nothing_stuck(
     assert len(provider_server.calls) == 1  # one call, for the second attempt
 
 
+@pytest.mark.slow
+@pytest.mark.commits  # a worker process reads what the test wrote
+def test_a_job_held_by_a_killed_worker_is_given_up_by_the_sweep_and_can_run_again(
+    app: Flask,
+    session: Any,
+    clock: Any,
+    own_redis: OwnRedis,
+    provider_server: FakeTwilio,
+) -> None:
+    """RQ keeps the job "started" for a dead worker; enqueue refused it until a cleanup."""
+    from rq.job import Job, JobStatus
+
+    from hotline import tasks
+
+    attempt = started_attempt(session, clock())
+    session.commit()
+    provider_server.stall_next(times=1)
+    assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id)
+    worker = start_worker_process(app, clock)
+    try:
+        wait_for(lambda: provider_server.faults.held == 1)  # the job is inside place_call
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    job_id = tasks.PLACE_CALLBACK_CALL.job_id(attempt.id)
+    job = Job.fetch(job_id, connection=redis_store.connection)
+    assert job.get_status() == JobStatus.STARTED
+    assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id) is False  # "still running"
+
+    assert tasks.recover_abandoned_jobs() == []  # its heartbeat has not expired yet
+    assert tasks.recover_abandoned_jobs(time.time() + 3600) == [job_id]
+    assert job.get_status(refresh=True) == JobStatus.FAILED  # no retries: failed for good
+    assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id) is True  # asked again: runs
+
+
 def test_a_provider_that_never_answers_reopens_the_attempt_at_once(
     session: Any, clock: Any, fake: FakeTwilio
 ) -> None:
