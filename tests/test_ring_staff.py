@@ -248,6 +248,42 @@ def test_a_ringing_job_lost_with_redis_is_queued_again_by_the_sweep(
         assert sweeps.ring_unrung_waits() == 0  # rung: the sweep leaves the call alone now
 
 
+def test_a_release_job_lost_with_redis_is_queued_again_by_the_sweep(
+    app: Any, emulator: Emulator, phones: PhoneBook, clock: Any
+) -> None:
+    """Nobody answered, and the job taking the caller to the voicemail died with Redis."""
+    from hotline import tasks
+    from hotline.extensions import redis_store
+    from workers import sweeps
+
+    phones[KARIM] = NoAnswer()
+    start = clock()
+    lost: list[str] = []
+    swept: list[int] = []
+
+    def redis_restarts_empty() -> None:
+        queued = redis_store.queue().job_ids
+        if not lost and any(j.startswith(tasks.RELEASE_CALLER.id_prefix) for j in queued):
+            lost.extend(queued)
+            redis_store.connection.flushdb()
+
+    def scheduler_sweeps() -> None:
+        clock.instant = start + timedelta(seconds=emulator.sim.elapsed)
+        if lost and not swept:
+            with app.app_context():
+                if sweeps.release_forgotten_waits():
+                    swept.append(emulator.sim.elapsed)
+
+    emulator.sim.between[:0] = [redis_restarts_empty, scheduler_sweeps]
+    log = emulator.place_call(CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} {SOCIAL} {WAITS} # 1"))
+
+    assert lost
+    assert len(swept) == 1
+    assert log.heard_contains(fr("nobody_available", theme="l'accompagnement social"))
+    assert log.heard_contains(fr("callback_confirmed"))
+    assert emulator.sim.elapsed < 200  # the grace (20 s) after the ring, not minutes
+
+
 def test_redis_unavailable_when_the_caller_picks_a_theme_offers_the_voicemail_at_once(
     emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

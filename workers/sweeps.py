@@ -115,11 +115,13 @@ def _apply_kept_consent(call_sid: str) -> bool:
 
 @in_app_context
 def release_forgotten_waits() -> int:
-    """Callers left waiting for staff because a leg's end report was lost go to the voicemail."""
+    """Callers left waiting for staff (a release job or a leg's end report lost) go on to
+    the voicemail."""
     waiting = calls.forgotten_waits(db.session, clock.now())
-    if waiting:
-        log.warning("%d callers waited too long for staff: releasing them", len(waiting))
-    return sum(tasks.enqueue(tasks.RELEASE_CALLER, call_id) for call_id in waiting)
+    queued = sum(tasks.enqueue(tasks.RELEASE_CALLER, call_id) for call_id in waiting)
+    if queued:
+        log.warning("%d callers waited too long for staff: releasing them", queued)
+    return queued
 
 
 @in_app_context
@@ -200,7 +202,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),
     Sweep("apply-kept-consents", 60, apply_kept_consents),
-    Sweep("release-forgotten-waits", 60, release_forgotten_waits),
+    Sweep("release-forgotten-waits", 20, release_forgotten_waits),
     Sweep("ring-unrung-waits", 20, ring_unrung_waits),
     Sweep("recover-abandoned-jobs", 30, recover_abandoned_jobs),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),

@@ -38,6 +38,9 @@ FINAL_LEG_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "can
 # Longest honest wait: a ring (about 25 s), two screens (about 25 s) and the account's pacing.
 # A caller still waiting this long after the legs were placed lost a leg's end report.
 LONGEST_WAIT = timedelta(minutes=3)
+# A release normally follows the last leg's end within a second; one not done after this
+# was lost with its job.
+RELEASE_GRACE = timedelta(seconds=20)
 # A ringing job normally runs within a second of the menu's commit; one not started after
 # this was lost (a Redis that restarted empty forgets what it held).
 RING_JOB_GRACE = timedelta(seconds=20)
@@ -175,23 +178,32 @@ def waited_too_long(session: Session, call: Call, now: datetime) -> bool:
 
 
 def forgotten_waits(session: Session, now: datetime) -> list[int]:
-    """Calls whose caller has waited past `LONGEST_WAIT` with nobody (ids, for the sweep)."""
+    """Callers still in the room whose release never came (ids, for the sweep).
+
+    Either every leg ended with nobody `RELEASE_GRACE` ago and the release job was lost (a
+    Redis that restarted empty, a worker killed), or the caller has waited past
+    `LONGEST_WAIT` because a leg's end report was lost.
+    """
     mark = aliased(CallEvent)
     released = exists().where(mark.call_id == Call.id, mark.kind == RING, mark.detail == RELEASED)
-    rows = session.scalars(
-        select(Call.id)
+    candidates = session.scalars(
+        select(Call)
         .join(CallEvent, CallEvent.call_id == Call.id)
         .where(
             CallEvent.kind == RING,
             CallEvent.detail == ALL_PLACED,
-            CallEvent.at <= now - LONGEST_WAIT,
+            CallEvent.at <= now - RELEASE_GRACE,
             CallEvent.at > now - records.STALE_STAFF_LEG,
             Call.answered_at.is_(None),
             Call.status.not_in(records.FINAL_STATUSES),
             ~released,
         )
     )
-    return list(rows)
+    return [
+        call.id
+        for call in candidates
+        if nobody_came(session, call) or waited_too_long(session, call, now)
+    ]
 
 
 def unrung_waits(session: Session, now: datetime) -> list[int]:
