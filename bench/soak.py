@@ -6,11 +6,16 @@ soak_processes), against a SQLite file, or the PostgreSQL named by --database-ur
 SOAK_DATABASE_URL; a Redis server of our own (no persistence: a restart loses what was
 queued); the offline Twilio emulator's REST API served in this process.
 
-Callers leave messages and say yes or no to a callback, or reach the staff member on duty;
-two staff members work the queue through the JSON API (soak_staff) while Redis is killed and
-restarted once and the worker killed once (SIGKILL, mid-job or not). When the queue is
-empty, the database is compared with the emulator's record call by call (soak_compare) and
-the comparison printed. Exit status 0 only when nothing was lost, doubled or stranded.
+One emulator plays the telephone network for everyone (see `hotline.emulator.live`): its
+simulated clock runs `--speed` times faster than the wall clock, so a caller waiting in the
+room for staff meets the legs the worker places in real time, and a ring that times out
+releases them to the voicemail, as on Twilio. Callers leave messages and say yes or no to a
+callback (the administratif line, whose staff member never answers), or reach the numérique
+staff on duty; two staff members work the queue through the JSON API (soak_staff) while Redis
+is killed and restarted once and the worker killed once (SIGKILL, mid-job or not). When the
+queue is empty, the database is compared with the emulator's record call by call
+(soak_compare) and the comparison printed. Exit status 0 only when nothing was lost, doubled
+or stranded.
 
 Not a test (minutes of real processes): numbers and a verdict to read, like `make bench`.
 `SOAK_ARGS="--calls 20 --no-chaos" make soak` for a short run.
@@ -32,29 +37,41 @@ from pathlib import Path
 from typing import Any
 
 from soak_compare import Comparison, Heard, compare, heard, render
-from soak_processes import Hotline, RedisServer, free_port, prepare, soak_structure, wait_for
+from soak_processes import (
+    ANSWERING,
+    NEVER_ANSWERS,
+    Hotline,
+    RedisServer,
+    free_port,
+    prepare,
+    soak_structure,
+    wait_for,
+)
 from soak_staff import WORKERS, StaffMember
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE_NUMBER = "+33184880000"
-ON_DUTY = "+33600000003"  # Camille: numérique, on duty day and night in the demo
 STAFF_PHONES = ("+33600000001", "+33600000002")  # Amina and Karim, who work the queue
 BINS = ROOT / "voice_scripts" / "twilio_bins"
 FALLBACK_BIN = "https://handler.twilio.com/twiml/EH" + "1" * 32
 SAVED_BIN = "https://handler.twilio.com/twiml/EH" + "2" * 32
-# What each caller does: (name, keys, does Camille answer?)
+# What each caller does: French, then a theme. Administratif (1) rings a staff member who
+# never answers: the caller waits in the room (wait:N, cut short when the app moves them on),
+# leaves a message (#) and answers the callback question. Numérique (3) rings staff who press 1.
 SCENARIOS = (
-    ("message + oui", "1 3 # 1", False),
-    ("message + non", "1 3 # 2", False),
-    ("staff answers", "1 3", True),
+    ("message + oui", "1 1 wait:36000 # 1"),
+    ("message + non", "1 1 wait:36000 # 2"),
+    ("staff answers", "1 3"),
 )
+CALL_TIMEOUT = 600  # real seconds one caller may take, waits for staff included
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8, help="callers at once")
+    parser.add_argument("--speed", type=float, default=30, help="simulated seconds per real second")
     parser.add_argument("--seed", type=int, default=2026, help="who does what")
     parser.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL", ""))
     parser.add_argument("--no-chaos", action="store_true", help="no Redis restart, no kill")
@@ -78,6 +95,8 @@ def unreachable(phone: str) -> bool:
 class Soak:
     """One run: the processes, the emulator, the staff; `run()` returns the comparison."""
 
+    runner: Any  # the PacedRunner driving the one emulated network
+
     def __init__(self, args: argparse.Namespace) -> None:
         from hotline.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
@@ -93,8 +112,14 @@ class Soak:
         self.stop_staff = threading.Event()
         self.staff = [StaffMember(self.web, email, self.stop_staff) for email in WORKERS]
 
-    def rest_emulator(self) -> tuple[Any, str, Any]:
-        """The Twilio REST API the worker calls: staff press 1, people answer or not."""
+    def network(self) -> tuple[Any, Any, str, Any]:
+        """The one emulated network: callers, the staff phones the worker rings, the REST API.
+
+        Staff who work the queue press 1 to the callback screen; the numérique staff press 1
+        for an inbound caller and talk 20 s; the administratif one never answers; callers
+        whose number ends in 7 never answer a callback. Simulated time is paced by the wall
+        clock (`--speed`), so the worker's real-time jobs and the calls meet.
+        """
         from hotline.emulator import (
             Answers,
             Emulator,
@@ -104,17 +129,26 @@ class Soak:
             PhoneBook,
             serve,
         )
+        from hotline.emulator.live import PacedRunner
 
         book: dict[str, Any] = {phone: Answers(press="1") for phone in STAFF_PHONES}
+        book.update({phone: Answers(press="1", talk_seconds=20) for phone in ANSWERING})
+        book[NEVER_ANSWERS] = NoAnswer()
         book.update({phone: NoAnswer() for phone in self.numbers if unreachable(phone)})
+        first = (BINS / "fallback.xml").read_text(encoding="utf-8")
         emulator = Emulator(
-            HttpTransport(), self.web, self.token, self.account,
-            phones=PhoneBook(book, default=Answers()), strict=False, seed=self.args.seed,
+            HttpTransport(timeout=30), self.web, self.token, self.account,
+            phones=PhoneBook(book, default=Answers()), strict=False,
+            fallback_url=FALLBACK_BIN,
+            bins={
+                FALLBACK_BIN: first.replace("SECOND_BIN_URL", SAVED_BIN),
+                SAVED_BIN: (BINS / "fallback_saved.xml").read_text(encoding="utf-8"),
+            },
         )  # fmt: skip
         fake = FakeTwilio(emulator)
-        fake.adopt_unknown_recordings = True  # the callers' messages live in other emulators
-        api, stop = serve(fake)
-        return fake, api, stop
+        runner = PacedRunner(fake, speed=self.args.speed)
+        api, stop = serve(fake, paced=runner)
+        return fake, runner, api, stop
 
     def environment(self, api: str) -> dict[str, str]:
         return {
@@ -130,7 +164,7 @@ class Soak:
 
     def run(self) -> tuple[Comparison, Any, Hotline]:
         self.redis.start()
-        fake, api, stop_api = self.rest_emulator()
+        fake, self.runner, api, stop_api = self.network()
         env = self.environment(api)
         prepare(env, soak_structure(self.folder, self.args.retry_minutes))
         hotline = Hotline(env, int(self.web.rsplit(":", 1)[1]), self.folder)
@@ -142,11 +176,13 @@ class Soak:
                 member.sign_in()
                 member.thread.start()
             started = time.monotonic()
-            calls = self.place_calls(api, hotline)
+            calls = self.place_calls(hotline)
             self.timings["calls"] = time.monotonic() - started
             self.drain()
             self.timings["total"] = time.monotonic() - started
             self.events += [f"{name} exited on its own" for name in hotline.died()]
+            if self.runner.errors:
+                self.events.append(f"{self.runner.errors} emulated calls raised")
             return compare(self.database_url, calls, fake, unreachable), fake, hotline
         finally:
             self.stop_staff.set()
@@ -154,15 +190,21 @@ class Soak:
             stop_api()
             self.redis.stop()
 
-    def place_calls(self, api: str, hotline: Hotline) -> list[Heard]:
-        """Every call, `concurrency` at a time; Redis restarted at 35 %, worker killed at 65 %."""
+    def place_calls(self, hotline: Hotline) -> list[Heard]:
+        """Every call, `concurrency` at a time; Redis restarted at 35 %, worker killed at 65 %.
+
+        A call starts when one ends, so "at 35 %" means while the 70th caller of 200 is on
+        the line, with calls before and after it in the room, the voicemail or the menus.
+        """
         calls = self.args.calls
         chaos = (
             {} if self.args.no_chaos else {calls * 35 // 100: "redis", calls * 65 // 100: "worker"}
         )
+        lines = threading.BoundedSemaphore(self.args.concurrency)
         with ThreadPoolExecutor(self.args.concurrency) as pool:
             futures: list[Future[Heard]] = []
             for index in range(calls):
+                lines.acquire()
                 if chaos.get(index) == "redis":
                     self.redis.stop()
                     time.sleep(2.0)
@@ -172,37 +214,23 @@ class Soak:
                     hotline.kill("worker")
                     hotline.start("worker")
                     self.note(f"call {index}: worker killed (SIGKILL) and started again")
-                futures.append(pool.submit(self.place_one, api, index))
+                futures.append(pool.submit(self.place_one, index, lines))
                 time.sleep(0.05)
             return [future.result() for future in futures]
 
-    def place_one(self, api: str, index: int) -> Heard:
+    def place_one(self, index: int, lines: threading.BoundedSemaphore) -> Heard:
         """One caller, from their own mobile, following one scenario (seeded)."""
-        from hotline.emulator import (
-            Answers,
-            Emulator,
-            HttpTransport,
-            NoAnswer,
-            PhoneBook,
-            ScriptedCaller,
-        )
+        from hotline.emulator import ScriptedCaller
 
-        name, keys, answers = SCENARIOS[random.Random(self.args.seed + index).randrange(3)]
-        staff = Answers(press="1") if answers else NoAnswer()
-        first = (BINS / "fallback.xml").read_text(encoding="utf-8")
-        emulator = Emulator(
-            HttpTransport(timeout=30), self.web, self.token, account_sid=self.account,
-            phones=PhoneBook({ON_DUTY: staff}), api_base=api, strict=False,
-            seed=self.args.seed + index,  # the order of the callbacks <Record> sends
-            fallback_url=FALLBACK_BIN,
-            bins={
-                FALLBACK_BIN: first.replace("SECOND_BIN_URL", SAVED_BIN),
-                SAVED_BIN: (BINS / "fallback_saved.xml").read_text(encoding="utf-8"),
-            },
-        )  # fmt: skip
-        caller = self.numbers[index]
-        log = emulator.place_call(caller, HOTLINE_NUMBER, ScriptedCaller(keys))
-        return heard(index, name, caller, log)
+        try:
+            name, keys = SCENARIOS[random.Random(self.args.seed + index).randrange(3)]
+            caller = self.numbers[index]
+            call = self.runner.start_call(caller, HOTLINE_NUMBER, ScriptedCaller(keys))
+            if not self.runner.wait(call, timeout=CALL_TIMEOUT):
+                self.note(f"call {index}: still on the line after {CALL_TIMEOUT} s (STRANDED)")
+            return heard(index, name, caller, call.log, self.runner.fake.emulator)
+        finally:
+            lines.release()
 
     def drain(self) -> None:
         """Let the staff work until every entry is closed and every SMS sent (or time is up)."""

@@ -35,8 +35,8 @@ class Heard:
     fell_back: bool  # Twilio would have served the fallback Bin (the app failed)
 
 
-def heard(index: int, scenario: str, caller: str, log: Any) -> Heard:
-    """Read the emulator's log of one inbound call."""
+def heard(index: int, scenario: str, caller: str, log: Any, emulator: Any) -> Heard:
+    """Read the emulator's log of one inbound call, and whether staff joined its room."""
     recording = next((r.sid for r in log.recordings if r.status == "completed"), None)
     consent = None
     for request in log.requests:
@@ -49,9 +49,18 @@ def heard(index: int, scenario: str, caller: str, log: Any) -> Heard:
         log.call_sid,
         recording,
         consent,
-        any(leg.bridged for leg in log.legs),
+        _staff_joined(emulator, log.call_sid, caller),
         any(event.kind == "error" for event in log.events),
     )
+
+
+def _staff_joined(emulator: Any, call_sid: str, caller: str) -> bool:
+    """Someone besides the caller came into the caller's waiting room (`accueil-<CallSid>`)."""
+    name = f"accueil-{call_sid}"
+    for room in list(emulator.conferences.by_sid.values()):  # one C call: other calls go on
+        if room.friendly_name == name:
+            return any(p.number != caller for p in room.history)
+    return False
 
 
 @dataclass
@@ -95,6 +104,20 @@ def read_database(url: str) -> dict[str, Any]:
             "callbacks": {r.id: r for r in rows("SELECT * FROM callback")},
             "attempts": rows("SELECT * FROM callback_attempt ORDER BY callback_id, number"),
             "outbox_waiting": rows("SELECT id FROM outbox_job WHERE delivered_at IS NULL"),
+            # Why a caller was not put through: the menu's route, and a release with no leg
+            # rung (Redis down when they chose: the voicemail at once, by design).
+            "routes": {
+                r.call_id: r.detail
+                for r in rows("SELECT call_id, detail FROM call_event WHERE kind = 'route'")
+            },
+            "released_unrung": {
+                r.call_id
+                for r in rows(
+                    "SELECT call_id FROM call_event e WHERE kind = 'ring' AND detail = 'released'"
+                    " AND NOT EXISTS (SELECT 1 FROM call_event l WHERE l.call_id = e.call_id"
+                    " AND l.kind LIKE 'ring-leg:%')"
+                )
+            },
         }
     engine.dispose()
     return found
@@ -168,10 +191,12 @@ def _line(
     voicemail = db["voicemails"].get(row.id)
     totals["staff answered"] += call.staff_bridged
     if call.scenario == "staff answers" and not call.staff_bridged:
-        # The caller now waits in a room while the worker calls the staff in real time
-        # through the REST emulator; this soak places each caller on an emulator of its own,
-        # in simulated time, so the two never meet (README, ringing staff; issue 8).
-        problems.append("staff never reached: inbound ringing is not emulated by the soak yet")
+        if row.id in db["released_unrung"]:
+            totals["not put through: Redis down, voicemail at once"] += 1
+        elif db["routes"].get(row.id, "").endswith(":all_busy"):
+            totals["not put through: all staff busy"] += 1
+        else:
+            problems.append("staff on duty who answer were never reached")
     if call.scenario.startswith("message") and call.consent is None:
         problems.append("no answer to the callback question: the scripted keys went elsewhere")
     accepted = row.staff_id is not None and row.answered_at is not None

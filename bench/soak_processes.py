@@ -7,6 +7,8 @@ failure and not a simulation of one.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -20,6 +22,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "structures" / "demo.yaml"
+# The soak's inbound lines: numérique staff who press 1 (three, so callers rarely find them
+# all busy), an administratif one who never answers (callers end in the voicemail).
+ANSWERING = ("+33600000003", "+33600000011", "+33600000012")
+NEVER_ANSWERS = "+33600000013"
 
 
 def free_port() -> int:
@@ -92,13 +98,19 @@ class Hotline:
     def start(self, name: str) -> None:
         log = (self.logs / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            self.commands()[name], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+            self.commands()[name],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,  # its own process group: RQ's children go with it
         )
 
     def kill(self, name: str) -> None:
-        """SIGKILL: no teardown, no goodbye to Redis; a job it ran may be cut short."""
+        """SIGKILL to the whole group (a process manager's cgroup): the worker, the job it
+        was running and RQ's scheduler child; no teardown, no goodbye to Redis."""
         process = self.processes[name]
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
     def died(self) -> list[str]:
@@ -115,6 +127,8 @@ class Hotline:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            with contextlib.suppress(ProcessLookupError):  # what the group left (RQ's child)
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def soak_structure(folder: Path, retry_minutes: int) -> Path:
@@ -122,9 +136,24 @@ def soak_structure(folder: Path, retry_minutes: int) -> Path:
 
     "00:00" to "00:00" is the whole day. One retry `retry_minutes` after a "pas de réponse",
     then the entry is abandoned and the last-attempt SMS goes: the whole life of a callback
-    fits in the run.
+    fits in the run. Inbound lines open day and night: numérique (Camille and two more, who
+    answer) and administratif (one who never does); Amina and Karim only work the queue.
     """
     data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    always = {"days": "all", "from": "00:00", "to": "00:00"}
+    for member in data["staff"]:
+        member.pop("duty", None)
+        member.pop("exceptions", None)
+        if member["key"] == "camille":
+            member["duty"] = [{"theme": "numerique", **always}]
+    for number, (key, theme) in enumerate(
+        [("lea", "numerique"), ("yanis", "numerique"), ("noemie", "administratif")]
+    ):
+        phone = (ANSWERING[1:] + (NEVER_ANSWERS,))[number]
+        data["staff"].append(
+            {"key": key, "name": key.title(), "phone": phone, "role": "staff",
+             "duty": [{"theme": theme, **always}]}
+        )  # fmt: skip
     data["callbacks"]["outbound_hours"] = {
         "hours": [{"days": "all", "from": "00:00", "to": "00:00"}],
         "close_on_holidays": False,
