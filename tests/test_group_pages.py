@@ -77,6 +77,8 @@ def test_two_days_every_other_week_make_the_rule_and_the_words(
         ({"hosts": ""}, "au moins un animateur"),
         ({"duration_minutes": "dix"}, "nombre entier"),
         ({"audience": "group"}, "groupe de salariés"),
+        ({"recording": "on"}, "formation, évaluation ou qualité"),
+        ({"recording": "on", "recording_purpose": "qualite", "recording_days": "200"}, "183"),
     ],
 )
 def test_a_refused_form_says_why_in_french_and_keeps_what_was_typed(
@@ -91,6 +93,29 @@ def test_a_refused_form_says_why_in_french_and_keeps_what_was_typed(
     assert said in page
     assert 'value="Point d&#39;équipe"' in page
     assert session.scalar(select(GroupSeries).where(GroupSeries.title == "Point d'équipe")) is None
+
+
+def test_a_coordinator_records_a_series_for_a_purpose_and_a_time(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    clock.set("2026-12-03 09:00")
+    sophie = sign_in("sophie")
+    form = {
+        **FORM,
+        "hosts": str(factories.staff(session, "sophie").id),
+        "recording": "on",
+        "recording_purpose": "formation",
+        "recording_days": "60",
+    }
+    assert sophie.post_form("/reunions/nouvelle", form).status_code == 302
+    series = session.scalar(select(GroupSeries).where(GroupSeries.title == "Point d'équipe"))
+    assert (series.recording, series.recording_purpose, series.recording_days) == (
+        True,
+        "formation",
+        60,
+    )
+    page = sophie.get(f"/reunions/series/{series.id}").get_data(as_text=True)
+    assert 'value="formation" selected' in page
 
 
 def test_staff_cannot_create_or_edit_a_series(sign_in: Any) -> None:

@@ -502,11 +502,21 @@ def test_an_unquoted_date_that_does_not_exist_is_found_by_line(tmp_path: Path) -
     )
 
 
-def test_a_group_call_that_asks_for_recording_is_refused_at_its_line(tmp_path: Path) -> None:
+def test_a_group_call_recorded_without_a_purpose_is_refused_at_its_line(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["group_calls"]["series"][1]["recording"] = True
 
-    with pytest.raises(FileProblems, match=r"group_calls\.series\[1\]\.recording: recording"):
+    with pytest.raises(FileProblems, match=r"series\[1\]\.recording_purpose: a recorded group"):
+        parse_structure_file(write_edited(tmp_path, edit))
+
+
+def test_a_recording_kept_over_six_months_is_refused(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["group_calls"]["series"][1].update(
+            recording=True, recording_purpose="formation", recording_days=200
+        )
+
+    with pytest.raises(FileProblems, match=r"recording_days"):
         parse_structure_file(write_edited(tmp_path, edit))
 
 

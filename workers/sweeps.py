@@ -151,6 +151,15 @@ def purge_expired_data() -> int:
 
 
 @in_app_context
+def purge_group_recordings() -> int:
+    """Every hour: group-call recordings past their series' retention, deleted at the provider."""
+    deleted = groupcalls.purge_recordings(db.session, clock.now())
+    if deleted:
+        log.info("deleted %d group-call recordings past their retention", deleted)
+    return deleted
+
+
+@in_app_context
 def create_check_ins() -> int:
     """Each structure's daily run (its `check_in_run` row): queue the check-ins now due."""
     created = contacts.sweep_check_ins(db.session, clock.now())
@@ -206,6 +215,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("ring-unrung-waits", 20, ring_unrung_waits),
     Sweep("recover-abandoned-jobs", 30, recover_abandoned_jobs),
     Sweep("purge-expired-data", 24 * 3600, purge_expired_data),
+    Sweep("purge-group-recordings", 3600, purge_group_recordings),
     # Every 15 minutes, but each structure's run happens once a day (its schedule row).
     Sweep("create-check-ins", 900, create_check_ins),
     Sweep("group-calls", 10, run_group_calls),

@@ -79,6 +79,9 @@ def series_fields(form: MultiDict[str, str]) -> SeriesForm:
         retry_delay_minutes=_int(form, "retry_delay_minutes", 5, "Délai avant le 2e appel"),
         remind_day_before=form.get("remind_day_before") == "on",
         remind_hour_before=form.get("remind_hour_before") == "on",
+        recording=form.get("recording") == "on",
+        recording_purpose=form.get("recording_purpose", "").strip(),
+        recording_days=_int(form, "recording_days", 30, "Durée de conservation"),
         active=form.get("active", "on") == "on",
     )
 
@@ -108,6 +111,9 @@ def form_values(series: GroupSeries | None, defaults: dict[str, Any]) -> dict[st
         "retry_delay_minutes": series.retry_delay_minutes,
         "remind_day_before": series.remind_day_before,
         "remind_hour_before": series.remind_hour_before,
+        "recording": series.recording,
+        "recording_purpose": series.recording_purpose,
+        "recording_days": series.recording_days,
         "active": series.active,
     }
 
@@ -125,6 +131,7 @@ def values_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "end_on_host_exit",
         "remind_day_before",
         "remind_hour_before",
+        "recording",
         "active",
     ):
         values[box] = form.get(box) == "on"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline import callbacks, clock, groupcalls, tasks
+from hotline import callbacks, clock, gateway, groupcalls, retention, tasks
 from hotline.dashboard.group_forms import (
     form_values,
     read_date,
@@ -40,7 +40,7 @@ from hotline.groupcalls.views_data import (
     series_of,
     structure_series,
 )
-from hotline.models import GroupSeries, GroupSession, PersonGroup, Staff, Structure
+from hotline.models import AuditAction, GroupSeries, GroupSession, PersonGroup, Staff, Structure
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -310,4 +310,35 @@ def presence(session_id: int) -> str:
         states=labels.PARTICIPANT_STATES,
         reasons=labels.LEAVE_REASONS,
         reminders=reminders.session_reminders(db.session, found.id),
+        recordings=groupcalls.session_recordings(db.session, found.id),
+        objectors=groupcalls.objectors(db.session, found.id),
     )
+
+
+@bp.get("/seances/<int:session_id>/enregistrements/<int:recording_id>")
+@login_required
+@require_role(*COORDINATION)
+def recording(session_id: int, recording_id: int) -> Response:
+    """Stream a group call's recording through the app; each listen goes to the audit log."""
+    structure = _structure()
+    if not is_row_id(recording_id):
+        abort(404)
+    found = groupcalls.kept_recording(db.session, structure.id, session_id, recording_id)
+    if found is None:
+        abort(404)
+    try:
+        audio, content_type = gateway.fetch_recording(found.recording_url)
+    except gateway.GatewayError as error:  # gone at the provider, or unreachable
+        abort(404 if error.status == 404 else 502)
+    except ValueError:  # a URL on another host: never send our credentials there
+        abort(502)
+    retention.audit.record(
+        db.session,
+        structure.id,
+        AuditAction.LISTEN,
+        staff_id=current_staff().id,
+        subject=f"group-recording:{found.id}",
+        now=clock.now(),
+    )
+    db.session.commit()
+    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})

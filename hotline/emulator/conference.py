@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from hotline.emulator import conference_recording
+from hotline.emulator.conference_recording import ConferenceRecording
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, WebhookCall
 from hotline.emulator.rest_http import ApiError
@@ -65,6 +67,10 @@ class JoinSpec:
     label: str | None = None
     hangup_on_star: bool = False
     time_limit: int = 14400
+    record: str = "do-not-record"
+    recording_status_callback: str | None = None
+    recording_status_callback_method: str = "POST"
+    recording_status_callback_events: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -135,6 +141,7 @@ class Conference:
     max_participants: int = MAX_PARTICIPANTS
     started: Signal | None = None
     end_reason: str | None = None
+    recording: ConferenceRecording | None = None  # see conference_recording
     _sequence: int = 0
     _configured: bool = False
 
@@ -169,6 +176,7 @@ class Conference:
                 *(EVENT_GROUPS[e] for e in p.spec.status_callback_events)
             )
             self.max_participants = p.spec.max_participants
+            self.recording = conference_recording.plan(p.spec)
         elif p.spec.status_callback and p.spec.status_callback != self.status_callback:
             self.note("note", "statusCallback of a later participant ignored (first one wins)")
         p.muted = p.spec.muted
@@ -196,6 +204,7 @@ class Conference:
         self.date_updated = self.emulator.now()
         self.note("start", f"the conference starts ({len(connected)} participants)")
         self.callback("conference-start")
+        conference_recording.start(self)
         assert self.started is not None
         self.started.fire()
         for p in connected:
@@ -252,6 +261,7 @@ class Conference:
                     other.call.interrupt.fire()
             self.leave(other, leave, "completed" if other.call else "in-progress")
         self.note("end", f"the conference ends ({reason})")
+        conference_recording.finish(self)
         if was_started:
             extra = {"ReasonConferenceEnded": reason, "Reason": _reason_text(reason)}
             if by is not None:

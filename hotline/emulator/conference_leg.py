@@ -36,6 +36,7 @@ DEFAULT_TIME_LIMIT = 14400
 def spec_from_twiml(dial: Verb, noun: Verb, document_url: str) -> JoinSpec:
     wait_url = noun.get("waitUrl")
     callback = noun.get("statusCallback")
+    recorded = noun.get("recordingStatusCallback")
     return JoinSpec(
         name=noun.text,
         muted=noun.flag("muted", False),
@@ -51,6 +52,12 @@ def spec_from_twiml(dial: Verb, noun: Verb, document_url: str) -> JoinSpec:
         label=noun.get("participantLabel"),
         hangup_on_star=dial.flag("hangupOnStar", False),
         time_limit=dial.number("timeLimit", DEFAULT_TIME_LIMIT),
+        record=noun.get("record") or "do-not-record",
+        recording_status_callback=resolve(document_url, recorded) if recorded else None,
+        recording_status_callback_method=noun.get("recordingStatusCallbackMethod") or "POST",
+        recording_status_callback_events=frozenset(
+            (noun.get("recordingStatusCallbackEvent") or "").replace(",", " ").split()
+        ),
     )
 
 

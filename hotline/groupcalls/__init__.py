@@ -142,6 +142,15 @@ from hotline.groupcalls.phone import (
     keypad,
     leg_context,
 )
+from hotline.groupcalls.recording import (
+    kept_recording,
+    must_hear_notice,
+    note_recording_choice,
+    objectors,
+    purge_recordings,
+    save_recording,
+    session_recordings,
+)
 from hotline.groupcalls.recurrence import occurrences, rule_error
 from hotline.groupcalls.series import Invitee, invitees, set_opt_out, set_reminders_off
 from hotline.groupcalls.sessions import (
@@ -158,6 +167,13 @@ from hotline.groupcalls.starting import calls_per_second, legs_to_place, start_n
 from hotline.models import GroupSession
 
 __all__ = [
+    "kept_recording",
+    "objectors",
+    "must_hear_notice",
+    "note_recording_choice",
+    "purge_recordings",
+    "save_recording",
+    "session_recordings",
     "STATE_WORDS",
     "AttendanceRow",
     "GroupCallError",

@@ -17,6 +17,7 @@ from hotline import gateway
 from hotline.groupcalls.errors import (
     NOT_IN_ROOM,
     NOT_RUNNING,
+    OBJECTOR_STAYS_MUTED,
     PARTICIPANT_NOT_FOUND,
     GroupCallError,
 )
@@ -60,6 +61,8 @@ def _in_room(participant: GroupParticipant) -> tuple[str, str]:
 def mute_participant(db: Session, structure_id: int, participant_id: int, muted: bool) -> None:
     """Mute or unmute; someone in the `*` menu comes back with this state."""
     participant = _participant(db, structure_id, participant_id)
+    if not muted and participant.recording_objection:
+        raise GroupCallError(OBJECTOR_STAYS_MUTED)
     if participant.in_room:
         conference, sid = _in_room(participant)
         gateway.update_participant(conference, sid, muted=muted)

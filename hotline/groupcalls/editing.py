@@ -25,7 +25,10 @@ from hotline.groupcalls.ownership import take_over_from_file
 from hotline.groupcalls.recurrence import occurrences, rule_error
 from hotline.groupcalls.sessions import PLAN_HORIZON, add_session
 from hotline.models import (
+    DEFAULT_RECORDING_DAYS,
     MAX_GROUP_SIZE,
+    MAX_RECORDING_DAYS,
+    RECORDING_PURPOSES,
     Audience,
     GroupSeries,
     GroupSession,
@@ -61,6 +64,9 @@ class SeriesForm:
     retry_delay_minutes: int = 5
     remind_day_before: bool = True
     remind_hour_before: bool = True
+    recording: bool = False
+    recording_purpose: str = ""
+    recording_days: int = DEFAULT_RECORDING_DAYS
     active: bool = True
     key: str = ""
 
@@ -91,6 +97,15 @@ def _problem(db: Session, structure_id: int, form: SeriesForm) -> str | None:
             "Le nouvel essai a lieu de 1 à 60 minutes après.",
         ),
         (len(form.hold_message) > 500, "Le message d'attente fait 500 caractères au plus."),
+        (
+            form.recording and form.recording_purpose not in RECORDING_PURPOSES,
+            "Pour enregistrer, dites pourquoi : formation, évaluation ou qualité"
+            " (la CNIL n'admet pas d'enregistrement systématique).",
+        ),
+        (
+            not 1 <= form.recording_days <= MAX_RECORDING_DAYS,
+            f"Un enregistrement est gardé de 1 à {MAX_RECORDING_DAYS} jours (six mois au plus).",
+        ),
     ]
     for failed, reason in checks:
         if failed:

@@ -15,3 +15,4 @@ NOT_FOUND = "Cette réunion téléphonique n'existe pas, ou pas dans votre struc
 NOT_RUNNING = "Cette réunion téléphonique n'est pas en cours."
 PARTICIPANT_NOT_FOUND = "Cette personne ne fait pas partie de la réunion."
 NOT_IN_ROOM = "Cette personne n'est pas dans la réunion en ce moment."
+OBJECTOR_STAYS_MUTED = "Cette personne a refusé l'enregistrement : son micro reste coupé."

@@ -121,6 +121,8 @@ def keypad(db: Session, ctx: LegContext, digit: str, now: datetime) -> KeypadRes
     participant, session = ctx.participant, ctx.session
     if not ctx.running:
         return KeypadResult("hangup", (("group_session_over", {}),))
+    if digit == "1" and participant.recording_objection:  # objected to the recording
+        return KeypadResult("room", (("group_recording_stays_muted", {}),))
     if digit == "1":
         participant.muted = not participant.muted
         db.flush()

@@ -39,6 +39,12 @@ from hotline.models.groupcalls import (
     PersonGroupMember,
     SessionStatus,
 )
+from hotline.models.grouprecordings import (
+    DEFAULT_RECORDING_DAYS,
+    MAX_RECORDING_DAYS,
+    RECORDING_PURPOSES,
+    GroupRecording,
+)
 from hotline.models.groupreminders import GroupReminder, ReminderKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
@@ -53,6 +59,10 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "DEFAULT_RECORDING_DAYS",
+    "MAX_RECORDING_DAYS",
+    "RECORDING_PURPOSES",
+    "GroupRecording",
     "Audience",
     "GroupAttendanceEvent",
     "GroupCallLeg",

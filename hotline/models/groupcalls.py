@@ -99,6 +99,8 @@ class GroupSeries(Base):
     remind_day_before: Mapped[bool] = mapped_column(Boolean, default=True)
     remind_hour_before: Mapped[bool] = mapped_column(Boolean, default=True)
     recording: Mapped[bool] = mapped_column(Boolean, default=False)  # only with announcement
+    recording_purpose: Mapped[str] = mapped_column(String(20), default="")  # formation…
+    recording_days: Mapped[int] = mapped_column(Integer, default=30)  # kept at most
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -250,6 +252,8 @@ class GroupParticipant(Base):
     seconds_in_room: Mapped[int] = mapped_column(Integer, default=0)
     leave_reason: Mapped[str] = mapped_column(String(60), default="")
     failure_reason: Mapped[str] = mapped_column(String(300), default="")  # in French
+    # A recorded session: None until asked; True when they objected (kept muted, not heard).
+    recording_objection: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     session: Mapped[GroupSession] = relationship(back_populates="participants")
     person: Mapped[Person | None] = relationship()

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from hotline.groupcalls.ownership import edited_in_dashboard, remember_file_series
 from hotline.groupcalls.recurrence import rule_error
 from hotline.models import (
+    DEFAULT_RECORDING_DAYS,
     MAX_GROUP_SIZE,
+    RECORDING_PURPOSES,
     Audience,
     GroupSeries,
     PersonGroup,
@@ -41,6 +43,8 @@ SERIES_DEFAULTS: Mapping[str, Any] = {
     "retry_delay_minutes": 5,
     "reminders": {"day_before": True, "hour_before": True},
     "recording": False,
+    "recording_purpose": "",
+    "recording_days": DEFAULT_RECORDING_DAYS,
     "active": True,
 }
 
@@ -88,8 +92,11 @@ def _series(
     error = rule_error(data["rrule"])
     if error:
         problem((*where, "rrule"), error)
-    if data["recording"]:  # never silently ignored: nothing records a group call yet
-        problem((*where, "recording"), "recording group calls is not offered yet")
+    if data["recording"] and data["recording_purpose"] not in RECORDING_PURPOSES:
+        problem(
+            (*where, "recording_purpose"),
+            "a recorded group call needs its purpose: " + ", ".join(RECORDING_PURPOSES),
+        )
     data["first_day"] = str(data["first_day"])
     data["start"] = write_time(read_time(data["start"]))
     data["pin"] = str(data["pin"])
@@ -167,6 +174,8 @@ def _assign_series(
         "remind_day_before": item["reminders"]["day_before"],
         "remind_hour_before": item["reminders"]["hour_before"],
         "recording": item["recording"],
+        "recording_purpose": item["recording_purpose"] if item["recording"] else "",
+        "recording_days": item["recording_days"],
         "active": item["active"],
     }
     changed = False
@@ -223,5 +232,7 @@ def _dump_series(s: GroupSeries) -> dict[str, Any]:
         "retry_delay_minutes": s.retry_delay_minutes,
         "reminders": {"day_before": s.remind_day_before, "hour_before": s.remind_hour_before},
         "recording": s.recording,
+        "recording_purpose": s.recording_purpose,
+        "recording_days": s.recording_days,
         "active": s.active,
     }

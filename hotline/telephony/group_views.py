@@ -49,7 +49,16 @@ def room_spec(ctx: LegContext) -> render_group.Room:
         end_on_exit=False,  # see groupcalls.end_if_host_left: `*` must not end the room
         has_host=groupcalls.has_host(ctx.session),
         max_participants=series.max_participants,
+        recording=series.recording,
     )
+
+
+def enter_room(voice: Voice, ctx: LegContext, before: tuple[str, ...], refused: int = 0) -> str:
+    """Into the room, or first the recording notice when the session is recorded."""
+    if groupcalls.must_hear_notice(ctx):
+        purpose = ctx.series.recording_purpose or "formation"
+        return render_group.recording_notice(voice, ctx.leg.id, purpose, ctx.series.recording_days)
+    return render_group.room(voice, room_spec(ctx), before, refused)
 
 
 @bp.post("/group/screen")
@@ -71,7 +80,7 @@ def group_screen_answer() -> Response:
     answer = groupcalls.answer_screen(db.session, ctx, form("Digits"), clock.now())
     if answer == "join":
         refused = groupcalls.refused_count(ctx.session) if ctx.host else 0
-        return done(render_group.room(voice, room_spec(ctx), ("group_joining",), refused))
+        return done(enter_room(voice, ctx, ("group_joining",), refused))
     key = {"opt_out": "group_opted_out", "over": "group_session_over"}.get(
         answer, "group_screen_no_key"
     )
@@ -158,7 +167,7 @@ def group_keypad() -> Response:
     if result.job is not None:
         tasks.enqueue_after_commit(db.session, JOBS[result.job], ctx.session.id)
     if result.then == "room":
-        return done(render_group.room(voice, room_spec(ctx), tuple(k for k, _ in result.said)))
+        return done(enter_room(voice, ctx, tuple(k for k, _ in result.said)))
     if result.then == "menu":
         return done(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, result.said))
     (key, params), *_ = result.said or (("goodbye", {}),)
@@ -170,7 +179,7 @@ def _join_answer(voice: Voice, joined: groupcalls.JoinResult) -> str | None:
     if joined.outcome == "joined" and joined.leg_id is not None:
         ctx = groupcalls.leg_context(db.session, joined.leg_id)
         if ctx is not None:
-            return render_group.room(voice, room_spec(ctx), ("group_joining",))
+            return enter_room(voice, ctx, ("group_joining",))
     return None
 
 
@@ -228,3 +237,26 @@ def group_pin() -> Response:
         return done(render_group.ask_pin(voice, attempt + 1, node, ("group_pin_wrong",)))
     key = "group_locked" if joined.outcome == "locked" else "group_pin_gave_up"
     return back_to_menu(structure, call, node, key, now)
+
+
+@bp.post("/group/recording-choice")
+@on_error(OnError.HANG_UP)
+def group_recording_choice() -> Response:
+    """The answer to the recording notice: 2 objects (then muted for the session)."""
+    ctx, voice = _leg()
+    if ctx is None or not ctx.running:
+        return twiml(render_group.say_and_hang_up(voice, "group_session_over"))
+    objected = request.args.get("silent") != "1" and form("Digits")[:1] == "2"
+    groupcalls.note_recording_choice(db.session, ctx, objected)
+    said = ("group_recording_objected", "group_joining") if objected else ("group_joining",)
+    refused = groupcalls.refused_count(ctx.session) if ctx.host else 0
+    return done(render_group.room(voice, room_spec(ctx), said, refused))
+
+
+@bp.post("/group/recording")
+@on_error(OnError.REPORT)
+def group_recording() -> Response:
+    """The conference's recording status callback: one row per recording (idempotent)."""
+    groupcalls.save_recording(db.session, arg_int("session"), request.form.to_dict(), clock.now())
+    db.session.commit()
+    return Response(status=204)

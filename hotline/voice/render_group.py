@@ -18,6 +18,7 @@ from hotline.voice.render import Voice, callback_url, hang_up, voice_url
 
 SCREEN_SECONDS = 8  # to press 1 once the sentence has been said
 KEYPAD_SECONDS = 6
+NOTICE_SECONDS = 5  # to press 2 (object to the recording) once the notice has been said
 PIN_SECONDS = 10
 HOLD_PAUSE_SECONDS = 20  # between two hold messages
 CONFERENCE_EVENTS = "start end join leave mute"  # the same string on every join path
@@ -38,6 +39,7 @@ class Room:
     end_on_exit: bool
     has_host: bool  # False: nobody waits for a host, the room starts with the first two
     max_participants: int
+    recording: bool = False  # the series records (announced first: `recording_notice`)
 
 
 def screen(voice: Voice, leg_id: int, title: str) -> str:
@@ -86,7 +88,37 @@ def room(voice: Voice, spec: Room, before: tuple[str, ...] = (), refused: int = 
         status_callback_method="POST",
         status_callback_event=CONFERENCE_EVENTS,
         participant_label=spec.label,
+        **_recording_attributes(spec),
     )
+    return str(response)
+
+
+def _recording_attributes(spec: Room) -> dict[str, str]:
+    """On every join path alike: the first participant's values are the room's."""
+    if not spec.recording:
+        return {}
+    return {
+        "record": "record-from-start",
+        "recording_status_callback": callback_url("group/recording", session=spec.session_id),
+        "recording_status_callback_method": "POST",
+        "recording_status_callback_event": "completed",
+    }
+
+
+def recording_notice(voice: Voice, leg_id: int, purpose: str, days: int) -> str:
+    """Before entering a recorded session: why, for how long, and 2 to object (then muted).
+
+    No key within the pause (or any other key) enters as announced; the answer view says
+    what was chosen before the room.
+    """
+    response = VoiceResponse()
+    action = voice_url("group/recording-choice", leg=leg_id)
+    gather = response.gather(
+        input="dtmf", num_digits=1, timeout=NOTICE_SECONDS, action=action, method="POST"
+    )
+    label = voice.script.prompt(voice.lang, f"group_purpose_{purpose}").text
+    voice.speak(gather, "group_recording_notice", purpose=label, days=days)
+    response.redirect(voice_url("group/recording-choice", leg=leg_id, silent=1), method="POST")
     return str(response)
 
 

@@ -142,6 +142,12 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "group_ended_by_host": _keys(),
         "group_left": _keys(),
         "group_account_limit": _keys("count"),
+        "group_recording_notice": _keys("purpose", "days"),
+        "group_recording_objected": _keys(),
+        "group_recording_stays_muted": _keys(),
+        "group_purpose_formation": _keys(),
+        "group_purpose_evaluation": _keys(),
+        "group_purpose_qualite": _keys(),
     }
 )
 

@@ -1,0 +1,133 @@
+"""Recorded group calls: each participant's choice, the recordings kept, and their purge.
+
+Recording is never the default and never systematic (CNIL, ../shared/reference/conferences.md
+§4): a series records only with a purpose and a retention of at most six months. Everyone
+who enters a recorded session first hears why it is recorded and for how long, and may press
+2 to object; an objector listens with their microphone off for the whole session (their voice
+is not in the one-channel conference recording), and neither the keypad nor the host can
+open it. Services flush; the webhook or the job commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import gateway
+from hotline.groupcalls.phone import LegContext
+from hotline.groupcalls.series import person_named
+from hotline.models import GroupParticipant, GroupRecording, GroupSession
+from hotline.models.upsert import insert_if_absent
+
+PURGE_BATCH = 200
+
+
+def must_hear_notice(ctx: LegContext) -> bool:
+    """The participant enters a recorded session and has not answered its notice yet."""
+    return ctx.series.recording and ctx.participant.recording_objection is None
+
+
+def note_recording_choice(db: Session, ctx: LegContext, objected: bool) -> None:
+    """Keep the answer to the notice; an objector is muted for the whole session."""
+    ctx.participant.recording_objection = objected
+    if objected:
+        ctx.participant.muted = True
+    db.flush()
+
+
+def save_recording(
+    db: Session, session_id: int, params: dict[str, str], now: datetime
+) -> GroupRecording | None:
+    """The provider's recording callback: one row per RecordingSid, whatever the retries.
+
+    Only a completed recording of a session whose series records is kept; anything else
+    (absent, or a series that does not record) is ignored and deleted by nobody: the
+    provider made no file, or must not have.
+    """
+    session = db.get(GroupSession, session_id)
+    sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
+    if session is None or not sid or not url or params.get("RecordingStatus") != "completed":
+        return None
+    series = session.series
+    purge_after = now.astimezone(UTC) + timedelta(days=series.recording_days)  # whole days
+    insert_if_absent(
+        db,
+        GroupRecording,
+        {
+            "structure_id": session.structure_id,
+            "session_id": session.id,
+            "recording_sid": sid[:128],
+            "recording_url": url[:500],
+            "duration_seconds": _seconds(params.get("RecordingDuration", "")),
+            "purpose": series.recording_purpose or "formation",
+            "created_at": now,
+            "purge_after": purge_after,
+        },
+        unique_on=["recording_sid"],
+    )
+    db.flush()
+    return db.scalar(select(GroupRecording).where(GroupRecording.recording_sid == sid[:128]))
+
+
+def _seconds(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
+
+
+def session_recordings(db: Session, session_id: int) -> list[GroupRecording]:
+    """The recordings of a session still kept (deleted ones are gone from the provider)."""
+    return list(
+        db.scalars(
+            select(GroupRecording)
+            .where(GroupRecording.session_id == session_id, GroupRecording.deleted_at.is_(None))
+            .order_by(GroupRecording.created_at)
+        )
+    )
+
+
+def objectors(db: Session, session_id: int) -> list[str]:
+    """Who objected to the recording of this session, by name, for the coordinator."""
+    rows = db.scalars(
+        select(GroupParticipant).where(
+            GroupParticipant.session_id == session_id,
+            GroupParticipant.recording_objection.is_(True),
+        )
+    )
+    return [person_named(db, p.person_id, p.staff_id) for p in rows]
+
+
+def kept_recording(
+    db: Session, structure_id: int, session_id: int, recording_id: int
+) -> GroupRecording | None:
+    """A recording of this structure's session still at the provider, or None."""
+    found = db.get(GroupRecording, recording_id)
+    if found is None or found.deleted_at is not None:
+        return None
+    if (found.structure_id, found.session_id) != (structure_id, session_id):
+        return None
+    return found
+
+
+def purge_recordings(db: Session, now: datetime) -> int:
+    """Delete at the provider every recording past its retention; mark it deleted.
+
+    Safe to run twice: a recording the provider no longer has counts as deleted; one whose
+    deletion failed stays due and is tried at the next sweep.
+    """
+    due = db.scalars(
+        select(GroupRecording)
+        .where(GroupRecording.deleted_at.is_(None), GroupRecording.purge_after <= now)
+        .order_by(GroupRecording.purge_after)
+        .limit(PURGE_BATCH)
+    ).all()
+    deleted = 0
+    for recording in due:
+        try:
+            gateway.delete_recording(recording.recording_sid)
+        except gateway.GatewayError:
+            continue  # the next sweep tries again
+        recording.deleted_at = now
+        deleted += 1
+    db.flush()
+    return deleted

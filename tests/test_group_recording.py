@@ -1,0 +1,208 @@
+"""Recording a group call: only with a purpose, announced on every way in, objection honoured.
+
+A recorded series says why and for how long before anyone enters; pressing 2 objects, and the
+objector listens with the microphone off for the whole session (neither the keypad nor the
+host can open it). The provider's recording callback makes one row, however often it comes;
+the coordinator listens through the app (each listen in the audit log); a sweep deletes the
+file at the provider once its retention is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import groupcalls
+from hotline.emulator import Answers, Emulator, FakeTwilio, NoAnswer, PhoneBook, ScriptedCaller
+from hotline.groupcalls.errors import GroupCallError
+from hotline.models import AuditEntry, GroupRecording
+from hotline.voice.render_group import Room, room
+from tests.callback_helpers import install_fake
+from tests.factories import structure
+from tests.group_helpers import (
+    GRACE,
+    JEAN,
+    follow_simulated_time,
+    participant,
+    room_of,
+    series,
+    start_now,
+)
+from tests.inbound_helpers import CALLER, CAMILLE, DEMO_NUMBER, FRENCH, fr
+from workers import sweeps
+
+pytestmark = pytest.mark.usefixtures("demo")
+PIN = "2604"  # the café's PIN in the demo file
+NOTICE = fr("group_recording_notice", purpose="la formation", days=30)
+
+
+@pytest.fixture
+def fake(app: Flask, emulator: Emulator, clock: Any, session: Any) -> Iterator[FakeTwilio]:
+    clock.set("2026-03-05 14:00")
+    cafe = series(session)
+    cafe.recording, cafe.recording_purpose, cafe.recording_days = True, "formation", 30
+    session.commit()
+    twilio = install_fake(app, emulator)
+    follow_simulated_time(app, emulator, clock)
+    yield twilio
+    emulator.sim.close()
+
+
+def test_everyone_hears_why_it_is_recorded_and_an_objector_stays_muted(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:60 hangup")  # host: no key, enters as announced
+    phones[JEAN] = Answers(press="1 2 wait:30 hangup")  # objects
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+
+    camille_log = next(c.log for c in fake.calls.values() if c.to == CAMILLE)
+    jean_log = next(c.log for c in fake.calls.values() if c.to == JEAN)
+    for log in (camille_log, jean_log):
+        assert NOTICE in log.heard_text
+    assert fr("group_recording_objected") in jean_log.heard_text
+    assert fr("group_recording_objected") not in camille_log.heard_text
+    jean, camille = participant(session, group.id, JEAN), participant(session, group.id, CAMILLE)
+    assert (jean.recording_objection, jean.muted) == (True, True)
+    assert (camille.recording_objection, camille.muted) == (False, False)
+    in_room = {p.number: p for p in room_of(emulator, group).history}
+    assert in_room[JEAN].spec.muted
+    assert in_room[JEAN].spec.record == "record-from-start"  # the same on every join
+
+
+def test_the_recording_is_kept_once_with_its_purge_date(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, clock: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 - wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+    session.expire_all()
+
+    [kept] = session.scalars(select(GroupRecording)).all()
+    assert kept.session_id == group.id
+    assert kept.purpose == "formation"
+    assert kept.duration_seconds > 0
+    assert kept.purge_after - kept.created_at == timedelta(days=30)
+    assert kept.recording_sid in emulator.recordings
+    [callback] = [r for r in room_of(emulator, group).requests if "RecordingSid" in r.params]
+    again = emulator.post(callback.url, callback.params)  # the provider retries it
+    assert again.status == 204
+    session.expire_all()
+    assert len(session.scalars(select(GroupRecording)).all()) == 1
+
+
+def test_a_caller_joining_with_the_pin_hears_the_notice_too(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:600 hangup")
+    phones[JEAN] = NoAnswer()
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.advance(60)
+
+    log = emulator.place_call(
+        CALLER, DEMO_NUMBER, ScriptedCaller(f"{FRENCH} 8 {PIN}# 2 wait:30 hangup")
+    )
+    heard = log.heard_text
+    assert heard.index(NOTICE) < heard.index(fr("group_recording_objected"))
+    assert CALLER in {p.number for p in room_of(emulator, group).history}
+
+
+def test_the_keypad_and_the_host_cannot_open_an_objectors_microphone(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:120 hangup")
+    phones[JEAN] = Answers(press="1 2 wait:10 * 1 wait:20 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+
+    jean_log = next(c.log for c in fake.calls.values() if c.to == JEAN)
+    assert fr("group_recording_stays_muted") in jean_log.heard_text
+    assert fr("group_unmuted") not in jean_log.heard_text
+    jean = participant(session, group.id, JEAN)
+    assert jean.muted
+    with pytest.raises(GroupCallError, match="refusé l'enregistrement"):
+        groupcalls.mute_participant(session, structure(session).id, jean.id, False)
+
+
+def test_an_unrecorded_series_keeps_its_room_unrecorded() -> None:
+    from hotline.voice.render import Voice
+    from hotline.voice.scripts_cache import script_named
+
+    voice = Voice(script_named("default"), "fr")
+    spec = Room(1, 2, "g-1", "p-1", False, False, True, False, True, 250)
+    assert "record" not in room(voice, spec).lower()
+    recorded = room(voice, replace(spec, recording=True))
+    assert 'record="record-from-start"' in recorded
+    assert "/voice/group/recording?session=1" in recorded
+
+
+def test_the_coordinator_listens_through_the_app_and_each_listen_is_logged(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, sign_in: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 2 wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+    session.expire_all()
+    kept = session.scalars(select(GroupRecording)).one()
+
+    sophie = sign_in("sophie")
+    page = sophie.get(f"/reunions/seances/{group.id}/presence").get_data(as_text=True)
+    assert f"/reunions/seances/{group.id}/enregistrements/{kept.id}" in page
+    assert "Ont refusé l'enregistrement (micro coupé) : Jean Martin" in page
+    audio = sophie.get(f"/reunions/seances/{group.id}/enregistrements/{kept.id}")
+    assert audio.status_code == 200
+    assert audio.headers["Cache-Control"] == "no-store"
+    assert session.scalars(
+        select(AuditEntry).where(AuditEntry.subject == f"group-recording:{kept.id}")
+    ).all()
+    path = f"/reunions/seances/{group.id}/enregistrements/{kept.id}"
+    assert sign_in("amina").get(path).status_code == 403
+    assert sophie.get(f"{path[: -len(str(kept.id))]}{kept.id + 1}").status_code == 404
+
+
+def test_the_sweep_deletes_recordings_past_their_retention_at_the_provider(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, clock: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 - wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    start_now(session)
+    fake.run_pending()
+    session.expire_all()
+    kept = session.scalars(select(GroupRecording)).one()
+
+    assert sweeps.purge_group_recordings() == 0  # not due yet
+    clock.instant = kept.purge_after + timedelta(minutes=1)
+    assert sweeps.purge_group_recordings() == 1
+    assert kept.recording_sid not in emulator.recordings
+    session.expire_all()
+    assert session.get(GroupRecording, kept.id).deleted_at is not None
+    assert sweeps.purge_group_recordings() == 0  # twice: nothing more
+
+
+def test_a_file_asking_to_record_without_a_purpose_is_refused(load_structure: Any) -> None:
+    from hotline.yamlfile import FileProblems
+
+    def record_without_purpose(data: dict[str, Any]) -> None:
+        data["group_calls"]["series"][1]["recording"] = True
+
+    with pytest.raises(FileProblems, match="recording_purpose"):
+        load_structure(record_without_purpose)
+
+    def record_for_training(data: dict[str, Any]) -> None:
+        data["group_calls"]["series"][1].update(recording=True, recording_purpose="formation")
+
+    load_structure(record_for_training)
