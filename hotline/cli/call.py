@@ -24,8 +24,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline import config, create_app, migrate
+from hotline.cli import call_server, run_guard
 from hotline.cli import demo as services
-from hotline.cli import run_guard
 from hotline.cli.app import with_local_app
 from hotline.cli.emulator import DEFAULT_CALLER
 from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
@@ -57,11 +57,11 @@ STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
 }
 
 
-# With --url the call runs in simulated time here while the server's worker calls the staff
-# in real time, through the server's own emulator: the two never meet.
+# Typed keys (or --staff other than "answers") with --url: the call runs in simulated time
+# here while the server's worker calls the staff in real time, through the server's emulator.
 WAITING_ROOM_OVER_HTTP = (
-    "Note: with --url, the staff are called by the server's worker in real time, on its own"
-    " emulator, while this call runs in simulated time: rehearse ringing staff without --url."
+    "Note: typed keys or --staff with --url run the call on an emulator of its own, which the"
+    " server's worker never reaches: give --keys to ring staff through the server."
 )
 
 
@@ -161,6 +161,19 @@ def call(
 ) -> None:
     if url and at:
         raise click.UsageError("--at only works in-process: a running server keeps its own clock")
+    if url and keys is not None and staff == "answers":
+        placed = call_server.place(
+            os.environ.get("TWILIO_API_BASE") or _local_emulator(app),
+            (app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]),
+            (from_, to or services.demo_number(app), keys),
+            ascii_only,
+        )
+        if placed is not None:  # in the server's own world: its worker's staff legs included
+            click.echo(placed.transcript)
+            for leg in placed.staff:
+                click.echo("")
+                click.echo(leg)
+            return
     clock = _clock_from(at, app.config["HOTLINE_TIMEZONE"])
     if to is None:
         to = services.demo_number(app)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from hotline.cli.app import with_app
 from hotline.emulator import Answers, PhoneBook
+from hotline.emulator.live import DEFAULT_SPEED
 from hotline.emulator.server import run_emulator_server
 from hotline.extensions import db
 from hotline.models import Person, Staff
@@ -29,8 +30,15 @@ def demo_phone_book() -> PhoneBook:
 
 @click.command(help="Run the offline Twilio REST API (calls, SMS, recordings) on 127.0.0.1.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
+@click.option(
+    "--speed",
+    default=DEFAULT_SPEED,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Simulated seconds per real second (a 25 s ring lasts 2.5 s at 10).",
+)
 @with_app
-def emulator(app: Flask, port: int) -> None:
+def emulator(app: Flask, port: int, speed: float) -> None:
     if app.config["HOTLINE_ENV"] == "production":
         raise click.UsageError("the emulator is for local rehearsals, not production")
     phones = demo_phone_book()
@@ -41,4 +49,5 @@ def emulator(app: Flask, port: int) -> None:
         app.config["TWILIO_ACCOUNT_SID"],
         port=port,
         phones=phones,
+        speed=speed,
     )

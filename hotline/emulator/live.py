@@ -65,9 +65,11 @@ class PacedRunner:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop the clock; calls still going (a caller left in a room) end with it."""
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=30)
+        self.fake.emulator.sim.close()
 
     def start_call(self, from_: str, to: str, caller: Caller | None = None) -> InboundCall:
         """An inbound call into the shared world, starting now (any thread may call this)."""

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hotline.emulator.call import Emulator
+from hotline.emulator.control import Control
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.live import PacedRunner
 from hotline.emulator.phones import PhoneBehaviour, PhoneBook
@@ -36,8 +37,8 @@ SHUTDOWN_POLL_SECONDS = 0.05  # how fast stop() returns
 HOLD_SECONDS = 300  # a request the fake never answers is dropped after this (or at stop())
 
 
-def rest_wsgi_app(fake: FakeTwilio) -> WSGIApplication:
-    """A WSGI app answering every request with `fake.handle`."""
+def rest_wsgi_app(fake: FakeTwilio, control: Control | None = None) -> WSGIApplication:
+    """A WSGI app answering every request with `fake.handle` (`/_emulator/` with `control`)."""
 
     @Request.application
     def app(request: Request) -> Response:
@@ -46,8 +47,14 @@ def rest_wsgi_app(fake: FakeTwilio) -> WSGIApplication:
         if auth is not None and auth.type == "basic":
             credentials = (auth.username or "", auth.password or "")
         form = {name: request.values.getlist(name) for name in request.values}
+        rest = RestRequest(request.method, request.path, form, credentials)
+        controlled = control.handle(rest) if control is not None else None
+        if controlled is not None:
+            return Response(
+                controlled.body, controlled.status, content_type=controlled.content_type
+            )
         try:
-            answer = fake.handle(RestRequest(request.method, request.path, form, credentials))
+            answer = fake.handle(rest)
         except Unanswered as held:  # hold the connection: the client's timeout decides
             held.released.wait(HOLD_SECONDS)
             return Response(status=504)
@@ -112,11 +119,13 @@ def serve(
     here and can be downloaded. Only loopback hosts are accepted: the emulator is no network
     service. Without `paced`, queued calls run at once in simulated time (each to its end);
     with a `PacedRunner`, simulated time follows the wall clock (see `live`), so a worker's
-    staff legs meet the caller waiting for them.
+    staff legs meet the caller waiting for them, and `/_emulator/calls` places scripted
+    inbound calls into that world (`control`, used by `hotline call --url`).
     """
     if host not in LOCAL_HOSTS:
         raise EmulatorError(f"the emulator only listens on 127.0.0.1/localhost/::1, not {host!r}")
-    server = make_server(host, port, rest_wsgi_app(fake), threaded=True)
+    control = Control(paced) if paced is not None else None
+    server = make_server(host, port, rest_wsgi_app(fake, control), threaded=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_port}"
     fake.emulator.api_base = url
@@ -152,10 +161,13 @@ def run_emulator_server(
     strict: bool = False,
     announce: Callable[[str], None] = print,
     stop: threading.Event | None = None,
+    speed: float | None = None,
 ) -> None:
     """Run the fake Twilio for an app served at `app_base_url` until Ctrl-C (or `stop` is set).
 
-    Not strict by default: as on Twilio, an app error makes the callee hear the application-
+    With `speed`, simulated time runs that many times faster than the wall clock, and callers
+    placed through `/_emulator/calls` share the world of the worker's calls. Not strict by
+    default: as on Twilio, an app error makes the callee hear the application-
     error message and is logged, instead of killing the server.
     """
     book = phones if isinstance(phones, PhoneBook) else PhoneBook(phones or {})
@@ -163,8 +175,9 @@ def run_emulator_server(
         HttpTransport(), app_base_url, auth_token, account_sid, phones=book, strict=strict
     )
     fake = FakeTwilio(emulator)
-    fake.adopt_unknown_recordings = True  # messages left through `hotline call --url`
-    url, stop_server = serve(fake, port=port)
+    fake.adopt_unknown_recordings = True  # messages left by an older `hotline call --url`
+    paced = PacedRunner(fake, speed) if speed else None
+    url, stop_server = serve(fake, port=port, paced=paced)
     announce(f"Twilio emulator listening on {url} (set TWILIO_API_BASE={url})")
     try:
         (stop or threading.Event()).wait()

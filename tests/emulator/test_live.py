@@ -146,3 +146,36 @@ def test_a_leg_placed_later_from_another_process_meets_the_waiting_caller(web: s
     room = next(iter(emulator.conferences))
     assert [p.number for p in room.history] == [CALLER, STAFF]
     assert call.log.ended_by != "hangup-verb"
+
+
+def test_the_servers_door_places_a_scripted_call_and_tells_how_it_went(web: str) -> None:
+    """`hotline call --url --keys`: the call lives in the server's world, staff legs included."""
+    import requests
+
+    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
+    emulator = Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones)
+    fake = FakeTwilio(emulator)
+    runner = PacedRunner(fake, speed=50)
+    api, stop = serve(fake, paced=runner)
+    http = requests.Session()
+    http.trust_env = False
+    try:
+        door = f"{api}/_emulator/calls"
+        assert http.post(door, data={"From": CALLER, "To": HOTLINE, "Keys": ""}).status_code == 401
+        http.auth = (ACCOUNT_SID, AUTH_TOKEN)
+        assert http.post(door, data={"From": CALLER, "To": HOTLINE}).status_code == 400
+        assert http.get(f"{door}/CA{'0' * 32}").status_code == 404
+        placed = http.post(door, data={"From": CALLER, "To": HOTLINE, "Keys": ""})
+        assert placed.status_code == 201
+        sid = placed.json()["sid"]
+        eventually(lambda: any(room.participants for room in emulator.conferences))
+        client = Client(ACCOUNT_SID, AUTH_TOKEN)
+        client.api.base_url = api
+        client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
+        eventually(lambda: http.get(f"{door}/{sid}").json()["done"], seconds=20)
+        state = http.get(f"{door}/{sid}", params={"ascii": "1"}).json()
+    finally:
+        stop()
+    assert "joined conference salle" in state["transcript"]
+    [staff] = state["staff"]
+    assert STAFF in staff
