@@ -18,6 +18,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+import burst_bench
 import queue_bench
 import webhook_bench
 from servers import ROOT, Server, production_env, scratch_folder, start_gunicorn
@@ -83,6 +84,23 @@ def measure_queue(url: str, server: Server) -> dict[str, object]:
     }
 
 
+def measure_burst(url: str, redis_url: str, folder: Path) -> dict[str, object]:
+    """200 emulated callers, 50 at once, against a server started after the burst's structure."""
+    from hotline import create_app
+    from hotline.cli import demo
+    from hotline.extensions import db
+
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        demo.load_structure_path(burst_bench.nobody_on_duty(folder))
+        db.session.commit()
+    server = start_gunicorn("burst", "hotline:create_app()", production_env(url, redis_url, folder))
+    try:
+        return burst_bench.run(server, url)
+    finally:
+        server.stop()
+
+
 def machine() -> dict[str, object]:
     versions = {name: metadata.version(name) for name in ("flask", "sqlalchemy", "gunicorn", "rq")}
     return {
@@ -145,6 +163,11 @@ def main() -> int:
         if postgresql:
             results["queue"] = measure_queue(postgresql, servers[1])
         results["memory_mb"] = {server.name: round(server.rss_mb(), 1) for server in servers}
+        burst_database = postgresql or databases["SQLite"]
+        results["burst"] = {
+            "database": "PostgreSQL" if postgresql else "SQLite",
+            **measure_burst(burst_database, redis_server.url, folder),
+        }
     finally:
         for server in servers:
             server.stop()
@@ -153,6 +176,13 @@ def main() -> int:
     if "queue" in results:
         print("\nQueue (PostgreSQL, 100 structures, 10,000 persons, 20,000 waiting):")
         print(json.dumps(results["queue"], indent=2, ensure_ascii=False))
+    burst = results["burst"]
+    print(
+        f"\nBurst ({burst['database']}): {burst['calls']} calls, {burst['connections']} at once,"
+        f" {burst['webhooks']} webhooks in {burst['seconds']} s: p50 {burst['p50_ms']} ms,"
+        f" p95 {burst['p95_ms']} ms, p99 {burst['p99_ms']} ms, max {burst['max_ms']} ms;"
+        f" lost {burst['lost']}, HTTP errors {burst['http_errors']}"
+    )
     print("\nRSS of a web worker after the load (MB):", results["memory_mb"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
