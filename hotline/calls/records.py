@@ -27,6 +27,8 @@ from hotline.models import (
 from hotline.models.upsert import insert_if_absent
 
 FINAL_STATUSES = FINAL_CALL_STATUSES
+# What Twilio reports before a call ends (its CallStatus values); read by the sweeps.
+LIVE_STATUSES = ("queued", "ringing", "in-progress")
 STALE_STAFF_LEG = timedelta(hours=4)
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from hotline.calls import records
@@ -177,6 +178,32 @@ def waited_too_long(session: Session, call: Call, now: datetime) -> bool:
     return is_waiting(session, call) and placed_at is not None and placed_at <= now - LONGEST_WAIT
 
 
+def _waiting_calls(now: datetime) -> Select[Any]:
+    """Calls still on the line, unanswered, begun in the last hours: the sweeps' candidates.
+
+    Read from the live calls first (`ix_call_live`: a handful of rows, whatever the history),
+    their events then found by call through the (call, kind, detail) index: the sweeps run
+    every 20 s and must not read every event ever written.
+    """
+    return select(Call).where(
+        Call.status.in_(records.LIVE_STATUSES),
+        Call.started_at > now - records.STALE_STAFF_LEG,
+        Call.answered_at.is_(None),
+    )
+
+
+def _event(kind: str, detail: Any, before: datetime | None = None) -> Any:
+    mark = aliased(CallEvent)
+    found = exists().where(mark.call_id == Call.id, mark.kind == kind, detail(mark))
+    return (
+        found
+        if before is None
+        else exists().where(
+            mark.call_id == Call.id, mark.kind == kind, detail(mark), mark.at <= before
+        )
+    )
+
+
 def forgotten_waits(session: Session, now: datetime) -> list[int]:
     """Callers still in the room whose release never came (ids, for the sweep).
 
@@ -184,19 +211,10 @@ def forgotten_waits(session: Session, now: datetime) -> list[int]:
     Redis that restarted empty, a worker killed), or the caller has waited past
     `LONGEST_WAIT` because a leg's end report was lost.
     """
-    mark = aliased(CallEvent)
-    released = exists().where(mark.call_id == Call.id, mark.kind == RING, mark.detail == RELEASED)
     candidates = session.scalars(
-        select(Call)
-        .join(CallEvent, CallEvent.call_id == Call.id)
-        .where(
-            CallEvent.kind == RING,
-            CallEvent.detail == ALL_PLACED,
-            CallEvent.at <= now - RELEASE_GRACE,
-            CallEvent.at > now - records.STALE_STAFF_LEG,
-            Call.answered_at.is_(None),
-            Call.status.not_in(records.FINAL_STATUSES),
-            ~released,
+        _waiting_calls(now).where(
+            _event(RING, lambda e: e.detail == ALL_PLACED, before=now - RELEASE_GRACE),
+            ~_event(RING, lambda e: e.detail == RELEASED),
         )
     )
     return [
@@ -213,20 +231,11 @@ def unrung_waits(session: Session, now: datetime) -> list[int]:
     before a worker takes the job forgets it, and the caller would hear the waiting tone
     until they give up. The job is safe to run again: it rings only staff not yet called.
     """
-    mark = aliased(CallEvent)
-    rung = exists().where(mark.call_id == Call.id, mark.kind == RING)  # placed or released
-    rows = session.scalars(
-        select(Call.id)
-        .join(CallEvent, CallEvent.call_id == Call.id)
-        .where(
-            CallEvent.kind == "route",
-            CallEvent.detail.like(f"%:{RouteKind.RING.value}"),
-            CallEvent.at <= now - RING_JOB_GRACE,
-            CallEvent.at > now - records.STALE_STAFF_LEG,
-            Call.answered_at.is_(None),
-            Call.status.not_in(records.FINAL_STATUSES),
-            ~rung,
-        )
-        .distinct()
+    routed = _event(
+        "route",
+        lambda e: e.detail.like(f"%:{RouteKind.RING.value}"),
+        before=now - RING_JOB_GRACE,
     )
-    return list(rows)
+    rung = _event(RING, lambda e: e.detail.in_((ALL_PLACED, RELEASED)))
+    query = _waiting_calls(now).where(routed, ~rung)
+    return list(session.scalars(query.with_only_columns(Call.id)))

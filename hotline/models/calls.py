@@ -34,7 +34,10 @@ class Call(Base):
     __tablename__ = "call"
     # A call's first webhook asks which language this number spoke last time: without this
     # index that question read every call of the structure (5 ms at 60,000 calls, growing).
-    __table_args__ = (Index("ix_call_caller_history", "structure_id", "from_e164", "started_at"),)
+    __table_args__ = (
+        Index("ix_call_caller_history", "structure_id", "from_e164", "started_at"),
+        Index("ix_call_live", "status", "started_at"),  # the sweeps' calls still on the line
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(PROVIDER_SID), unique=True)
