@@ -57,11 +57,11 @@ STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
 }
 
 
-# Typed keys (or --staff other than "answers") with --url: the call runs in simulated time
-# here while the server's worker calls the staff in real time, through the server's emulator.
+# Typed keys with --url: the call runs in simulated time here while the server's worker
+# calls the staff in real time, through the server's emulator.
 WAITING_ROOM_OVER_HTTP = (
-    "Note: typed keys or --staff with --url run the call on an emulator of its own, which the"
-    " server's worker never reaches: give --keys to ring staff through the server."
+    "Note: typed keys with --url run the call on an emulator of its own, which the server's"
+    " worker never reaches: give --keys to ring staff through the server."
 )
 
 
@@ -161,11 +161,11 @@ def call(
 ) -> None:
     if url and at:
         raise click.UsageError("--at only works in-process: a running server keeps its own clock")
-    if url and keys is not None and staff == "answers":
+    if url and keys is not None:
         placed = call_server.place(
             os.environ.get("TWILIO_API_BASE") or _local_emulator(app),
             (app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]),
-            (from_, to or services.demo_number(app), keys),
+            (from_, to or services.demo_number(app), keys, staff),
             ascii_only,
         )
         if placed is not None:  # in the server's own world: its worker's staff legs included

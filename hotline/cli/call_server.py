@@ -25,16 +25,18 @@ class ServerCall:
 
 
 def place(
-    api_base: str, auth: tuple[str, str], call: tuple[str, str, str], ascii_only: bool
+    api_base: str, auth: tuple[str, str], call: tuple[str, str, str, str], ascii_only: bool
 ) -> ServerCall | None:
-    """Run the call (from, to, keys) on the server's emulator; None when it has no door."""
-    from_, to, keys = call
+    """Run the call (from, to, keys, staff) on the server's emulator; None without a door."""
+    from_, to, keys, staff = call
     http = requests.Session()
     http.trust_env = False  # loopback only, whatever proxies the environment names
     http.auth = auth
     try:
         answer = http.post(
-            f"{api_base}/_emulator/calls", data={"From": from_, "To": to, "Keys": keys}, timeout=10
+            f"{api_base}/_emulator/calls",
+            data={"From": from_, "To": to, "Keys": keys, "Staff": staff},
+            timeout=10,
         )
     except requests.RequestException:
         return None  # no emulator there: the caller's own emulator reports it clearly

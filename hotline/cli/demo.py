@@ -53,7 +53,7 @@ def prepare_demo(app: Flask, demo_file: Path, port: int = 5000) -> list[str]:
     lines.append(f'  .venv/bin/hotline call --to {number} --from +33600000301 --keys "1 3"')
     lines.append(  # Jean Martin, whose language the file gives: no language question
         f"  .venv/bin/hotline call --url http://127.0.0.1:{port} --to {number} "
-        '--from +33600000101 --keys "1 # 1" --staff no-answer'
+        '--from +33600000101 --keys "1 wait:600 # 1" --staff no-answer'
     )
     return lines
 

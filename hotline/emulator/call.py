@@ -28,7 +28,7 @@ from hotline.emulator.errors import EmulatorError
 from hotline.emulator.log import CallLog, RecordingLog, StoredRecording
 from hotline.emulator.ordering import CALLBACK_ORDERS
 from hotline.emulator.outbound import InboundLeg, OutboundCall, live_inbound
-from hotline.emulator.phones import PhoneBook
+from hotline.emulator.phones import PhoneBehaviour, PhoneBook
 from hotline.emulator.session import CallState, Leg
 from hotline.emulator.sim import Process, Scheduler
 from hotline.emulator.steps import Goto
@@ -154,6 +154,9 @@ class Emulator:
         # Inbound calls as the REST API sees them (fetch, update), by CallSid.
         self.live_inbound: dict[str, OutboundCall] = {}
         self._conferences: Conferences | None = None
+        # How the phones called for one inbound call behave, whatever the phone book says:
+        # (its CallSid, behaviour), matched in the URL of the REST call (`hotline call --url`).
+        self.call_overrides: dict[str, PhoneBehaviour] = {}
 
     @property
     def conferences(self) -> Conferences:
@@ -163,6 +166,13 @@ class Emulator:
 
             self._conferences = Conferences(self)
         return self._conferences
+
+    def outbound_behaviour(self, to: str, url: str | None) -> PhoneBehaviour:
+        """The phone `to`, unless the call is made for an inbound call with an override."""
+        for call_sid, behaviour in list(self.call_overrides.items()):
+            if url and call_sid in url:
+                return behaviour
+        return self.phones.behaviour(to)
 
     def now(self) -> datetime:
         """The simulated wall clock: `clock()` plus the simulated seconds elapsed."""

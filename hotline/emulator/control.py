@@ -17,9 +17,17 @@ from hotline.emulator.call import InboundCall
 from hotline.emulator.callers import ScriptedCaller
 from hotline.emulator.errors import EmulatorError
 from hotline.emulator.live import PacedRunner
+from hotline.emulator.phones import Answers, Busy, NoAnswer, PersonalVoicemail, PhoneBehaviour
 from hotline.emulator.rest_http import RestRequest, RestResponse
 
 PREFIX = "/_emulator/calls"
+# How the staff phones rung for this one call behave (`hotline call --staff`).
+STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
+    "answers": Answers(press="1"),
+    "no-answer": NoAnswer(),
+    "busy": Busy(),
+    "voicemail": PersonalVoicemail(),
+}
 
 
 class Control:
@@ -57,7 +65,12 @@ class Control:
             caller = ScriptedCaller(keys)
         except EmulatorError as error:
             return _json({"message": str(error)}, 400)
-        call = self.runner.start_call(from_, to, caller)
+        staff = request.get("Staff") or "answers"
+        if staff not in STAFF_BEHAVIOURS:
+            return _json({"message": f"Staff must be one of {', '.join(STAFF_BEHAVIOURS)}"}, 400)
+        call = self.runner.fake.emulator.start_call(from_, to, caller, delay=self.runner.lag())
+        self.runner.fake.emulator.call_overrides[call.sid] = STAFF_BEHAVIOURS[staff]
+        self.runner.wake()
         with self._lock:
             self.calls[call.sid] = call
         return _json({"sid": call.sid}, 201)

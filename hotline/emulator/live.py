@@ -73,7 +73,7 @@ class PacedRunner:
 
     def start_call(self, from_: str, to: str, caller: Caller | None = None) -> InboundCall:
         """An inbound call into the shared world, starting now (any thread may call this)."""
-        call = self.fake.emulator.start_call(from_, to, caller, delay=self._lag())
+        call = self.fake.emulator.start_call(from_, to, caller, delay=self.lag())
         self._wake.set()
         return call
 
@@ -86,7 +86,7 @@ class PacedRunner:
             time.sleep(LONGEST_NAP)
         return True
 
-    def _lag(self) -> float:
+    def lag(self) -> float:
         """How far the simulation is behind the wall clock (a new event is placed at now)."""
         return max(0.0, self.sim_now - self.fake.emulator.sim.elapsed)
 

@@ -197,7 +197,7 @@ def run_call(emulator: Emulator, call: OutboundCall) -> CallLog:
         call.log or emulator.new_log(call.sid, call.from_, call.to), emulator.max_steps
     )
     call.log = state.log
-    behaviour = emulator.phones.behaviour(call.to)
+    behaviour = emulator.outbound_behaviour(call.to, call.instructions.url)
     leg = OutboundLeg(emulator, state, behaviour, call)
     call.interrupt = Signal(emulator.sim, f"call {call.sid}")
     for name in call.ignored:

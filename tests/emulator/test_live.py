@@ -179,3 +179,32 @@ def test_the_servers_door_places_a_scripted_call_and_tells_how_it_went(web: str)
     assert "joined conference salle" in state["transcript"]
     [staff] = state["staff"]
     assert STAFF in staff
+
+
+def test_the_door_says_how_the_staff_phones_rung_for_that_call_behave(web: str) -> None:
+    """`hotline call --url --staff no-answer`: only the legs for this call ring out."""
+    import requests
+
+    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
+    emulator = Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones)
+    fake = FakeTwilio(emulator)
+    runner = PacedRunner(fake, speed=50)
+    api, stop = serve(fake, paced=runner)
+    http = requests.Session()
+    http.trust_env = False
+    http.auth = (ACCOUNT_SID, AUTH_TOKEN)
+    door = f"{api}/_emulator/calls"
+    try:
+        call = {"From": CALLER, "To": HOTLINE, "Keys": ""}
+        assert http.post(door, data={**call, "Staff": "asleep"}).status_code == 400
+        sid = http.post(door, data={**call, "Staff": "no-answer"}).json()["sid"]
+        client = Client(ACCOUNT_SID, AUTH_TOKEN)
+        client.api.base_url = api
+        mine = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
+        other = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen")
+        eventually(lambda: fake.calls[mine.sid].done, seconds=20)
+        eventually(lambda: fake.calls[other.sid].log is not None, seconds=20)
+    finally:
+        stop()
+    assert fake.calls[mine.sid].status == "no-answer"
+    assert fake.calls[other.sid].log.events_of("conference")  # the phone book's: answered
