@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline import callbacks, clock, gateway, groupcalls, retention, tasks
+from hotline import callbacks, clock, groupcalls, tasks
 from hotline.dashboard.group_forms import (
     form_values,
     read_date,
@@ -20,6 +20,7 @@ from hotline.dashboard.group_forms import (
     series_fields,
     values_from_form,
 )
+from hotline.dashboard.listening import stream_recording
 from hotline.extensions import db
 from hotline.groupcalls import (
     attendance,
@@ -40,7 +41,7 @@ from hotline.groupcalls.views_data import (
     series_of,
     structure_series,
 )
-from hotline.models import AuditAction, GroupSeries, GroupSession, PersonGroup, Staff, Structure
+from hotline.models import GroupSeries, GroupSession, PersonGroup, Staff, Structure
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -326,19 +327,4 @@ def recording(session_id: int, recording_id: int) -> Response:
     found = groupcalls.kept_recording(db.session, structure.id, session_id, recording_id)
     if found is None:
         abort(404)
-    try:
-        audio, content_type = gateway.fetch_recording(found.recording_url)
-    except gateway.GatewayError as error:  # gone at the provider, or unreachable
-        abort(404 if error.status == 404 else 502)
-    except ValueError:  # a URL on another host: never send our credentials there
-        abort(502)
-    retention.audit.record(
-        db.session,
-        structure.id,
-        AuditAction.LISTEN,
-        staff_id=current_staff().id,
-        subject=f"group-recording:{found.id}",
-        now=clock.now(),
-    )
-    db.session.commit()
-    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
+    return stream_recording(found.recording_url, structure.id, f"group-recording:{found.id}")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from hotline import callbacks, clock, gateway, phones, pin_lockout, retention
 from hotline.callbacks import wording
 from hotline.dashboard.helpers import policy_from_form
+from hotline.dashboard.listening import stream_recording
 from hotline.extensions import db
 from hotline.models import (
     AuditAction,
@@ -149,25 +150,11 @@ def recording(voicemail_id: int) -> Response:
     )
     if voicemail is None or not voicemail.recording_url:
         abort(404)
-    try:
-        audio, content_type = gateway.fetch_recording(voicemail.recording_url)
-    except gateway.GatewayError as error:  # gone (purged) or the provider is unreachable
-        abort(404 if error.status == 404 else 502)
-    except ValueError:  # a URL on another host: never send our credentials there
-        abort(502)
     db.session.add(
         RecordingAccess(voicemail_id=voicemail.id, staff_id=current_staff().id, at=clock.now())
-    )
-    retention.audit.record(  # outlives the message and its RecordingAccess rows
-        db.session,
-        voicemail.structure_id,
-        AuditAction.LISTEN,
-        staff_id=current_staff().id,
-        subject=f"voicemail:{voicemail.id}",
-        now=clock.now(),
-    )
-    db.session.commit()
-    return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
+    )  # committed with the audit line once the audio is fetched; dropped if it is not
+    subject = f"voicemail:{voicemail.id}"  # the audit line outlives the message
+    return stream_recording(voicemail.recording_url, voicemail.structure_id, subject)
 
 
 @bp.get("/settings")
