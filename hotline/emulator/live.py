@@ -17,6 +17,7 @@ of the instant runner.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,9 @@ class PacedRunner:
             raise EmulatorError(f"speed must be positive, got {speed!r}")
         self.fake = fake
         self.speed = speed
+        # The horizon stops runaway simulations in tests; here time is real and a server may
+        # run for days (a week of simulated time passes in 17 hours at speed 10).
+        fake.emulator.sim.horizon = math.inf
         self._monotonic = monotonic
         self._origin = monotonic() - fake.emulator.sim.elapsed / speed
         self._wake = threading.Event()

@@ -94,6 +94,17 @@ def test_a_call_started_later_starts_at_the_wall_clocks_simulated_now(paced_paus
     assert call.log.events[0].at == pytest.approx(30.0)
 
 
+def test_a_server_paced_by_the_clock_has_no_horizon(paced_pause) -> None:
+    """A week of simulated time passes in 17 hours at speed 10: `make run` must outlive it."""
+    runner, clock = paced_pause
+    clock.now = 8 * 24 * 3600 / runner.speed
+    eventually(lambda: runner.fake.emulator.sim.elapsed >= 8 * 24 * 3600)
+    call = runner.start_call(CALLER, HOTLINE, ScriptedCaller())
+    clock.now += 3.0
+    assert runner.wait(call, timeout=10)
+    assert runner.errors == 0
+
+
 def test_speed_must_be_positive(make_app) -> None:
     emulator = Emulator(WsgiTransport(make_app({}).app), BASE_URL, AUTH_TOKEN, ACCOUNT_SID)
     with pytest.raises(EmulatorError, match="speed"):
