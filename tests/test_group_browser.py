@@ -135,3 +135,41 @@ def test_the_live_page_follows_the_room_and_steers_it(
     assert_accessible(page, "attendance")
     snap(page, f"group-{size}-7-attendance")
     assert page.refused == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_recorded_session_shows_its_recording_and_who_objected(
+    browser: Any,  # noqa: F811
+    served: str,  # noqa: F811
+    app: Flask,
+    session: Any,
+    emulator: Emulator,
+    phones: PhoneBook,
+    clock: Any,
+    size: str,
+) -> None:
+    """Recording (off by default) turned on for the café: the presence page lists it."""
+    from tests.group_helpers import series
+
+    clock.set("2026-03-05 14:00")
+    cafe = series(session)
+    cafe.recording, cafe.recording_purpose, cafe.recording_days = True, "formation", 30
+    session.commit()
+    fake: FakeTwilio = install_fake(app, emulator)
+    follow_simulated_time(app, emulator, clock)
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 2 wait:60 hangup")  # objects: listens muted
+    phones[GRACE] = Answers(press="1 - wait:60 hangup")
+    group = start_now(session)
+    fake.run_pending()
+    sophie = give_password(session, "sophie")
+
+    page = _sign_in(browser, served, size, sophie.email)
+    page.goto(f"{served}/reunions/seances/{group.id}/presence")
+    recordings = page.locator("#recordings")
+    assert "pour la formation" in recordings.inner_text()
+    assert "Ont refusé l'enregistrement (micro coupé) : Jean Martin" in recordings.inner_text()
+    assert recordings.locator("audio").count() == 1
+    assert_accessible(page, "attendance with a recording")
+    snap(page, f"group-{size}-8-recording")
+    assert page.refused == []
