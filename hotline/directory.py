@@ -1,9 +1,11 @@
 """An in-process, read-only snapshot of every structure, keyed by its numbers.
 
 The hot path (a webhook) must not run a dozen queries to learn which structure
-was called, its themes and who is on duty. The snapshot is rebuilt at most
-every STRUCTURE_CACHE_SECONDS, and at once in the process that loads a
-structure file; other processes pick the change up within that delay.
+was called, its themes and who is on duty. Every STRUCTURE_CACHE_SECONDS a process
+reads the directory's version (one statement, `hotline.directory_version`) and
+rebuilds the snapshot (seven) only when a change bumped it, or after
+`REBUILD_ANYWAY_SECONDS` whatever it says; the process that changed it rebuilds at
+once (`invalidate`). Other processes pick a change up within the delay.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline import directory_version
 from hotline.models import DutyException, Staff, Structure
 from hotline.retention.settings import retention_settings
 from hotline.schedules import Calendar, DatedException, WeeklySlot
+
+# A safety net: rebuilt at least this often, even if no flush bumped the version.
+REBUILD_ANYWAY_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,9 @@ class Directory:
         self._by_number: dict[str, StructureInfo] = {}
         self._by_slug: dict[str, StructureInfo] = {}
         self._by_id: dict[int, StructureInfo] = {}
-        self._loaded_at: float | None = None
+        self._loaded_at: float | None = None  # last looked at the version
+        self._built_at: float = 0.0  # last rebuilt the snapshot
+        self._version: int | None = None
 
     def invalidate(self) -> None:
         self._loaded_at = None
@@ -100,15 +108,19 @@ class Directory:
         return self._by_id.get(structure_id)
 
     def _refresh_if_stale(self, session: Session) -> None:
-        loaded = self._loaded_at
-        if loaded is not None and monotonic_time.monotonic() - loaded < self._max_age:
+        loaded, now = self._loaded_at, monotonic_time.monotonic()
+        if loaded is not None and now - loaded < self._max_age:
             return
         with self._lock:
-            infos = [snapshot(s) for s in _all_structures(session)]
-            self._by_number = {n: info for info in infos for n in info.numbers}
-            self._by_slug = {info.slug: info for info in infos}
-            self._by_id = {info.id: info for info in infos}
-            self._loaded_at = monotonic_time.monotonic()
+            version = directory_version.current(session)
+            unchanged = version is not None and version == self._version
+            if loaded is None or not unchanged or now - self._built_at > REBUILD_ANYWAY_SECONDS:
+                infos = [snapshot(s) for s in _all_structures(session)]
+                self._by_number = {n: info for info in infos for n in info.numbers}
+                self._by_slug = {info.slug: info for info in infos}
+                self._by_id = {info.id: info for info in infos}
+                self._version, self._built_at = version, now
+            self._loaded_at = now
 
 
 def _all_structures(session: Session) -> list[Structure]:
@@ -186,6 +198,7 @@ def _dated(exception: DutyException) -> DatedException:
 
 
 def init_app(app: Flask) -> None:
+    directory_version.watch_changes()
     app.extensions["hotline.directory"] = Directory(app.config["STRUCTURE_CACHE_SECONDS"])
 
 

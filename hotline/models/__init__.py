@@ -49,6 +49,7 @@ from hotline.models.groupreminders import GroupReminder, ReminderKind
 from hotline.models.outbox import OutboxJob
 from hotline.models.structure import (
     PHONE_DUTY_NOTE,
+    DirectoryVersion,
     DutyException,
     DutySlot,
     Person,
@@ -59,6 +60,7 @@ from hotline.models.structure import (
 )
 
 __all__ = [
+    "DirectoryVersion",
     "DEFAULT_RECORDING_DAYS",
     "MAX_RECORDING_DAYS",
     "RECORDING_PURPOSES",

@@ -196,3 +196,16 @@ class Person(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     structure: Mapped[Structure] = relationship(back_populates="people")
+
+
+class DirectoryVersion(Base):
+    """One row, bumped by every change to what `hotline.directory` snapshots.
+
+    Each process checks it (one statement) when its snapshot is due, and reloads the
+    structures (seven statements) only when it moved: `hotline.directory_version`.
+    """
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
