@@ -66,6 +66,11 @@ class StructureInfo:
     duties: tuple[Duty, ...]
     staff_phones: Mapping[int, str] = field(repr=False)
     contact_months: int = 24  # calls and callbacks kept after the last contact (retention)
+    # TwiML this snapshot always answers the same (the greeting), by what it depends on; a
+    # rebuilt snapshot starts empty, so a changed structure is never answered from here.
+    rendered: dict[tuple[object, ...], tuple[object, str]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     @property
     def default_language(self) -> str:

@@ -83,3 +83,22 @@ def test_writing_calls_and_callbacks_does_not_touch_the_directory(app: Any, cloc
         )
         db.session.commit()
         assert directory_version.current(db.session) == before
+
+
+def test_the_greeting_is_rendered_once_per_snapshot_and_anew_after_a_change(
+    app: Any, load_structure: Any
+) -> None:
+    """The same TwiML for every new caller, from the snapshot's memo; a reload starts anew."""
+    from tests.test_round_trips import params, post
+
+    first = post(app, "/voice/incoming", params(101, From="+33611111101"))
+    second = post(app, "/voice/incoming", params(102, From="+33611111102"))
+    assert first.get_data(as_text=True) == second.get_data(as_text=True)
+    with app.app_context():
+        info = app.extensions["hotline.directory"].by_number(db.session, "+33184880000")
+        assert len(info.rendered) == 1
+
+    load_structure(lambda data: data.update(name="Atelier Renommé"))
+    third = post(app, "/voice/incoming", params(103, From="+33611111103")).get_data(as_text=True)
+    assert "Atelier Renommé" in third
+    assert "Atelier Renommé" not in first.get_data(as_text=True)

@@ -44,8 +44,20 @@ class CallContext:
 
 
 def greet(ctx: CallContext) -> str:
-    """The first answer: greeting, privacy notice, then the first menu."""
-    return walk(ctx, VoiceResponse(), ctx.voice.script.start)
+    """The first answer: greeting, privacy notice, then the first menu.
+
+    The same for every caller of a structure in one language (and whether that language is
+    known), so it is rendered once per snapshot of the structure and kept on it; the voice
+    script is part of the key by identity (a reloaded script is a new object).
+    """
+    voice = ctx.voice
+    key = ("greet", voice.script.name, voice.lang, voice.audio_base, _language_known(ctx))
+    kept = ctx.structure.rendered.get(key)
+    if kept is not None and kept[0] is voice.script:
+        return kept[1]
+    xml = walk(ctx, VoiceResponse(), voice.script.start)
+    ctx.structure.rendered[key] = (voice.script, xml)
+    return xml
 
 
 def walk(
