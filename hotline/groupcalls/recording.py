@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from hotline import gateway
 from hotline.groupcalls.phone import LegContext
 from hotline.groupcalls.series import person_named
-from hotline.models import GroupParticipant, GroupRecording, GroupSession
+from hotline.models import (
+    DEFAULT_RECORDING_DAYS,
+    GroupParticipant,
+    GroupRecording,
+    GroupSession,
+)
 from hotline.models.upsert import insert_if_absent
 
 PURGE_BATCH = 200
@@ -26,7 +31,7 @@ PURGE_BATCH = 200
 
 def must_hear_notice(ctx: LegContext) -> bool:
     """The participant enters a recorded session and has not answered its notice yet."""
-    return ctx.series.recording and ctx.participant.recording_objection is None
+    return ctx.recorded and ctx.participant.recording_objection is None
 
 
 def note_recording_choice(db: Session, ctx: LegContext, objected: bool) -> None:
@@ -42,16 +47,18 @@ def save_recording(
 ) -> GroupRecording | None:
     """The provider's recording callback: one row per RecordingSid, whatever the retries.
 
-    Only a completed recording of a session whose series records is kept; anything else
-    (absent, or a series that does not record) is ignored and deleted by nobody: the
-    provider made no file, or must not have.
+    Only a completed recording is kept (an `absent` one made no file). It is kept for the
+    days announced when the session started; a file the provider made anyway (a session
+    started before its settings were fixed) is kept as briefly as its series allows, so the
+    purge sweep still deletes it.
     """
     session = db.get(GroupSession, session_id)
     sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
     if session is None or not sid or not url or params.get("RecordingStatus") != "completed":
         return None
     series = session.series
-    purge_after = now.astimezone(UTC) + timedelta(days=series.recording_days)  # whole days
+    days = session.recording_days or min(series.recording_days, DEFAULT_RECORDING_DAYS)
+    purge_after = now.astimezone(UTC) + timedelta(days=days)  # whole days
     insert_if_absent(
         db,
         GroupRecording,
@@ -61,7 +68,7 @@ def save_recording(
             "recording_sid": sid[:128],
             "recording_url": url[:500],
             "duration_seconds": _seconds(params.get("RecordingDuration", "")),
-            "purpose": series.recording_purpose or "formation",
+            "purpose": session.recording_purpose or series.recording_purpose,
             "created_at": now,
             "purge_after": purge_after,
         },
