@@ -21,7 +21,7 @@ from sqlalchemy import select
 from hotline import groupcalls
 from hotline.emulator import Answers, Emulator, FakeTwilio, NoAnswer, PhoneBook, ScriptedCaller
 from hotline.groupcalls.errors import GroupCallError
-from hotline.models import AuditEntry, GroupRecording
+from hotline.models import AuditAction, AuditEntry, GroupRecording, OutboxJob
 from hotline.voice.render_group import Room, room
 from tests.callback_helpers import install_fake
 from tests.factories import structure
@@ -35,7 +35,7 @@ from tests.group_helpers import (
     start_now,
 )
 from tests.inbound_helpers import CALLER, CAMILLE, DEMO_NUMBER, FRENCH, en, fr
-from workers import sweeps
+from workers import group_jobs, sweeps
 
 pytestmark = pytest.mark.usefixtures("demo")
 PIN = "2604"  # the café's PIN in the demo file
@@ -355,3 +355,67 @@ def test_a_deletion_the_provider_refuses_is_tried_again_at_the_next_sweep(
     clock.instant += timedelta(hours=1)
     assert sweeps.purge_group_recordings() == 1
     assert kept.recording_sid not in emulator.recordings
+
+
+def test_a_coordinator_erases_a_recording_before_its_date(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, sign_in: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 - wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+    session.expire_all()
+    kept = session.scalars(select(GroupRecording)).one()
+    listen = f"/reunions/seances/{group.id}/enregistrements/{kept.id}"
+
+    assert sign_in("amina").post_form(f"{listen}/effacer", {}).status_code == 403
+    sophie = sign_in("sophie")
+    assert sophie.post_form(f"{listen}/effacer", {}).status_code == 302
+    assert sophie.get(listen).status_code == 404  # never played again, even before the job
+    page = sophie.get(f"/reunions/seances/{group.id}/presence").get_data(as_text=True)
+    assert listen not in page
+    [job] = session.scalars(
+        select(OutboxJob).where(OutboxJob.job_id == f"group-recording-purge-{kept.id}")
+    ).all()
+    assert group_jobs.purge_group_recording(kept.id) is True
+    assert group_jobs.purge_group_recording(kept.id) is True  # twice: nothing more
+    assert kept.recording_sid not in emulator.recordings
+    session.expire_all()
+    assert session.get(GroupRecording, kept.id).deleted_at is not None
+    erased = session.scalars(
+        select(AuditEntry).where(AuditEntry.subject == f"group-recording:{kept.id}")
+    ).all()
+    assert [e.action for e in erased] == [AuditAction.ERASE]
+
+
+def test_a_recording_past_its_date_is_not_played_while_the_sweep_is_late(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, sign_in: Any, clock: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 - wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.run_pending()
+    session.expire_all()
+    kept = session.scalars(select(GroupRecording)).one()
+
+    clock.instant = kept.purge_after + timedelta(seconds=1)
+    listen = f"/reunions/seances/{group.id}/enregistrements/{kept.id}"
+    assert sign_in("sophie").get(listen).status_code == 404
+
+
+def test_an_unsigned_recording_callback_makes_no_row(
+    session: Any, app: Flask, camille_hosting: Any
+) -> None:
+    answer = app.test_client().post(
+        f"/voice/group/recording?session={camille_hosting.id}",
+        data={
+            "RecordingSid": "RE" + "1" * 32,
+            "RecordingUrl": "https://api.twilio.com/x",
+            "RecordingStatus": "completed",
+            "RecordingDuration": "10",
+        },
+    )
+    assert answer.status_code == 403
+    assert session.scalars(select(GroupRecording)).all() == []
