@@ -66,6 +66,17 @@ def fake(app: Flask, emulator: Emulator, clock: Any, session: Any) -> Iterator[F
     emulator.sim.close()
 
 
+def recorded_once(session: Any, fake: FakeTwilio, phones: PhoneBook) -> GroupRecording:
+    """A session where Camille and Jean talk a minute: its one recording, kept."""
+    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
+    phones[JEAN] = Answers(press="1 - wait:60 hangup")
+    phones[GRACE] = NoAnswer()
+    start_now(session)
+    fake.run_pending()
+    session.expire_all()
+    return session.scalars(select(GroupRecording)).one()
+
+
 def test_everyone_hears_why_it_is_recorded_and_an_objector_stays_muted(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
 ) -> None:
@@ -189,13 +200,7 @@ def test_the_coordinator_listens_through_the_app_and_each_listen_is_logged(
 def test_the_sweep_deletes_recordings_past_their_retention_at_the_provider(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, clock: Any
 ) -> None:
-    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
-    phones[JEAN] = Answers(press="1 - wait:60 hangup")
-    phones[GRACE] = NoAnswer()
-    start_now(session)
-    fake.run_pending()
-    session.expire_all()
-    kept = session.scalars(select(GroupRecording)).one()
+    kept = recorded_once(session, fake, phones)
 
     assert sweeps.purge_group_recordings() == 0  # not due yet
     clock.instant = kept.purge_after + timedelta(minutes=1)
@@ -320,13 +325,7 @@ def test_recording_turned_on_while_a_session_runs_waits_for_the_next_one(
 def test_a_recording_already_gone_at_the_provider_counts_as_deleted(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, clock: Any
 ) -> None:
-    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
-    phones[JEAN] = Answers(press="1 - wait:60 hangup")
-    phones[GRACE] = NoAnswer()
-    start_now(session)
-    fake.run_pending()
-    session.expire_all()
-    kept = session.scalars(select(GroupRecording)).one()
+    kept = recorded_once(session, fake, phones)
     del emulator.recordings[kept.recording_sid]  # deleted in Twilio's console meanwhile
 
     clock.instant = kept.purge_after + timedelta(minutes=1)
@@ -338,13 +337,7 @@ def test_a_recording_already_gone_at_the_provider_counts_as_deleted(
 def test_a_deletion_the_provider_refuses_is_tried_again_at_the_next_sweep(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, clock: Any
 ) -> None:
-    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
-    phones[JEAN] = Answers(press="1 - wait:60 hangup")
-    phones[GRACE] = NoAnswer()
-    start_now(session)
-    fake.run_pending()
-    session.expire_all()
-    kept = session.scalars(select(GroupRecording)).one()
+    kept = recorded_once(session, fake, phones)
 
     fake.fail_next(status=500, code=20500, resource="Recordings")
     clock.instant = kept.purge_after + timedelta(minutes=1)
@@ -360,13 +353,8 @@ def test_a_deletion_the_provider_refuses_is_tried_again_at_the_next_sweep(
 def test_a_coordinator_erases_a_recording_before_its_date(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator, sign_in: Any
 ) -> None:
-    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
-    phones[JEAN] = Answers(press="1 - wait:60 hangup")
-    phones[GRACE] = NoAnswer()
-    group = start_now(session)
-    fake.run_pending()
-    session.expire_all()
-    kept = session.scalars(select(GroupRecording)).one()
+    kept = recorded_once(session, fake, phones)
+    group = kept.session
     listen = f"/reunions/seances/{group.id}/enregistrements/{kept.id}"
 
     assert sign_in("amina").post_form(f"{listen}/effacer", {}).status_code == 403
@@ -392,13 +380,8 @@ def test_a_coordinator_erases_a_recording_before_its_date(
 def test_a_recording_past_its_date_is_not_played_while_the_sweep_is_late(
     session: Any, fake: FakeTwilio, phones: PhoneBook, sign_in: Any, clock: Any
 ) -> None:
-    phones[CAMILLE] = Answers(press="1 - wait:90 hangup")
-    phones[JEAN] = Answers(press="1 - wait:60 hangup")
-    phones[GRACE] = NoAnswer()
-    group = start_now(session)
-    fake.run_pending()
-    session.expire_all()
-    kept = session.scalars(select(GroupRecording)).one()
+    kept = recorded_once(session, fake, phones)
+    group = kept.session
 
     clock.instant = kept.purge_after + timedelta(seconds=1)
     listen = f"/reunions/seances/{group.id}/enregistrements/{kept.id}"
@@ -419,3 +402,24 @@ def test_an_unsigned_recording_callback_makes_no_row(
     )
     assert answer.status_code == 403
     assert session.scalars(select(GroupRecording)).all() == []
+
+
+def test_the_live_page_shows_an_objector_muted_with_no_unmute_button(
+    session: Any, fake: FakeTwilio, phones: PhoneBook, sign_in: Any
+) -> None:
+    phones[CAMILLE] = Answers(press="1 - wait:900 hangup")
+    phones[JEAN] = Answers(press="1 2 wait:900 hangup")
+    phones[GRACE] = NoAnswer()
+    group = start_now(session)
+    fake.advance(90)
+
+    sophie = sign_in("sophie")
+    state = sophie.get(f"/api/group-calls/sessions/{group.id}/live").get_json()
+    jean = next(p for p in state["participants"] if p["name"] == "Jean Martin")
+    assert (jean["state"], jean["objected"]) == ("in_room", True)
+    assert jean["microphone"] == "coupé (refuse l'enregistrement)"
+    assert jean["actions"] == ["remove"]
+    camille = next(p for p in state["participants"] if p["role"] == "host")
+    assert camille["actions"] == ["mute", "remove"]
+    page = sophie.get(f"/reunions/seances/{group.id}/direct").get_data(as_text=True)
+    assert "coupé (refuse l&#39;enregistrement)" in page

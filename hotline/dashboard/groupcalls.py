@@ -290,6 +290,7 @@ def live(session_id: int) -> str:
         roles=labels.ROLES,
         states=labels.PARTICIPANT_STATES,
         actions=labels.actions,
+        microphone=labels.microphone,
         action_labels=labels.ACTIONS,
     )
 
