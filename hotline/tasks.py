@@ -86,6 +86,11 @@ START_GROUP_SESSION = Task("workers.group_jobs.start_group_session", "group-star
 PLACE_GROUP_LEG = Task("workers.group_jobs.place_group_leg", "group-leg", (30,))
 MUTE_GROUP = Task("workers.group_jobs.mute_group", "group-mute", repeatable=True)
 END_GROUP_ROOM = Task("workers.group_jobs.end_group_room", "group-end", (30, 120))
+# A coordinator erased a group call's recording: deleted at the provider (the hourly sweep
+# finds it due too, should this job be lost).
+PURGE_GROUP_RECORDING = Task(
+    "workers.group_jobs.purge_group_recording", "group-recording-purge", (60, 300)
+)
 # Repeatable: a reminder released (session moved later) is asked for again; its row's claim
 # (hotline.groupcalls.reminders) is what keeps it to one SMS.
 SEND_GROUP_REMINDER = Task(
@@ -103,6 +108,7 @@ TASKS = {
         PLACE_GROUP_LEG,
         MUTE_GROUP,
         END_GROUP_ROOM,
+        PURGE_GROUP_RECORDING,
         SEND_GROUP_REMINDER,
     )
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.directory import directory
 from hotline.emulator import parse_twiml
-from hotline.voice import render, render_callback, render_ring
+from hotline.voice import render, render_callback, render_group, render_ring
 from hotline.voice.render import Voice
 from tests.inbound_helpers import DEMO_NUMBER, default_script
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 CALLER_SID = "CA" + "0" * 31 + "7"
 NOTICE = {"retention_days": 90, "contact_months": 24}
+GROUP_ROOM = render_group.Room(12, 7, "g-abc", "p3", False, True, True, False, True, 250)
 
 
 @pytest.fixture
@@ -82,6 +84,16 @@ RENDERINGS: dict[str, Callable[[Voice], str]] = {
     "staff_counts_none": lambda v: _counts(v, [("l'accompagnement social", 0)]),
     "staff_outcome": lambda v: render_callback.ask_outcome(
         v, VoiceResponse(), "/voice/staff/outcome?attempt=7"
+    ),
+    # Group calls (hotline.voice.render_group): an unrecorded room is exactly as before
+    # recording existed; a recorded one adds record + its callback, after the notice.
+    "group_room": lambda v: render_group.room(v, GROUP_ROOM, ("group_joining",)),
+    "group_room_recorded": lambda v: render_group.room(
+        v, replace(GROUP_ROOM, recording=True), ("group_recording_objected", "group_joining")
+    ),
+    "group_recording_notice": lambda v: render_group.recording_notice(v, 7, "formation", 30),
+    "group_keypad_menu_recorded": lambda v: render_group.keypad_menu(
+        v, 7, False, (), may_object=True
     ),
 }
 

@@ -112,3 +112,11 @@ def end_group_room(session_id: int) -> None:
     session = db.session.get(GroupSession, session_id)
     if session is not None:
         groupcalls.end_room(session)
+
+
+@in_app_context
+def purge_group_recording(recording_id: int) -> bool:
+    """A coordinator erased a recording: delete it at the provider now (raises to retry)."""
+    gone = groupcalls.purge_recording(db.session, recording_id, clock.now())
+    db.session.commit()
+    return gone

@@ -98,7 +98,8 @@ def live_json(session_id: int) -> dict[str, Any]:
                 **dataclasses.asdict(p),
                 "state_label": labels.state(p.state),
                 "role_label": labels.ROLES.get(p.role, p.role),
-                "actions": labels.actions(p.state, p.muted, running),
+                "microphone": labels.microphone(p.muted, p.objected),
+                "actions": labels.actions(p.state, p.muted, running, p.objected),
             }
         )
     return {

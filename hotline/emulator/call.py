@@ -202,9 +202,13 @@ class Emulator:
     def recording_url(self, sid: str) -> str:
         return f"{self.account_url()}/Recordings/{sid}"
 
-    def register_recording(self, call_sid: str, recording: RecordingLog) -> None:
+    def register_recording(
+        self, call_sid: str | None, recording: RecordingLog, conference_sid: str | None = None
+    ) -> None:
         """Keep a completed recording so `FakeTwilio` can fetch, serve and delete it."""
-        self.recordings[recording.sid] = StoredRecording(call_sid, recording, self.now())
+        self.recordings[recording.sid] = StoredRecording(
+            call_sid, recording, self.now(), conference_sid
+        )
 
     def timestamp(self) -> str:
         """RFC 2822, as Twilio's status callbacks carry it."""

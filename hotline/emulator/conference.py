@@ -333,8 +333,15 @@ class Conference:
             self.note("note", f"callback error: HTTP {response.status}")
 
     def callbacks(self, event: str | None = None) -> list[dict[str, str]]:
-        """The status callbacks sent (their parameters), optionally of one event only."""
-        return [r.params for r in self.requests if event in (None, r.params["StatusCallbackEvent"])]
+        """The status callbacks sent (their parameters), optionally of one event only.
+
+        `requests` also holds the recording status callbacks (`recording_callbacks`)."""
+        sent = [r.params for r in self.requests if "StatusCallbackEvent" in r.params]
+        return [p for p in sent if event in (None, p["StatusCallbackEvent"])]
+
+    def recording_callbacks(self) -> list[dict[str, str]]:
+        """The recordingStatusCallback requests sent (their parameters), in order."""
+        return [r.params for r in self.requests if "RecordingSid" in r.params]
 
     def transcript(self) -> str:
         from hotline.emulator.transcript import conference_transcript

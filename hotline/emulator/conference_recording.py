@@ -62,7 +62,7 @@ def finish(room: Conference) -> None:
     duration = round(emulator.sim.elapsed - recording.started_at)
     url = emulator.recording_url(recording.sid)
     stored = RecordingLog(recording.sid, url, duration, "completed", None)
-    emulator.register_recording(room.sid, stored)
+    emulator.register_recording(None, stored, conference_sid=room.sid)
     room.note("note", f"recording {recording.sid} completed ({duration} s)")
     if not recording.callback or "completed" not in recording.events:
         return

@@ -94,9 +94,10 @@ class RecordingLog:
 class StoredRecording:
     """A recording kept by the emulator, so the REST fake can serve and delete it like Twilio."""
 
-    call_sid: str
+    call_sid: str | None
     recording: RecordingLog
     created_at: datetime
+    conference_sid: str | None = None  # a conference's recording (source "Conference")
 
 
 @dataclass

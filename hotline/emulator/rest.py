@@ -151,7 +151,8 @@ class FakeTwilio(ConferenceEndpoints):
         resource: str | None = None,
         message: str | None = None,
     ) -> None:
-        """The next `times` creations (of `resource`: "Calls", "Messages", or any) fail so."""
+        """The next `times` creations (of `resource`: "Calls", "Messages", or any) fail so;
+        `resource="Recordings"`: the next deletions of a recording."""
         self.faults.fail_next(status, code, times, resource, message)
 
     def stall_next(self, times: int = 1, resource: str | None = None) -> None:
@@ -257,6 +258,7 @@ class FakeTwilio(ConferenceEndpoints):
 
     def _delete_recording(self, request: RestRequest, match: dict[str, str]) -> RestResponse:
         self._recording(request, match["sid"])
+        self.faults.check("Recordings")  # fail_next(..., resource="Recordings")
         del self.recordings[match["sid"]]
         return RestResponse(204)
 

@@ -137,7 +137,7 @@ def recording_resource(
         "account_sid": account_sid,
         "api_version": api_version,
         "call_sid": stored.call_sid,
-        "conference_sid": None,
+        "conference_sid": stored.conference_sid,
         "channels": 1,
         "date_created": rfc2822(stored.created_at),
         "date_updated": rfc2822(stored.created_at),
@@ -148,7 +148,7 @@ def recording_resource(
         "media_url": f"{api_base}{uri}",
         "price": None,
         "price_unit": "USD",
-        "source": "RecordVerb",
+        "source": "Conference" if stored.conference_sid else "RecordVerb",
         "status": recording.status,
         "subresource_uris": {
             "add_on_results": f"{uri}/AddOnResults.json",

@@ -143,10 +143,12 @@ from hotline.groupcalls.phone import (
     leg_context,
 )
 from hotline.groupcalls.recording import (
+    erase_recording_now,
     kept_recording,
     must_hear_notice,
     note_recording_choice,
     objectors,
+    purge_recording,
     purge_recordings,
     save_recording,
     session_recordings,
@@ -167,6 +169,8 @@ from hotline.groupcalls.starting import calls_per_second, legs_to_place, start_n
 from hotline.models import GroupSession
 
 __all__ = [
+    "erase_recording_now",
+    "purge_recording",
     "kept_recording",
     "objectors",
     "must_hear_notice",

@@ -171,6 +171,7 @@ class LiveParticipant:
     muted: bool
     minutes: int
     failure_reason: str
+    objected: bool = False  # to the recording: kept muted
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def live_state(db: Session, structure_id: int, session_id: int, now: datetime) -
             muted=p.muted,
             minutes=_minutes(p, now),
             failure_reason=p.failure_reason,
+            objected=bool(p.recording_objection),
         )
         for p in session.participants
     )

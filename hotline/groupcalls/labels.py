@@ -58,13 +58,24 @@ ACTIONS = {
 REDIALLABLE = ("not_reached", "left", "refused", "retry", "cancelled")
 
 
-def actions(state: str, muted: bool, running: bool) -> list[str]:
-    """The host's buttons for one participant now (the live page and its API agree)."""
+def actions(state: str, muted: bool, running: bool, objected: bool = False) -> list[str]:
+    """The host's buttons for one participant now (the live page and its API agree).
+
+    Someone who objected to the recording has no "unmute": their microphone stays off."""
     if not running:
         return []
     if state in ("in_room", "waiting"):
+        if objected:
+            return ["remove"]
         return ["unmute" if muted else "mute", "remove"]
     return ["redial"] if state in REDIALLABLE else []
+
+
+def microphone(muted: bool, objected: bool) -> str:
+    """The live page's "Micro" column."""
+    if objected:
+        return "coupé (refuse l'enregistrement)"
+    return "coupé" if muted else "ouvert"
 
 
 def state(value: str) -> str:

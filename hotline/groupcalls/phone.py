@@ -28,6 +28,8 @@ from hotline.models import (
     SessionStatus,
 )
 
+OBJECT_KEY = "7"  # in the `*` menu of a recorded session: stop being recorded
+
 
 @dataclass(frozen=True)
 class LegContext:
@@ -43,6 +45,11 @@ class LegContext:
     @property
     def running(self) -> bool:
         return self.session.status is SessionStatus.RUNNING
+
+    @property
+    def recorded(self) -> bool:
+        """The session records (fixed when it started, see `start_session`)."""
+        return bool(self.session.recording_purpose)
 
 
 def leg_context(db: Session, leg_id: int) -> LegContext | None:
@@ -123,6 +130,11 @@ def keypad(db: Session, ctx: LegContext, digit: str, now: datetime) -> KeypadRes
         return KeypadResult("hangup", (("group_session_over", {}),))
     if digit == "1" and participant.recording_objection:  # objected to the recording
         return KeypadResult("room", (("group_recording_stays_muted", {}),))
+    if digit == OBJECT_KEY and ctx.recorded and not participant.recording_objection:
+        participant.recording_objection = True  # from now on: muted, not recorded
+        participant.muted = True
+        db.flush()
+        return KeypadResult("room", (("group_recording_objected", {}),))
     if digit == "1":
         participant.muted = not participant.muted
         db.flush()

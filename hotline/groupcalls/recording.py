@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from hotline import gateway
 from hotline.groupcalls.phone import LegContext
 from hotline.groupcalls.series import person_named
-from hotline.models import GroupParticipant, GroupRecording, GroupSession
+from hotline.models import (
+    DEFAULT_RECORDING_DAYS,
+    GroupParticipant,
+    GroupRecording,
+    GroupSession,
+)
 from hotline.models.upsert import insert_if_absent
 
 PURGE_BATCH = 200
@@ -26,7 +31,7 @@ PURGE_BATCH = 200
 
 def must_hear_notice(ctx: LegContext) -> bool:
     """The participant enters a recorded session and has not answered its notice yet."""
-    return ctx.series.recording and ctx.participant.recording_objection is None
+    return ctx.recorded and ctx.participant.recording_objection is None
 
 
 def note_recording_choice(db: Session, ctx: LegContext, objected: bool) -> None:
@@ -42,16 +47,18 @@ def save_recording(
 ) -> GroupRecording | None:
     """The provider's recording callback: one row per RecordingSid, whatever the retries.
 
-    Only a completed recording of a session whose series records is kept; anything else
-    (absent, or a series that does not record) is ignored and deleted by nobody: the
-    provider made no file, or must not have.
+    Only a completed recording is kept (an `absent` one made no file). It is kept for the
+    days announced when the session started; a file the provider made anyway (a session
+    started before its settings were fixed) is kept as briefly as its series allows, so the
+    purge sweep still deletes it.
     """
     session = db.get(GroupSession, session_id)
     sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
     if session is None or not sid or not url or params.get("RecordingStatus") != "completed":
         return None
     series = session.series
-    purge_after = now.astimezone(UTC) + timedelta(days=series.recording_days)  # whole days
+    days = session.recording_days or min(series.recording_days, DEFAULT_RECORDING_DAYS)
+    purge_after = now.astimezone(UTC) + timedelta(days=days)  # whole days
     insert_if_absent(
         db,
         GroupRecording,
@@ -61,7 +68,7 @@ def save_recording(
             "recording_sid": sid[:128],
             "recording_url": url[:500],
             "duration_seconds": _seconds(params.get("RecordingDuration", "")),
-            "purpose": series.recording_purpose or "formation",
+            "purpose": session.recording_purpose or series.recording_purpose,
             "created_at": now,
             "purge_after": purge_after,
         },
@@ -75,12 +82,17 @@ def _seconds(raw: str) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 9 else 0
 
 
-def session_recordings(db: Session, session_id: int) -> list[GroupRecording]:
-    """The recordings of a session still kept (deleted ones are gone from the provider)."""
+def session_recordings(db: Session, session_id: int, now: datetime) -> list[GroupRecording]:
+    """The recordings of a session still kept: not deleted, and not yet due for deletion
+    (past its date a recording is never played, even while the sweep has not run)."""
     return list(
         db.scalars(
             select(GroupRecording)
-            .where(GroupRecording.session_id == session_id, GroupRecording.deleted_at.is_(None))
+            .where(
+                GroupRecording.session_id == session_id,
+                GroupRecording.deleted_at.is_(None),
+                GroupRecording.purge_after > now,
+            )
             .order_by(GroupRecording.created_at)
         )
     )
@@ -98,15 +110,48 @@ def objectors(db: Session, session_id: int) -> list[str]:
 
 
 def kept_recording(
-    db: Session, structure_id: int, session_id: int, recording_id: int
+    db: Session, structure_id: int, session_id: int, recording_id: int, now: datetime
 ) -> GroupRecording | None:
-    """A recording of this structure's session still at the provider, or None."""
+    """A recording of this structure's session still kept (see `session_recordings`)."""
     found = db.get(GroupRecording, recording_id)
-    if found is None or found.deleted_at is not None:
+    if found is None or found.deleted_at is not None or found.purge_after <= now:
         return None
     if (found.structure_id, found.session_id) != (structure_id, session_id):
         return None
     return found
+
+
+def erase_recording_now(
+    db: Session, structure_id: int, session_id: int, recording_id: int, now: datetime
+) -> GroupRecording | None:
+    """Make a kept recording due now (someone objected afterwards, or it is not needed).
+
+    Only its date changes here: the caller enqueues `purge_recording` after the commit, and
+    should that job be lost the hourly sweep finds the recording due anyway.
+    """
+    found = kept_recording(db, structure_id, session_id, recording_id, now)
+    if found is None:
+        return None
+    found.purge_after = min(found.purge_after, now)
+    db.flush()
+    return found
+
+
+def purge_recording(db: Session, recording_id: int, now: datetime) -> bool:
+    """Delete one recording at the provider if it is due; True once it is gone.
+
+    A recording the provider no longer has (404) counts as deleted; any other refusal
+    raises `gateway.GatewayError`, leaving the row due for a retry.
+    """
+    recording = db.get(GroupRecording, recording_id)
+    if recording is None or recording.deleted_at is not None:
+        return recording is not None
+    if recording.purge_after > now:
+        return False
+    gateway.delete_recording(recording.recording_sid)
+    recording.deleted_at = now
+    db.flush()
+    return True
 
 
 def purge_recordings(db: Session, now: datetime) -> int:
@@ -116,18 +161,15 @@ def purge_recordings(db: Session, now: datetime) -> int:
     deletion failed stays due and is tried at the next sweep.
     """
     due = db.scalars(
-        select(GroupRecording)
+        select(GroupRecording.id)
         .where(GroupRecording.deleted_at.is_(None), GroupRecording.purge_after <= now)
         .order_by(GroupRecording.purge_after)
         .limit(PURGE_BATCH)
     ).all()
     deleted = 0
-    for recording in due:
+    for recording_id in due:
         try:
-            gateway.delete_recording(recording.recording_sid)
+            deleted += purge_recording(db, recording_id, now)
         except gateway.GatewayError:
             continue  # the next sweep tries again
-        recording.deleted_at = now
-        deleted += 1
-    db.flush()
     return deleted

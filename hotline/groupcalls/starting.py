@@ -19,6 +19,7 @@ from hotline.groupcalls.errors import NOT_FOUND, GroupCallError
 from hotline.groupcalls.series import invitees
 from hotline.groupcalls.sessions import new_conference_name
 from hotline.models import (
+    RECORDING_PURPOSES,
     GroupCallLeg,
     GroupParticipant,
     GroupSeries,
@@ -55,10 +56,23 @@ def start_session(
             _invite(db, session, now, cps or calls_per_second())
         session.status = SessionStatus.RUNNING
         session.started_at = now
+        _fix_recording(session)
         session.version += 1
         forget_running()
     db.flush()
     return legs_to_place(db, session_id)
+
+
+def _fix_recording(session: GroupSession) -> None:
+    """The series' recording as the session starts; later edits apply from the next one.
+
+    Everyone who joins hears this purpose and retention, and the recording is kept exactly
+    as long as announced, whatever the series says by then.
+    """
+    series = session.series
+    recorded = series.recording and series.recording_purpose in RECORDING_PURPOSES
+    session.recording_purpose = series.recording_purpose if recorded else ""
+    session.recording_days = series.recording_days if recorded else 0
 
 
 def legs_to_place(db: Session, session_id: int) -> list[int]:

@@ -187,6 +187,10 @@ class GroupSession(Base):
     refusal: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(String(200), default="")  # why cancelled / moved
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every change
+    # Fixed when the session starts (groupcalls.start_session), so a series edited while it
+    # runs never records anyone who was not told: "" = not recorded.
+    recording_purpose: Mapped[str] = mapped_column(String(20), default="")
+    recording_days: Mapped[int] = mapped_column(Integer, default=0)  # announced, then kept
 
     series: Mapped[GroupSeries] = relationship(back_populates="sessions")
     participants: Mapped[list[GroupParticipant]] = relationship(

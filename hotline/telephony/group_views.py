@@ -49,16 +49,23 @@ def room_spec(ctx: LegContext) -> render_group.Room:
         end_on_exit=False,  # see groupcalls.end_if_host_left: `*` must not end the room
         has_host=groupcalls.has_host(ctx.session),
         max_participants=series.max_participants,
-        recording=series.recording,
+        recording=ctx.recorded,
     )
 
 
 def enter_room(voice: Voice, ctx: LegContext, before: tuple[str, ...], refused: int = 0) -> str:
     """Into the room, or first the recording notice when the session is recorded."""
     if groupcalls.must_hear_notice(ctx):
-        purpose = ctx.series.recording_purpose or "formation"
-        return render_group.recording_notice(voice, ctx.leg.id, purpose, ctx.series.recording_days)
+        session = ctx.session
+        return render_group.recording_notice(
+            voice, ctx.leg.id, session.recording_purpose, session.recording_days
+        )
     return render_group.room(voice, room_spec(ctx), before, refused)
+
+
+def may_object(ctx: LegContext) -> bool:
+    """The `*` menu offers to stop being recorded (then muted) to whoever has not yet."""
+    return ctx.recorded and not ctx.participant.recording_objection
 
 
 @bp.post("/group/screen")
@@ -151,7 +158,7 @@ def group_after_room() -> Response:
         return twiml(render_group.say_and_hang_up(voice, "group_session_over"))
     after = groupcalls.after_room(db.session, ctx)
     if after == "menu":
-        return twiml(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, ()))
+        return twiml(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, (), may_object(ctx)))
     key = "group_left" if after == "removed" else "group_session_over"
     return twiml(render_group.say_and_hang_up(voice, key))
 
@@ -169,7 +176,8 @@ def group_keypad() -> Response:
     if result.then == "room":
         return done(enter_room(voice, ctx, tuple(k for k, _ in result.said)))
     if result.then == "menu":
-        return done(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, result.said))
+        menu = render_group.keypad_menu(voice, ctx.leg.id, ctx.host, result.said, may_object(ctx))
+        return done(menu)
     (key, params), *_ = result.said or (("goodbye", {}),)
     return done(render_group.say_and_hang_up(voice, key, **params))
 

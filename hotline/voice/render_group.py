@@ -142,8 +142,18 @@ def wait_music(voice: Voice, session_id: int, hold_message: str, host: bool = Fa
     return str(response)
 
 
-def keypad_menu(voice: Voice, leg_id: int, host: bool, said: tuple[tuple[str, dict], ...]) -> str:
-    """The `*` menu; `said` (prompt key, params) is spoken first (the answer to the last key)."""
+def keypad_menu(
+    voice: Voice,
+    leg_id: int,
+    host: bool,
+    said: tuple[tuple[str, dict], ...],
+    may_object: bool = False,
+) -> str:
+    """The `*` menu; `said` (prompt key, params) is spoken first (the answer to the last key).
+
+    `may_object`: the session is recorded and this participant has not objected yet; an
+    objection may come at any time, not only when the notice is said.
+    """
     response = VoiceResponse()
     for key, params in said:
         voice.speak(response, key, **params)
@@ -154,6 +164,8 @@ def keypad_menu(voice: Voice, leg_id: int, host: bool, said: tuple[tuple[str, di
     voice.speak(gather, "group_keypad_menu")
     if host:
         voice.speak(gather, "group_host_menu")
+    if may_object:
+        voice.speak(gather, "group_recording_menu")
     response.redirect(voice_url("group/keypad", leg=leg_id, silent=1), method="POST")
     return str(response)
 

@@ -145,6 +145,7 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "group_recording_notice": _keys("purpose", "days"),
         "group_recording_objected": _keys(),
         "group_recording_stays_muted": _keys(),
+        "group_recording_menu": _keys(),
         "group_purpose_formation": _keys(),
         "group_purpose_evaluation": _keys(),
         "group_purpose_qualite": _keys(),

@@ -75,7 +75,7 @@
       cell(row, person.name);
       cell(row, person.role_label);
       cell(row, person.state_label + (person.failure_reason ? " — " + person.failure_reason : ""));
-      cell(row, person.muted ? "coupé" : "ouvert");
+      cell(row, person.microphone);
       cell(row, String(person.minutes));
       var actions = cell(row, "");
       person.actions.forEach(function (action) { actions.appendChild(button(action, person)); });
