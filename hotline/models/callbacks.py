@@ -47,7 +47,12 @@ class Callback(Base):
 
     __tablename__ = "callback"
     # The queue reads one structure's listed entries, oldest first among equals, a page at a time.
-    __table_args__ = (Index("ix_callback_queue", "structure_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_callback_queue", "structure_id", "status", "created_at"),
+        # "Is this caller (number or person) already waiting?" at every consent and entry.
+        Index("ix_callback_caller", "structure_id", "phone_e164"),
+        Index("ix_callback_person", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(
