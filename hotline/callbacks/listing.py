@@ -21,7 +21,7 @@ from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
 from hotline.callbacks.entries import LISTED
 from hotline.callbacks.policy import Policy, reasons
-from hotline.callbacks.queue_order import group_of, ordered_entries
+from hotline.callbacks.queue_order import group_of, in_order, page_ids
 from hotline.callbacks.settings import callback_settings
 from hotline.models import Callback, CallbackSource, CallbackStatus, Structure
 
@@ -103,25 +103,25 @@ def list_queue(
 ) -> list[QueueEntry]:
     """The structure's open entries in the order to call them, each with its French reasons.
 
-    The database orders and pages them (`queue_order`): `limit` entries from `offset`, and
-    only those are loaded with their person, holder and messages. Positions count from the
-    start of the (filtered) queue.
+    The database orders and pages them from stored keys (`queue_order`): `limit` entries
+    from `offset`, and only those are loaded with their person, holder and messages.
+    Positions count from the start of the (filtered) queue.
     """
     structure = session.get(Structure, structure_id)
     if structure is None:
         return []
     policy = callback_settings(structure).policy
-    dialect = session.get_bind().dialect.name
-    query = ordered_entries(structure_id, policy, now, dialect, theme_id=theme_id)
-    page = session.scalars(
-        query.offset(offset)
-        .limit(limit)
+    ids = page_ids(session, structure_id, now, limit=limit, offset=offset, theme_id=theme_id)
+    loaded = session.scalars(
+        select(Callback)
+        .where(Callback.id.in_(ids))
         .options(
             selectinload(Callback.person),
             selectinload(Callback.claimed_by),
             selectinload(Callback.messages),
         )
     ).all()
+    page = in_order(loaded, ids)
     return _lines(policy, ZoneInfo(structure.timezone), page, now, offset + 1)
 
 
