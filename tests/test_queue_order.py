@@ -52,6 +52,7 @@ def random_queue(session: Any, now: Any, seed: int) -> list[Callback]:
     chance = random.Random(seed)
     demo = factories.structure(session)
     staff = factories.staff(session, "amina")
+    theme = factories.theme(session, "numerique")
     people = [
         factories.make_person(
             session,
@@ -74,6 +75,7 @@ def random_queue(session: Any, now: Any, seed: int) -> list[Callback]:
             person_id=chance.choice([*(p.id for p in people), None]),
         )
         callback.attempts = chance.randint(0, 2)
+        callback.theme_id = chance.choice([None, theme.id])
         kind = chance.random()
         if kind < 0.2:
             callback.status = CallbackStatus.RETRY_SCHEDULED
@@ -102,6 +104,18 @@ def assert_reference_order(session: Any, made: list[Callback], policy: Policy, n
     assert [entry.position for entry in page] == list(range(21, 31))
     for offset in (0, 7, 44, 55, 58):  # pages that straddle the groups' ends
         assert listed_ids(session, demo.id, now, limit=5, offset=offset) == listed[offset:][:5]
+    counts = listing.queue_counts(session, demo.id, now)
+    themed = [c for c in made if c.theme_id is not None]
+    assert counts.total == len(made)
+    assert counts.per_theme == {None: len(made) - len(themed), themed[0].theme_id: len(themed)}
+    assert counts.callable_now == sum(1 for c in made if listing._group(c, now) == 0)
+    themed_ids = {c.id for c in themed}
+    on_theme = listed_ids(session, demo.id, now, theme_id=themed[0].theme_id)
+    assert on_theme == [i for i in listed if i in themed_ids]
+    assert (
+        listed_ids(session, demo.id, now, theme_id=themed[0].theme_id, offset=3, limit=4)
+        == (on_theme[3:7])
+    )
     callable_now = [c for c in made if listing._group(c, now) == 0 and c.status in OPEN]
     assert [c.id for c in takeable(session, demo.id, now)] == [
         i for i in listed if i in {c.id for c in callable_now}

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
-from hotline.callbacks.entries import LISTED
 from hotline.callbacks.policy import Policy, reasons
 from hotline.callbacks.queue_order import group_of, in_order, page_ids
 from hotline.callbacks.settings import callback_settings
-from hotline.models import Callback, CallbackSource, CallbackStatus, Structure
+from hotline.models import OPEN_STATUSES, Callback, CallbackSource, CallbackStatus, Structure
 
 SEPARATOR = " · "
 
@@ -119,6 +118,8 @@ def list_queue(
             selectinload(Callback.person),
             selectinload(Callback.claimed_by),
             selectinload(Callback.messages),
+            selectinload(Callback.theme),
+            selectinload(Callback.voicemail),
         )
     ).all()
     page = in_order(loaded, ids)
@@ -126,21 +127,34 @@ def list_queue(
 
 
 def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
-    """How many entries the queue holds: in all, callable now, and per theme (None: no theme)."""
+    """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
+
+    The open entries are counted from `ix_callback_queue_counts` alone (an index-only scan
+    where the table is vacuumed); the held ones, a few, apart, since a lapsed claim counts as
+    callable.
+    """
+    callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
+    open_rows = session.execute(
+        select(Callback.theme_id, func.count(), func.count().filter(callable_now))
+        .where(Callback.structure_id == structure_id, Callback.status.in_(OPEN_STATUSES))
+        .group_by(Callback.theme_id)
+    ).all()
     group = group_of(now)
-    rows = session.execute(
+    held_rows = session.execute(
         select(Callback.theme_id, group, func.count())
-        .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
+        .where(Callback.structure_id == structure_id, Callback.status.in_(HELD))
         .group_by(Callback.theme_id, group)
     ).all()
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
-    for theme_id, in_group, count in rows:
+    rows = [(theme_id, n, free) for theme_id, n, free in open_rows]
+    rows += [(theme_id, n, n if group == 0 else 0) for theme_id, group, n in held_rows]
+    for theme_id, count, free in rows:
         per_theme[theme_id] = per_theme.get(theme_id, 0) + count
-        if in_group == 0:
-            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + count
-    total, callable_now = sum(per_theme.values()), sum(callable_per_theme.values())
-    return QueueCounts(total, callable_now, per_theme, callable_per_theme)
+        if free:
+            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + free
+    total, callable_now_count = sum(per_theme.values()), sum(callable_per_theme.values())
+    return QueueCounts(total, callable_now_count, per_theme, callable_per_theme)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class CallbackStatus(enum.StrEnum):
 
 OPEN_STATUSES = (CallbackStatus.WAITING, CallbackStatus.RETRY_SCHEDULED)
 # The two partial indexes' predicates: open entries without, and with, a due time.
+OPEN_SQL = "status IN ('waiting', 'retry_scheduled')"
 FREE_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NULL"
 TIMED_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NOT NULL"
 
@@ -73,6 +74,15 @@ class Callback(Base):
             "id",
             postgresql_where=text(TIMED_SQL),
             sqlite_where=text(TIMED_SQL),
+        ),
+        # The counts per theme, callable now or not, without reading the table.
+        Index(
+            "ix_callback_queue_counts",
+            "structure_id",
+            "theme_id",
+            "due_at",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
         ),
     )
 

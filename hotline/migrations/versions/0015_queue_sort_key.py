@@ -8,8 +8,8 @@ The queue page sorted every waiting entry by expressions computed at read time (
 PostgreSQL alone for 19,000 entries). `callback.queue_rank` holds the policy's criterion
 without the instant (hotline.callbacks.queue_keys); with `created_at, id` it orders the
 entries free now in one partial index, and the retries with a due time in another, so the
-first page is an index range scan with a LIMIT. The listed entries are ranked here, under
-their structure's policy of the day.
+first page is an index range scan with a LIMIT; a third counts the open entries per theme.
+The listed entries are ranked here, under their structure's policy of the day.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ down_revision = "0017_session_recording"
 branch_labels = None
 depends_on = None
 
+OPEN = "status IN ('waiting', 'retry_scheduled')"
 FREE = "status IN ('waiting', 'retry_scheduled') AND due_at IS NULL"
 TIMED = "status IN ('waiting', 'retry_scheduled') AND due_at IS NOT NULL"
 
@@ -43,6 +44,13 @@ def upgrade() -> None:
         postgresql_where=sa.text(TIMED),
         sqlite_where=sa.text(TIMED),
     )
+    op.create_index(
+        "ix_callback_queue_counts",
+        "callback",
+        ["structure_id", "theme_id", "due_at"],
+        postgresql_where=sa.text(OPEN),
+        sqlite_where=sa.text(OPEN),
+    )
     # The backfill uses the application's own ranking, as it stands at this revision: the
     # same SQL the policy change runs, one UPDATE per structure.
     from hotline.callbacks.queue_keys import rank_everything
@@ -51,6 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_callback_queue_counts", table_name="callback")
     op.drop_index("ix_callback_queue_timed", table_name="callback")
     op.drop_index("ix_callback_queue_free", table_name="callback")
     with op.batch_alter_table("callback") as batch:
