@@ -15,11 +15,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from hotline.callbacks import listing
+from hotline.callbacks.entries import queue_for_missed_call, queue_for_voicemail
 from hotline.callbacks.policy import Policy, order
 from hotline.callbacks.policy_changes import store_policy
 from hotline.callbacks.take_next import takeable
+from hotline.contacts import link_number
 from hotline.models import Callback, CallbackStatus, Person
 from tests import factories
 
@@ -162,3 +165,39 @@ def test_changed_traits_and_attempts_rank_the_entries_again(
         callback.attempts += 1
     session.flush()
     assert_reference_order(session, made, policy, now)
+
+
+def stored_rank(session: Any, callback_id: int) -> float:
+    return session.scalar(select(Callback.queue_rank).where(Callback.id == callback_id))
+
+
+def test_entries_from_a_message_a_missed_call_or_a_linked_number_are_ranked(
+    session: Any, clock: Any
+) -> None:
+    """The entries written by Core inserts and updates, which no flush hook sees."""
+    now = clock.set("2026-12-02 15:00")
+    demo = factories.structure(session)
+    store_policy(session, demo, {"kind": "risk_first"}, None, now)
+    settings = dict(demo.settings)
+    demo.settings = {
+        **settings,
+        "callbacks": {**settings["callbacks"], "missed_call_callbacks": True},
+    }
+    person = factories.make_person(session, demo.id, "q-core", risk=3, phone_e164="+33612000001")
+    call = factories.make_call(session, demo.id, now, sid="m", from_=person.phone_e164)
+    call.person_id = person.id
+    missed = queue_for_missed_call(session, call, now)
+    assert missed is not None
+    assert stored_rank(session, missed.id) == -3
+    message_call = factories.make_call(session, demo.id, now, sid="v", from_="+33612000002")
+    message_call.person_id = person.id
+    message = factories.make_voicemail(session, message_call, now, consent=True)
+    entry = queue_for_voicemail(session, message, message_call, now)
+    assert entry is not None
+    assert stored_rank(session, entry.id) == -3
+    stranger = factories.make_call(session, demo.id, now, sid="s", from_="+33612000003")
+    unknown = queue_for_missed_call(session, stranger, now)
+    assert unknown is not None
+    assert stored_rank(session, unknown.id) == 0
+    link_number(session, person, "+33612000003")
+    assert stored_rank(session, unknown.id) == -3
