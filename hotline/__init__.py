@@ -22,6 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     The mode is production unless HOTLINE_ENV (or `overrides`) says development.
     """
     from hotline import api, config, dashboard, directory, failure_log, gateway, telephony, web
+    from hotline.callbacks import queue_keys
     from hotline.extensions import db, redis_store
 
     app = Flask(__name__, instance_path=_instance_path())
@@ -46,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     db.init_app(app)
+    queue_keys.init_app(app)
     redis_store.init_app(app)
     directory.init_app(app)
     gateway.init_app(app)

@@ -36,3 +36,52 @@ def test_upgrading_twice_changes_nothing(app: Any) -> None:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     assert [row[0] for row in versions] == [head]
     assert sorted(inspect(db.engine).get_table_names()) == before
+
+
+def test_the_sort_key_migration_ranks_the_entries_already_queued(tmp_path: Any) -> None:
+    """0019_queue_sort_key backfills each listed entry under its structure's policy of the day
+    (a scratch SQLite file: the shared test database stays at head)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from hotline import migrate
+
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    config = migrate.alembic_config(url)
+    command.upgrade(config, "0018_callback_caller_indexes")
+    engine = create_engine(url)
+    weighted = '{"callbacks": {"policy": {"kind": "weighted", "weights": {"risk": 2}}}}'
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO structure (id, slug, name, timezone, script, languages,"
+                " close_on_holidays, alsace_moselle, voicemail_retention_days, settings)"
+                " VALUES (1, 'a', 'A', 'Europe/Paris', 'default', '[]', 0, 0, 30, :risk),"
+                " (2, 'b', 'B', 'Europe/Paris', 'default', '[]', 0, 0, 30, '{}')"
+            ),
+            {"risk": weighted},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO person (id, structure_id, key, name, isolated, has_convention, risk)"
+                " VALUES (1, 1, 'p', 'P', 1, 0, 3)"
+            )
+        )
+        for callback_id, structure_id, status in (
+            (1, 1, "waiting"),
+            (2, 1, "done"),
+            (3, 2, "waiting"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO callback (id, structure_id, source, status, phone_e164,"
+                    " created_at, attempts, person_id) VALUES (:id, :sid, 'manual', :status,"
+                    " '+33612345678', '2026-12-01 10:00:00.000000', 1, 1)"
+                ),
+                {"id": callback_id, "sid": structure_id, "status": status},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        ranks = dict(connection.execute(text("SELECT id, queue_rank FROM callback")).all())
+    engine.dispose()
+    assert ranks == {1: -6.0, 2: 0.0, 3: 0.0}  # risk 3 × 2; a closed entry; "oldest"

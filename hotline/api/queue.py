@@ -195,6 +195,8 @@ def claim(callback_id: int) -> Any:
     callback = _callback(callback_id)
     callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
     db.session.commit()
+    if not _wants_html():  # the message is for the page; a script reads the entry's state
+        return jsonify(callback_json(callback))
     state = callbacks.call_progress(db.session, callback, current_staff(), clock.now())
     # Out of hours the page says when calls are allowed: the message must not contradict it.
     said = "Rappel pris. Vous pouvez appeler." if state.may_call else "Rappel pris."

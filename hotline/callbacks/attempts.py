@@ -68,19 +68,31 @@ def open_attempt(session: Session, callback: Callback, staff: Staff) -> Callback
     """The staff member's latest attempt on their claim, still without an outcome."""
     if callback.status not in HELD or callback.claimed_by_id != staff.id:
         return None
-    attempt = latest_attempt(session, callback.id)
-    if attempt is None or attempt.result or attempt.failure_reason or attempt.staff_id != staff.id:
+    return still_open(latest_attempt(session, callback.id), callback, staff)
+
+
+def still_open(
+    latest: CallbackAttempt | None, callback: Callback, staff: Staff
+) -> CallbackAttempt | None:
+    """`open_attempt` from the latest attempt already read (one query for a whole page)."""
+    if callback.status not in HELD or callback.claimed_by_id != staff.id or latest is None:
         return None
-    return attempt
+    if latest.result or latest.failure_reason or latest.staff_id != staff.id:
+        return None
+    return latest
 
 
-def awaiting_outcome(session: Session, callback: Callback, staff: Staff) -> bool:
-    """A call reached the staff member's phone on this claim and its outcome is not recorded.
+def connected(attempt: CallbackAttempt | None) -> bool:
+    """A call reached the staff member's phone on this open attempt: its outcome is awaited.
 
     A staff leg that never connected (no answer, busy, failed) leaves "Rappeler" free.
     """
-    attempt = open_attempt(session, callback, staff)
     return attempt is not None and attempt.staff_status in CONNECTED
+
+
+def awaiting_outcome(session: Session, callback: Callback, staff: Staff) -> bool:
+    """A call reached the staff member's phone on this claim and its outcome is not recorded."""
+    return connected(open_attempt(session, callback, staff))
 
 
 def _check_hours(session: Session, callback: Callback, now: datetime) -> None:

@@ -46,7 +46,7 @@ def claim_callback(session: Session, callback_id: int, staff: Staff, now: dateti
     if not staff.active:
         raise NotClaimable("Votre compte est désactivé.")
     lease = timedelta(minutes=settings_of(session, staff.structure_id).claim_lease_minutes)
-    result = session.execute(
+    won = session.scalar(
         update(Callback)
         .where(
             Callback.id == callback_id,
@@ -59,11 +59,12 @@ def claim_callback(session: Session, callback_id: int, staff: Staff, now: dateti
             claim_expires_at=now + lease,
             version=Callback.version + 1,
         )
-        .execution_options(synchronize_session=False)
+        .returning(Callback)  # the winner reads its entry back in the same statement
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
+    if won is not None:
+        return won
     callback = load_scoped(session, callback_id, staff.structure_id)
-    if rowcount(result) == 1 and callback is not None:
-        return callback
     calling = callback is not None and callback.status == CallbackStatus.CALLING
     if calling and callback is not None and callback.claimed_by_id == staff.id:
         return callback  # already calling it: nothing to take

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hotline import phones
 from hotline.callbacks.common import HELD
 from hotline.callbacks.errors import InvalidInput, NotAllowed
+from hotline.callbacks.queue_keys import rank_entries
 from hotline.callbacks.settings import callback_settings
 from hotline.models import (
     FINAL_CALL_STATUSES,
@@ -115,7 +116,9 @@ def _insert_for_message(
         },
         unique_on=["call_id"],
     )
-    return must_exist(_for_call(session, call), "the voicemail's callback")
+    callback = must_exist(_for_call(session, call), "the voicemail's callback")
+    rank_entries(session, callback.structure_id, [callback.id])  # a Core insert: no hook saw it
+    return callback
 
 
 def _is_missed(session: Session, call: Call) -> bool:
@@ -221,7 +224,10 @@ def _insert_missed(session: Session, call: Call, phone: str, now: datetime) -> C
         },
         unique_on=["call_id"],
     )
-    return _for_call(session, call)
+    callback = _for_call(session, call)
+    if callback is not None:  # a Core insert: no hook saw it
+        rank_entries(session, callback.structure_id, [callback.id])
+    return callback
 
 
 def _owned(

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
-from hotline.callbacks.entries import LISTED
 from hotline.callbacks.policy import Policy, reasons
-from hotline.callbacks.queue_order import group_of, ordered_entries
+from hotline.callbacks.queue_order import group_of, in_order, page_ids
 from hotline.callbacks.settings import callback_settings
-from hotline.models import Callback, CallbackSource, CallbackStatus, Structure
+from hotline.models import OPEN_STATUSES, Callback, CallbackSource, CallbackStatus, Structure
 
 SEPARATOR = " · "
 
@@ -103,44 +102,59 @@ def list_queue(
 ) -> list[QueueEntry]:
     """The structure's open entries in the order to call them, each with its French reasons.
 
-    The database orders and pages them (`queue_order`): `limit` entries from `offset`, and
-    only those are loaded with their person, holder and messages. Positions count from the
-    start of the (filtered) queue.
+    The database orders and pages them from stored keys (`queue_order`): `limit` entries
+    from `offset`, and only those are loaded with their person, holder and messages.
+    Positions count from the start of the (filtered) queue.
     """
     structure = session.get(Structure, structure_id)
     if structure is None:
         return []
     policy = callback_settings(structure).policy
-    dialect = session.get_bind().dialect.name
-    query = ordered_entries(structure_id, policy, now, dialect, theme_id=theme_id)
-    page = session.scalars(
-        query.offset(offset)
-        .limit(limit)
+    ids = page_ids(session, structure_id, now, limit=limit, offset=offset, theme_id=theme_id)
+    loaded = session.scalars(
+        select(Callback)
+        .where(Callback.id.in_(ids))
         .options(
             selectinload(Callback.person),
             selectinload(Callback.claimed_by),
             selectinload(Callback.messages),
+            selectinload(Callback.theme),
+            selectinload(Callback.voicemail),
         )
     ).all()
+    page = in_order(loaded, ids)
     return _lines(policy, ZoneInfo(structure.timezone), page, now, offset + 1)
 
 
 def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
-    """How many entries the queue holds: in all, callable now, and per theme (None: no theme)."""
+    """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
+
+    The open entries are counted from `ix_callback_queue_counts` alone (an index-only scan
+    where the table is vacuumed); the held ones, a few, apart, since a lapsed claim counts as
+    callable.
+    """
+    callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
+    open_rows = session.execute(
+        select(Callback.theme_id, func.count(), func.count().filter(callable_now))
+        .where(Callback.structure_id == structure_id, Callback.status.in_(OPEN_STATUSES))
+        .group_by(Callback.theme_id)
+    ).all()
     group = group_of(now)
-    rows = session.execute(
+    held_rows = session.execute(
         select(Callback.theme_id, group, func.count())
-        .where(Callback.structure_id == structure_id, Callback.status.in_(LISTED))
+        .where(Callback.structure_id == structure_id, Callback.status.in_(HELD))
         .group_by(Callback.theme_id, group)
     ).all()
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
-    for theme_id, in_group, count in rows:
+    rows = [(theme_id, n, free) for theme_id, n, free in open_rows]
+    rows += [(theme_id, n, n if group == 0 else 0) for theme_id, group, n in held_rows]
+    for theme_id, count, free in rows:
         per_theme[theme_id] = per_theme.get(theme_id, 0) + count
-        if in_group == 0:
-            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + count
-    total, callable_now = sum(per_theme.values()), sum(callable_per_theme.values())
-    return QueueCounts(total, callable_now, per_theme, callable_per_theme)
+        if free:
+            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + free
+    total, callable_now_count = sum(per_theme.values()), sum(callable_per_theme.values())
+    return QueueCounts(total, callable_now_count, per_theme, callable_per_theme)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hotline.callbacks import wording as french
-from hotline.callbacks.attempts import awaiting_outcome, latest_attempt, open_attempt
+from hotline.callbacks.attempts import connected, latest_attempt, still_open
 from hotline.callbacks.common import HELD, settings_of
 from hotline.callbacks.hours import when_may_we_call
 from hotline.models import Callback, CallbackStatus, Staff
@@ -51,7 +51,8 @@ def call_progress(
 ) -> CallProgress:
     """The state of `callback`'s call as `staff` should see it, in words."""
     labels = STATUS_LABELS
-    attempt = open_attempt(session, callback, staff)
+    last = latest_attempt(session, callback.id)  # read once: open and awaited follow from it
+    attempt = still_open(last, callback, staff)
     live = attempt is not None and attempt.ended_at is None
     hours = settings_of(session, callback.structure_id).outbound_hours
     window = when_may_we_call(hours, now, callback.person)
@@ -63,17 +64,13 @@ def call_progress(
         label = ENDED
     elif callback.status == CallbackStatus.CLAIMED:
         label = NOT_CALLED
-    last = latest_attempt(session, callback.id)
     mine = callback.status in HELD and callback.claimed_by_id == staff.id
     return CallProgress(
         status=callback.status.value,
         label=label,
         live=live,
         outcome_allowed=attempt is not None,
-        may_call=mine
-        and not live
-        and not awaiting_outcome(session, callback, staff)
-        and written is None,
+        may_call=mine and not live and not connected(attempt) and written is None,
         call_window=written,
         failure=last.failure_reason if last is not None else "",
     )

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.callbacks.attempts import note_attempt_leg, start_attempt
 from hotline.callbacks.claims import claim_callback, release_callback
 from hotline.callbacks.errors import NotClaimable, OutsideOutboundHours
 from hotline.callbacks.hours import when_may_we_call
-from hotline.callbacks.queue_order import group_of, ordered_entries
+from hotline.callbacks.queue_order import in_order, page_ids
 from hotline.callbacks.settings import callback_settings
-from hotline.models import OPEN_STATUSES, Callback, CallbackAttempt, Staff, Structure
+from hotline.models import Callback, CallbackAttempt, Staff, Structure
 
 PAGE = 50
 
@@ -30,13 +31,12 @@ def takeable(session: Session, structure_id: int, now: datetime) -> Iterator[Cal
     """
     structure = session.get_one(Structure, structure_id)
     settings = callback_settings(structure)
-    dialect = session.get_bind().dialect.name
-    query = ordered_entries(structure_id, settings.policy, now, dialect).where(
-        group_of(now) == 0, Callback.status.in_(OPEN_STATUSES)
-    )
-    offset = 0
-    while page := session.scalars(query.offset(offset).limit(PAGE)).all():
-        for callback in page:
+    offset, sid = 0, structure_id
+    while ids := page_ids(session, sid, now, limit=PAGE, offset=offset, only_takeable=True):
+        loaded = session.scalars(
+            select(Callback).where(Callback.id.in_(ids)).options(selectinload(Callback.person))
+        ).all()
+        for callback in in_order(loaded, ids):
             if (
                 callback.person_id is None
                 or when_may_we_call(settings.outbound_hours, now, callback.person).open_now

@@ -204,17 +204,23 @@ def link_number(session: Session, person: Person, phone: str) -> int:
         .values(person_id=person.id, phone_e164=None)
         .execution_options(synchronize_session=False)
     )
-    for model, column in ((Call, Call.from_e164), (Callback, Callback.phone_e164)):
-        session.execute(
-            update(model)
-            .where(
-                model.structure_id == structure_id,
-                model.person_id.is_(None),
-                column == phone,
-            )
-            .values(person_id=person.id)
-            .execution_options(synchronize_session=False)
+    session.execute(
+        update(Call)
+        .where(Call.structure_id == structure_id, Call.person_id.is_(None), Call.from_e164 == phone)
+        .values(person_id=person.id)
+        .execution_options(synchronize_session=False)
+    )
+    # Through the session, not one UPDATE: an entry's place in the queue follows its person's
+    # traits, and the flush is what ranks it again (hotline.callbacks.queue_keys). A number
+    # has a handful of entries.
+    for callback in session.scalars(
+        select(Callback).where(
+            Callback.structure_id == structure_id,
+            Callback.person_id.is_(None),
+            Callback.phone_e164 == phone,
         )
+    ):
+        callback.person_id = person.id
     if person.phone_e164 is None:
         taken = session.scalar(
             select(Person.id).where(Person.structure_id == structure_id, Person.phone_e164 == phone)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime, enum_column
@@ -24,6 +24,10 @@ class CallbackStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = (CallbackStatus.WAITING, CallbackStatus.RETRY_SCHEDULED)
+# The two partial indexes' predicates: open entries without, and with, a due time.
+OPEN_SQL = "status IN ('waiting', 'retry_scheduled')"
+FREE_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NULL"
+TIMED_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NOT NULL"
 
 
 class CallbackSource(enum.StrEnum):
@@ -47,11 +51,42 @@ class Callback(Base):
 
     __tablename__ = "callback"
     # The queue reads one structure's listed entries, oldest first among equals, a page at a time.
+    # Its order is `queue_rank, created_at, id` (hotline.callbacks.queue_keys): entries free
+    # now are one range of the first index; retries with a due time one range of the second,
+    # split at "now" by due_at. Entries someone holds are few and read by the first index here.
     __table_args__ = (
         Index("ix_callback_queue", "structure_id", "status", "created_at"),
+        Index(
+            "ix_callback_queue_free",
+            "structure_id",
+            "queue_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(FREE_SQL),
+            sqlite_where=text(FREE_SQL),
+        ),
+        Index(
+            "ix_callback_queue_timed",
+            "structure_id",
+            "due_at",
+            "queue_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(TIMED_SQL),
+            sqlite_where=text(TIMED_SQL),
+        ),
         # "Is this caller (number or person) already waiting?" at every consent and entry.
         Index("ix_callback_caller", "structure_id", "phone_e164"),
         Index("ix_callback_person", "person_id"),
+        # The counts per theme, callable now or not, without reading the table.
+        Index(
+            "ix_callback_queue_counts",
+            "structure_id",
+            "theme_id",
+            "due_at",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +128,8 @@ class Callback(Base):
     # Why no last-attempt SMS will be sent (no sender registered, refused by the provider).
     sms_failure: Mapped[str] = mapped_column(String(300), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition
+    # The policy's criterion without the instant, smaller first (hotline.callbacks.queue_keys).
+    queue_rank: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
     call: Mapped[Call | None] = relationship()
     voicemail: Mapped[Voicemail | None] = relationship()
