@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline import callbacks, clock, groupcalls, retention, tasks
+from hotline import callbacks, clock, groupcalls, tasks
 from hotline.dashboard.group_forms import (
     form_values,
     read_date,
@@ -41,7 +41,7 @@ from hotline.groupcalls.views_data import (
     series_of,
     structure_series,
 )
-from hotline.models import AuditAction, GroupSeries, GroupSession, PersonGroup, Staff, Structure
+from hotline.models import GroupSeries, GroupSession, PersonGroup, Staff, Structure
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
 from hotline.web.params import is_row_id
@@ -340,18 +340,15 @@ def erase_recording(session_id: int, recording_id: int) -> Any:
     """Erase a recording before its date (an objection afterwards): audit-logged."""
     structure = _structure()
     found = groupcalls.erase_recording_now(
-        db.session, structure.id, _row(session_id), _row(recording_id), clock.now()
+        db.session,
+        structure.id,
+        _row(session_id),
+        _row(recording_id),
+        staff_id=current_staff().id,
+        now=clock.now(),
     )
     if found is None:
         abort(404)
-    retention.audit.record(
-        db.session,
-        structure.id,
-        AuditAction.ERASE,
-        staff_id=current_staff().id,
-        subject=f"group-recording:{found.id}",
-        now=clock.now(),
-    )
     tasks.enqueue_after_commit(db.session, tasks.PURGE_GROUP_RECORDING, found.id)
     db.session.commit()
     flash("L'enregistrement va être effacé chez Twilio : il n'est plus disponible.", "info")

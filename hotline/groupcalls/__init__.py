@@ -143,10 +143,10 @@ from hotline.groupcalls.phone import (
     leg_context,
 )
 from hotline.groupcalls.recording import (
+    answer_notice,
     erase_recording_now,
     kept_recording,
     must_hear_notice,
-    note_recording_choice,
     objectors,
     purge_recording,
     purge_recordings,
@@ -174,7 +174,7 @@ __all__ = [
     "kept_recording",
     "objectors",
     "must_hear_notice",
-    "note_recording_choice",
+    "answer_notice",
     "purge_recordings",
     "save_recording",
     "session_recordings",

@@ -29,6 +29,7 @@ from hotline.models import (
 )
 
 OBJECT_KEY = "7"  # in the `*` menu of a recorded session: stop being recorded
+NOTICE_OBJECT_KEY = "2"  # at the recording notice, before entering
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class LegContext:
     def recorded(self) -> bool:
         """The session records (fixed when it started, see `start_session`)."""
         return bool(self.session.recording_purpose)
+
+    @property
+    def may_object(self) -> bool:
+        """A recorded session, and this participant has not objected to it yet."""
+        return self.recorded and not self.participant.recording_objection
 
 
 def leg_context(db: Session, leg_id: int) -> LegContext | None:
@@ -130,7 +136,7 @@ def keypad(db: Session, ctx: LegContext, digit: str, now: datetime) -> KeypadRes
         return KeypadResult("hangup", (("group_session_over", {}),))
     if digit == "1" and participant.recording_objection:  # objected to the recording
         return KeypadResult("room", (("group_recording_stays_muted", {}),))
-    if digit == OBJECT_KEY and ctx.recorded and not participant.recording_objection:
+    if digit == OBJECT_KEY and ctx.may_object:
         participant.recording_objection = True  # from now on: muted, not recorded
         participant.muted = True
         db.flush()

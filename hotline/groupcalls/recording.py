@@ -16,15 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import gateway
-from hotline.groupcalls.phone import LegContext
+from hotline.groupcalls.phone import NOTICE_OBJECT_KEY, LegContext
 from hotline.groupcalls.series import person_named
 from hotline.models import (
     DEFAULT_RECORDING_DAYS,
+    AuditAction,
     GroupParticipant,
     GroupRecording,
     GroupSession,
 )
 from hotline.models.upsert import insert_if_absent
+from hotline.retention import audit
 
 PURGE_BATCH = 200
 
@@ -34,12 +36,15 @@ def must_hear_notice(ctx: LegContext) -> bool:
     return ctx.recorded and ctx.participant.recording_objection is None
 
 
-def note_recording_choice(db: Session, ctx: LegContext, objected: bool) -> None:
-    """Keep the answer to the notice; an objector is muted for the whole session."""
+def answer_notice(db: Session, ctx: LegContext, digits: str) -> bool:
+    """Keep the answer to the notice (2 objects; anything else, or nothing, enters as
+    announced); an objector is muted for the whole session. True when they objected."""
+    objected = digits[:1] == NOTICE_OBJECT_KEY
     ctx.participant.recording_objection = objected
     if objected:
         ctx.participant.muted = True
     db.flush()
+    return objected
 
 
 def save_recording(
@@ -122,9 +127,16 @@ def kept_recording(
 
 
 def erase_recording_now(
-    db: Session, structure_id: int, session_id: int, recording_id: int, now: datetime
+    db: Session,
+    structure_id: int,
+    session_id: int,
+    recording_id: int,
+    *,
+    staff_id: int,
+    now: datetime,
 ) -> GroupRecording | None:
-    """Make a kept recording due now (someone objected afterwards, or it is not needed).
+    """Make a kept recording due now (someone objected afterwards, or it is not needed),
+    written to the audit log as an erasure by `staff_id`.
 
     Only its date changes here: the caller enqueues `purge_recording` after the commit, and
     should that job be lost the hourly sweep finds the recording due anyway.
@@ -133,6 +145,14 @@ def erase_recording_now(
     if found is None:
         return None
     found.purge_after = min(found.purge_after, now)
+    audit.record(
+        db,
+        structure_id,
+        AuditAction.ERASE,
+        staff_id=staff_id,
+        subject=f"group-recording:{found.id}",
+        now=now,
+    )
     db.flush()
     return found
 

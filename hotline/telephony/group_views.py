@@ -63,11 +63,6 @@ def enter_room(voice: Voice, ctx: LegContext, before: tuple[str, ...], refused: 
     return render_group.room(voice, room_spec(ctx), before, refused)
 
 
-def may_object(ctx: LegContext) -> bool:
-    """The `*` menu offers to stop being recorded (then muted) to whoever has not yet."""
-    return ctx.recorded and not ctx.participant.recording_objection
-
-
 @bp.post("/group/screen")
 @on_error(OnError.HANG_UP)
 def group_screen() -> Response:
@@ -158,7 +153,7 @@ def group_after_room() -> Response:
         return twiml(render_group.say_and_hang_up(voice, "group_session_over"))
     after = groupcalls.after_room(db.session, ctx)
     if after == "menu":
-        return twiml(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, (), may_object(ctx)))
+        return twiml(render_group.keypad_menu(voice, ctx.leg.id, ctx.host, (), ctx.may_object))
     key = "group_left" if after == "removed" else "group_session_over"
     return twiml(render_group.say_and_hang_up(voice, key))
 
@@ -176,7 +171,7 @@ def group_keypad() -> Response:
     if result.then == "room":
         return done(enter_room(voice, ctx, tuple(k for k, _ in result.said)))
     if result.then == "menu":
-        menu = render_group.keypad_menu(voice, ctx.leg.id, ctx.host, result.said, may_object(ctx))
+        menu = render_group.keypad_menu(voice, ctx.leg.id, ctx.host, result.said, ctx.may_object)
         return done(menu)
     (key, params), *_ = result.said or (("goodbye", {}),)
     return done(render_group.say_and_hang_up(voice, key, **params))
@@ -254,8 +249,8 @@ def group_recording_choice() -> Response:
     ctx, voice = _leg()
     if ctx is None or not ctx.running:
         return twiml(render_group.say_and_hang_up(voice, "group_session_over"))
-    objected = request.args.get("silent") != "1" and form("Digits")[:1] == "2"
-    groupcalls.note_recording_choice(db.session, ctx, objected)
+    digits = "" if request.args.get("silent") == "1" else form("Digits")
+    objected = groupcalls.answer_notice(db.session, ctx, digits)
     said = ("group_recording_objected", "group_joining") if objected else ("group_joining",)
     refused = groupcalls.refused_count(ctx.session) if ctx.host else 0
     return done(render_group.room(voice, room_spec(ctx), said, refused))
