@@ -32,30 +32,18 @@ from hotline.cli.emulator import DEFAULT_PORT as EMULATOR_PORT
 from hotline.cli.inline_jobs import emulate_provider
 from hotline.embedded import EmbeddedRedis
 from hotline.emulator import (
-    Answers,
-    Busy,
     Emulator,
     EmulatorError,
     HttpTransport,
     InteractiveCaller,
-    NoAnswer,
-    PersonalVoicemail,
-    PhoneBehaviour,
     PhoneBook,
     ScriptedCaller,
     WsgiTransport,
 )
+from hotline.emulator.control import STAFF_BEHAVIOURS  # the same --staff words either way
 from hotline.extensions import db
 from hotline.models import PhoneNumber, Staff, Structure
 from hotline.structure_file import dump_structure
-
-STAFF_BEHAVIOURS: dict[str, PhoneBehaviour] = {
-    "answers": Answers(press="1"),
-    "no-answer": NoAnswer(),
-    "busy": Busy(),
-    "voicemail": PersonalVoicemail(),
-}
-
 
 # Typed keys with --url: the call runs in simulated time here while the server's worker
 # calls the staff in real time, through the server's emulator.

@@ -320,17 +320,18 @@ class Conference:
 
     def _send(self, params: dict[str, str]) -> None:
         assert self.status_callback is not None
-        sent_url, response = self.emulator.send(
-            self.status_callback_method, self.status_callback, params
-        )
+        self.post(self.status_callback_method, self.status_callback, params, "conference status")
+
+    def post(self, method: str, url: str, params: dict[str, str], what: str) -> None:
+        """Deliver one of the room's callbacks (status, recording) and keep it in `requests`;
+        an answer other than 2xx fails a strict emulator, else it is noted."""
+        sent_url, response = self.emulator.send(method, url, params)
         self.requests.append(WebhookCall(sent_url, params, response.status))
         if not 200 <= response.status < 300:
-            err = EmulatorError(
-                f"conference status callback answered HTTP {response.status}", url=sent_url
-            )
+            err = EmulatorError(f"{what} callback answered HTTP {response.status}", url=sent_url)
             if self.emulator.strict:
                 raise err
-            self.note("note", f"callback error: HTTP {response.status}")
+            self.note("note", f"{what} callback error: HTTP {response.status}")
 
     def callbacks(self, event: str | None = None) -> list[dict[str, str]]:
         """The status callbacks sent (their parameters), optionally of one event only.

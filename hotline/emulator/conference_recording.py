@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hotline.emulator.errors import EmulatorError
-from hotline.emulator.log import RecordingLog, WebhookCall
+from hotline.emulator.log import RecordingLog
 
 if TYPE_CHECKING:
     from hotline.emulator.conference import Conference, JoinSpec
@@ -82,12 +81,4 @@ def finish(room: Conference) -> None:
 
 def _send(room: Conference, recording: ConferenceRecording, params: dict[str, str]) -> None:
     assert recording.callback is not None
-    sent_url, response = room.emulator.send(recording.method, recording.callback, params)
-    room.requests.append(WebhookCall(sent_url, params, response.status))
-    if not 200 <= response.status < 300:
-        err = EmulatorError(
-            f"recording status callback answered HTTP {response.status}", url=sent_url
-        )
-        if room.emulator.strict:
-            raise err
-        room.note("note", f"recording callback error: HTTP {response.status}")
+    room.post(recording.method, recording.callback, params, "recording status")

@@ -10,7 +10,6 @@ credentials like every request, and the server only listens on loopback.
 from __future__ import annotations
 
 import hmac
-import json
 import threading
 
 from hotline.emulator.call import InboundCall
@@ -48,38 +47,42 @@ class Control:
         if not hmac.compare_digest(
             given, f"{fake.account_sid}:{fake.emulator.auth_token}".encode()
         ):
-            return _json({"message": "authentication required"}, 401)
+            return RestResponse.json({"message": "authentication required"}, 401)
         if request.method == "POST" and request.path == PREFIX:
             return self._place(request)
         if request.method == "GET" and request.path.startswith(PREFIX + "/"):
             ascii_only = request.get("ascii") == "1"
             return self._state(request.path.removeprefix(PREFIX + "/"), ascii_only)
-        return _json({"message": f"no such request: {request.method} {request.path}"}, 404)
+        return RestResponse.json(
+            {"message": f"no such request: {request.method} {request.path}"}, 404
+        )
 
     def _place(self, request: RestRequest) -> RestResponse:
         from_, to = request.get("From") or "", request.get("To") or ""
         keys = next(iter(request.form.get("Keys") or ()), None)  # "" is a script: silence
         if not from_ or not to or keys is None:
-            return _json({"message": "From, To and Keys are required"}, 400)
+            return RestResponse.json({"message": "From, To and Keys are required"}, 400)
         try:
             caller = ScriptedCaller(keys)
         except EmulatorError as error:
-            return _json({"message": str(error)}, 400)
+            return RestResponse.json({"message": str(error)}, 400)
         staff = request.get("Staff") or "answers"
         if staff not in STAFF_BEHAVIOURS:
-            return _json({"message": f"Staff must be one of {', '.join(STAFF_BEHAVIOURS)}"}, 400)
+            return RestResponse.json(
+                {"message": f"Staff must be one of {', '.join(STAFF_BEHAVIOURS)}"}, 400
+            )
         call = self.runner.fake.emulator.start_call(from_, to, caller, delay=self.runner.lag())
         self.runner.fake.emulator.call_overrides[call.sid] = STAFF_BEHAVIOURS[staff]
         self.runner.wake()
         with self._lock:
             self.calls[call.sid] = call
-        return _json({"sid": call.sid}, 201)
+        return RestResponse.json({"sid": call.sid}, 201)
 
     def _state(self, sid: str, ascii_only: bool) -> RestResponse:
         with self._lock:
             call = self.calls.get(sid)
         if call is None:
-            return _json({"message": f"no call {sid} placed here"}, 404)
+            return RestResponse.json({"message": f"no call {sid} placed here"}, 404)
         staff = [
             placed.log.transcript(ascii_only=ascii_only, staff_phone=True)
             for placed in list(self.runner.fake.calls.values())
@@ -87,8 +90,4 @@ class Control:
         ]
         transcript = call.log.transcript(ascii_only=ascii_only)
         body = {"done": call.done, "transcript": transcript, "staff": staff}
-        return _json(body, 200)
-
-
-def _json(body: dict[str, object], status: int) -> RestResponse:
-    return RestResponse(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+        return RestResponse.json(body, 200)
