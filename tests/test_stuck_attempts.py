@@ -77,6 +77,16 @@ def start_worker_process(app: Flask, clock: Any) -> subprocess.Popen[bytes]:
     )
 
 
+def kill_worker_inside_place_call(app: Flask, clock: Any, provider: FakeTwilio) -> None:
+    """A real worker process takes the job and is SIGKILLed while the provider holds it."""
+    worker = start_worker_process(app, clock)
+    try:
+        wait_for(lambda: provider.faults.held == 1)  # the job is inside place_call
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
 def wait_for(condition: Any, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -101,12 +111,7 @@ def test_a_worker_killed_inside_place_call_leaves_nothing_stuck(
     assert amina.post_json(f"/api/callbacks/{callback.id}/call").json["already_requested"] is False
     [attempt] = session.query(CallbackAttempt).all()
 
-    worker = start_worker_process(app, clock)
-    try:
-        wait_for(lambda: provider_server.faults.held == 1)  # the job is inside place_call
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+    kill_worker_inside_place_call(app, clock, provider_server)
 
     guard = f"hotline:callback-call:{attempt.id}"
     assert 0 < redis_store.connection.ttl(guard) <= jobs.GUARD_SECONDS <= 15 * 60
@@ -151,12 +156,7 @@ def test_a_job_held_by_a_killed_worker_is_given_up_by_the_sweep_and_can_run_agai
     session.commit()
     provider_server.stall_next(times=1)
     assert tasks.enqueue(tasks.PLACE_CALLBACK_CALL, attempt.id)
-    worker = start_worker_process(app, clock)
-    try:
-        wait_for(lambda: provider_server.faults.held == 1)  # the job is inside place_call
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+    kill_worker_inside_place_call(app, clock, provider_server)
     job_id = tasks.PLACE_CALLBACK_CALL.job_id(attempt.id)
     job = Job.fetch(job_id, connection=redis_store.connection)
     assert job.get_status() == JobStatus.STARTED

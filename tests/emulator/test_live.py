@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
+import requests
 from twilio.rest import Client
 from werkzeug.serving import make_server
 
@@ -134,88 +136,94 @@ def _local_without_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
-def test_a_leg_placed_later_from_another_process_meets_the_waiting_caller(web: str) -> None:
-    """What `make soak` needs: a worker's REST call, made in real time, joins the caller."""
-    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
-    emulator = Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones)
-    fake = FakeTwilio(emulator)
-    runner = PacedRunner(fake, speed=50)
-    api, stop = serve(fake, paced=runner)  # starts the runner
-    try:
-        call = runner.start_call(CALLER, HOTLINE, ScriptedCaller())
-        eventually(lambda: any(room.participants for room in emulator.conferences))
-        time.sleep(0.2)  # the worker takes its time: ten simulated seconds of waiting tone
+@dataclass
+class PacedServer:
+    """The emulator served over HTTP on a paced clock, as `hotline run` starts it."""
 
+    fake: FakeTwilio
+    runner: PacedRunner
+    api: str
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.fake.emulator
+
+    def client(self) -> Client:
+        """The stock twilio client a worker uses, pointed at this server."""
         client = Client(ACCOUNT_SID, AUTH_TOKEN)
-        client.api.base_url = api
-        client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen")
+        client.api.base_url = self.api
+        return client
 
-        assert runner.wait(call, timeout=20)
-    finally:
-        stop()
-        runner.stop()
-    room = next(iter(emulator.conferences))
+    def door(self, *, signed: bool = True) -> requests.Session:
+        http = requests.Session()
+        http.trust_env = False
+        if signed:
+            http.auth = (ACCOUNT_SID, AUTH_TOKEN)
+        return http
+
+
+@pytest.fixture
+def paced(web: str) -> Iterator[PacedServer]:
+    """The staff phone answers after 2 s and hangs up 30 s later; 50 × real time."""
+    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
+    fake = FakeTwilio(Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones))
+    runner = PacedRunner(fake, speed=50)
+    api, stop = serve(fake, paced=runner)  # starts the runner; stop() stops it
+    yield PacedServer(fake, runner, api)
+    stop()
+
+
+def test_a_leg_placed_later_from_another_process_meets_the_waiting_caller(
+    web: str, paced: PacedServer
+) -> None:
+    """What `make soak` needs: a worker's REST call, made in real time, joins the caller."""
+    call = paced.runner.start_call(CALLER, HOTLINE, ScriptedCaller())
+    eventually(lambda: any(room.participants for room in paced.emulator.conferences))
+    time.sleep(0.2)  # the worker takes its time: ten simulated seconds of waiting tone
+    paced.client().calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen")
+
+    assert paced.runner.wait(call, timeout=20)
+    room = next(iter(paced.emulator.conferences))
     assert [p.number for p in room.history] == [CALLER, STAFF]
     assert call.log.ended_by != "hangup-verb"
 
 
-def test_the_servers_door_places_a_scripted_call_and_tells_how_it_went(web: str) -> None:
+def test_the_servers_door_places_a_scripted_call_and_tells_how_it_went(
+    web: str, paced: PacedServer
+) -> None:
     """`hotline call --url --keys`: the call lives in the server's world, staff legs included."""
-    import requests
+    door = f"{paced.api}/_emulator/calls"
+    call = {"From": CALLER, "To": HOTLINE, "Keys": ""}
+    assert paced.door(signed=False).post(door, data=call).status_code == 401
+    http = paced.door()
+    assert http.post(door, data={"From": CALLER, "To": HOTLINE}).status_code == 400
+    assert http.get(f"{door}/CA{'0' * 32}").status_code == 404
+    placed = http.post(door, data=call)
+    assert placed.status_code == 201
+    sid = placed.json()["sid"]
+    eventually(lambda: any(room.participants for room in paced.emulator.conferences))
+    paced.client().calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
+    eventually(lambda: http.get(f"{door}/{sid}").json()["done"], seconds=20)
 
-    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
-    emulator = Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones)
-    fake = FakeTwilio(emulator)
-    runner = PacedRunner(fake, speed=50)
-    api, stop = serve(fake, paced=runner)
-    http = requests.Session()
-    http.trust_env = False
-    try:
-        door = f"{api}/_emulator/calls"
-        assert http.post(door, data={"From": CALLER, "To": HOTLINE, "Keys": ""}).status_code == 401
-        http.auth = (ACCOUNT_SID, AUTH_TOKEN)
-        assert http.post(door, data={"From": CALLER, "To": HOTLINE}).status_code == 400
-        assert http.get(f"{door}/CA{'0' * 32}").status_code == 404
-        placed = http.post(door, data={"From": CALLER, "To": HOTLINE, "Keys": ""})
-        assert placed.status_code == 201
-        sid = placed.json()["sid"]
-        eventually(lambda: any(room.participants for room in emulator.conferences))
-        client = Client(ACCOUNT_SID, AUTH_TOKEN)
-        client.api.base_url = api
-        client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
-        eventually(lambda: http.get(f"{door}/{sid}").json()["done"], seconds=20)
-        state = http.get(f"{door}/{sid}", params={"ascii": "1"}).json()
-    finally:
-        stop()
+    state = http.get(f"{door}/{sid}", params={"ascii": "1"}).json()
     assert "joined conference salle" in state["transcript"]
     [staff] = state["staff"]
     assert STAFF in staff
 
 
-def test_the_door_says_how_the_staff_phones_rung_for_that_call_behave(web: str) -> None:
+def test_the_door_says_how_the_staff_phones_rung_for_that_call_behave(
+    web: str, paced: PacedServer
+) -> None:
     """`hotline call --url --staff no-answer`: only the legs for this call ring out."""
-    import requests
-
-    phones = PhoneBook({STAFF: Answers(pickup_seconds=2, hangup_after=30)})
-    emulator = Emulator(HttpTransport(), web, AUTH_TOKEN, ACCOUNT_SID, phones=phones)
-    fake = FakeTwilio(emulator)
-    runner = PacedRunner(fake, speed=50)
-    api, stop = serve(fake, paced=runner)
-    http = requests.Session()
-    http.trust_env = False
-    http.auth = (ACCOUNT_SID, AUTH_TOKEN)
-    door = f"{api}/_emulator/calls"
-    try:
-        call = {"From": CALLER, "To": HOTLINE, "Keys": ""}
-        assert http.post(door, data={**call, "Staff": "asleep"}).status_code == 400
-        sid = http.post(door, data={**call, "Staff": "no-answer"}).json()["sid"]
-        client = Client(ACCOUNT_SID, AUTH_TOKEN)
-        client.api.base_url = api
-        mine = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
-        other = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen")
-        eventually(lambda: fake.calls[mine.sid].done, seconds=20)
-        eventually(lambda: fake.calls[other.sid].log is not None, seconds=20)
-    finally:
-        stop()
-    assert fake.calls[mine.sid].status == "no-answer"
-    assert fake.calls[other.sid].log.events_of("conference")  # the phone book's: answered
+    http, door = paced.door(), f"{paced.api}/_emulator/calls"
+    call = {"From": CALLER, "To": HOTLINE, "Keys": ""}
+    assert http.post(door, data={**call, "Staff": "asleep"}).status_code == 400
+    sid = http.post(door, data={**call, "Staff": "no-answer"}).json()["sid"]
+    client = paced.client()
+    mine = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen?call={sid}")
+    other = client.calls.create(to=STAFF, from_=HOTLINE, url=f"{web}/staff/screen")
+    eventually(lambda: paced.fake.calls[mine.sid].done, seconds=20)
+    assert paced.fake.calls[mine.sid].status == "no-answer"
+    other_log = lambda: paced.fake.calls[other.sid].log  # noqa: E731
+    eventually(lambda: other_log() is not None and bool(other_log().events_of("conference")))
+    # the phone book's own behaviour for a call made for nobody in particular: answered
