@@ -313,6 +313,7 @@ def presence(session_id: int) -> str:
         reasons=labels.LEAVE_REASONS,
         reminders=reminders.session_reminders(db.session, found.id),
         recordings=groupcalls.session_recordings(db.session, found.id, clock.now()),
+        purposes=labels.RECORDING_PURPOSES,
         objectors=groupcalls.objectors(db.session, found.id),
     )
 

@@ -37,6 +37,12 @@ SESSION_STATES = {
 
 ROLES = {"host": "Animateur", "invitee": "Invité", "guest": "Par code"}
 AUDIENCES = {"staff": "L'équipe", "group": "Un groupe de salariés"}
+# Why a series is recorded (the only purposes the CNIL admits), as the coordinator reads it.
+RECORDING_PURPOSES = {
+    "formation": "la formation",
+    "evaluation": "l'évaluation",
+    "qualite": "la qualité du service",
+}
 
 LEAVE_REASONS = {
     "participant_hung_up": "a raccroché",
