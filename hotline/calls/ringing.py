@@ -193,15 +193,13 @@ def _waiting_calls(now: datetime) -> Select[Any]:
 
 
 def _event(kind: str, detail: Any, before: datetime | None = None) -> Any:
+    """EXISTS an event of the call of this kind whose detail passes `detail` (and, with
+    `before`, written no later than that)."""
     mark = aliased(CallEvent)
-    found = exists().where(mark.call_id == Call.id, mark.kind == kind, detail(mark))
-    return (
-        found
-        if before is None
-        else exists().where(
-            mark.call_id == Call.id, mark.kind == kind, detail(mark), mark.at <= before
-        )
-    )
+    clauses = [mark.call_id == Call.id, mark.kind == kind, detail(mark)]
+    if before is not None:
+        clauses.append(mark.at <= before)
+    return exists().where(*clauses)
 
 
 def forgotten_waits(session: Session, now: datetime) -> list[int]:
