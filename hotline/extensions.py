@@ -59,24 +59,25 @@ class Database:
         session: Session = current_app.extensions["hotline.sessionmaker"]()
         return session
 
-    def use_fast_commits(self, *, autocommit: bool = False) -> None:
-        """Give this request a session whose commits do not wait for the disk.
+    def driver_connection(self, session: Session) -> Any | None:
+        """PostgreSQL's own driver connection for the call path's statements (`calls.driver`).
 
-        On PostgreSQL (`synchronous_commit=off`) a commit returns before its WAL is flushed:
-        a database crash may lose the last fraction of a second of what such a session
-        wrote. So it is for the call path's own bookkeeping, which a later webhook writes
-        again if it is lost (the call row, the route chosen, the ringing job: a caller whose
-        row vanished is answered by the apology and the voicemail), never for a message, a
-        consent or a callback, written by the other webhooks through the ordinary session.
-        `autocommit`: each statement commits on its own, no BEGIN and no COMMIT sent, for a
-        webhook that writes at most one row in one statement (a call's first).
+        In production, one connection of the fast pool, in autocommit, checked out for the
+        request: what it writes is committed by the statement itself. None on SQLite, and
+        when `session` has begun a transaction, whose writes that connection could not see.
+        Under tests the sessions share one connection, which is returned (its transaction is
+        the test's, rolled back after it).
         """
-        if "db_session" in g:
-            return
-        session: Session = current_app.extensions["hotline.fast_sessionmaker"]()
-        if autocommit and current_app.extensions.get("hotline.fast_autocommit"):
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        g.db_session = session
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        if not current_app.extensions.get("hotline.fast_autocommit"):
+            return session.connection().connection.driver_connection
+        if session.info.get(_HOLDS_CONNECTION) or session.new or session.dirty or session.deleted:
+            return None
+        if "driver_connection" not in g:
+            fast: Engine = current_app.extensions["hotline.fast_sessionmaker"].kw["bind"]
+            g.driver_connection = fast.raw_connection()
+        return g.driver_connection.driver_connection
 
     def new_fast_session(self, *, autocommit: bool = False) -> Session:
         """A session of its own, with fast commits (see `use_fast_commits`)."""
@@ -165,8 +166,11 @@ def _fast_sessionmaker(url: str, budget: float, engine: Engine) -> sessionmaker[
     if url.startswith("sqlite"):
         return sessionmaker(engine, expire_on_commit=False)
     options = _engine_options(url, budget)
+    # The call path's statements are prepared by psycopg and run with the plan made once
+    # for any values: planning them anew each time cost more than running them.
     options["connect_args"]["options"] += " -c synchronous_commit=off"
-    fast = create_engine(url, hide_parameters=True, **options)
+    # Autocommit: its users write one statement at a time (the call path's bookkeeping).
+    fast = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", **options)
     _ping_after_idle(fast)
     return sessionmaker(fast, expire_on_commit=False)
 
@@ -183,10 +187,28 @@ def _sqlite_pragmas(budget: float, dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_HOLDS_CONNECTION = "hotline.holds_connection"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
+    """The session now has a database transaction (what `driver_connection` asks)."""
+    session.info[_HOLDS_CONNECTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _note_released(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HOLDS_CONNECTION, None)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+    driver = g.pop("driver_connection", None)
+    if driver is not None:
+        driver.close()  # back to the pool
 
 
 REDIS_CONNECT_TIMEOUT = 3.0

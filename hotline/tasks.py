@@ -202,6 +202,27 @@ def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
     return job
 
 
+def enqueue_now(task: Task, row_id: int) -> Pending:
+    """Queue a job for a row already committed, without an outbox row.
+
+    For the call path's ringing job only: the outbox would cost the webhook two more
+    statements, and the sweep `ring-unrung-waits` already queues it again for a caller left
+    waiting with nobody rung. `deferred` says Redis could not take it, so the webhook sends
+    the caller to the voicemail at once instead of letting them wait for nobody.
+    """
+    job = Pending(task, row_id)
+    try:
+        job.queued = enqueue(task, row_id)
+    except (RedisError, RuntimeError) as error:  # down, or not configured
+        log.warning(
+            "job %s not queued: Redis is unreachable (%s)",
+            task.job_id(row_id),
+            type(error).__name__,
+        )
+        job.deferred = True
+    return job
+
+
 def _run_pending(session: Session) -> None:
     pending: list[Pending] = session.info.get(_PENDING) or []
     if not pending:

@@ -285,15 +285,17 @@ def test_a_release_job_lost_with_redis_is_queued_again_by_the_sweep(
 
 
 def test_redis_unavailable_when_the_caller_picks_a_theme_offers_the_voicemail_at_once(
-    emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, session: Any, monkeypatch: pytest.MonkeyPatch, clock: Any
 ) -> None:
     """No job can be queued: the caller is not left waiting for nobody, nor answered a 500.
 
-    The job stays in the outbox; relayed later, it finds the caller released.
+    The ringing job has no outbox row (the sweep `ring-unrung-waits` is its safety net): the
+    caller is marked released, so that sweep leaves them alone, and a job run later anyway
+    rings nobody.
     """
-    from hotline import tasks
+    from hotline import calls, tasks
     from hotline.emulator import parse_twiml
-    from hotline.models import OutboxJob
+    from hotline.models import Call, OutboxJob
     from workers import ring
 
     def unavailable(task: Any, row_id: int) -> bool:
@@ -314,9 +316,10 @@ def test_redis_unavailable_when_the_caller_picks_a_theme_offers_the_voicemail_at
     assert verbs[0].text == fr("nobody_available", theme="l'accompagnement social")
     assert "Record" in [verb.name for verb in verbs]
     assert "Dial" not in [verb.name for verb in verbs]
-    job = session.scalar(select(OutboxJob))
-    assert (job.job_id.split("-")[0], job.delivered_at) == ("ring", None)
-    assert ring.ring_staff(job.row_id) == []  # relayed later: nobody is rung
+    assert session.scalar(select(OutboxJob)) is None
+    call = session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
+    assert call.id not in calls.unrung_waits(session, clock() + timedelta(minutes=1))
+    assert ring.ring_staff(call.id) == []  # queued later anyway: nobody is rung
 
 
 def test_a_leg_the_provider_refuses_leaves_the_others_ringing(

@@ -14,8 +14,9 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, event, select, text
 
+from hotline.calls import driver
 from hotline.emulator import compute_signature
-from hotline.extensions import db
+from hotline.extensions import db, redis_store
 from hotline.models import Call
 from tests.conftest import BASE_URL, DEV_AUTH_TOKEN
 
@@ -42,9 +43,17 @@ def post(app: Any, path: str, form: dict[str, str]) -> Any:
 
 
 @pytest.fixture
-def round_trips(app: Any) -> Iterator[list[str]]:
-    """Every statement and transaction boundary sent on either pool during the test."""
+def round_trips(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement and transaction boundary sent on either pool during the test, and
+    the call path's statements sent on the driver's cursor (`calls.driver`, PostgreSQL)."""
     seen: list[str] = []
+    run = driver._Compiled.run
+
+    def counted(compiled: Any, connection: Any, values: Any) -> Any:
+        seen.append("driver:" + compiled.sql.split()[0])
+        return run(compiled, connection, values)
+
+    monkeypatch.setattr(driver._Compiled, "run", counted)
     with app.app_context():
         engines = {db.engine, app.extensions["hotline.fast_sessionmaker"].kw["bind"]}
 
@@ -69,9 +78,9 @@ def test_a_calls_first_webhook_is_one_statement(app: Any, round_trips: list[str]
     response = post(app, "/voice/incoming", params(2))
     assert response.status_code == 200
     assert "Bonjour" in response.get_data(as_text=True)
-    # On PostgreSQL the INSERT commits itself (autocommit): the COMMIT SQLAlchemy then asks
-    # psycopg for finds no transaction open and sends nothing (see the last test).
-    assert round_trips == ["INSERT", "COMMIT"]
+    # On PostgreSQL the INSERT (and its read of a retried call's row) is one statement sent
+    # on the driver's autocommit connection: no BEGIN, no COMMIT (see the last test).
+    assert round_trips == (["driver:WITH"] if postgresql(app) else ["INSERT", "COMMIT"])
     with app.app_context():
         call = db.session.scalar(select(Call).where(Call.call_sid == params(2)["CallSid"]))
         assert call is not None
@@ -83,7 +92,35 @@ def test_a_retried_first_webhook_reads_the_row_it_finds(app: Any, round_trips: l
     post(app, "/voice/incoming", params(3))
     round_trips.clear()
     post(app, "/voice/incoming", params(3))
-    assert round_trips == ["INSERT", "SELECT", "COMMIT"]  # nothing inserted: read, not written
+    if postgresql(app):  # the same one statement: the row already there comes back
+        assert round_trips == ["driver:WITH"]
+    else:
+        assert round_trips == ["INSERT", "SELECT", "COMMIT"]  # nothing inserted: read it
+
+
+def test_a_theme_chosen_is_two_statements_and_rings(app: Any, round_trips: list[str]) -> None:
+    """Key 3 at the menu: the call and the busy staff in one read, the route and its history
+    line in one write, both in autocommit; then the ringing job (Redis, no outbox row)."""
+    post(app, "/voice/incoming", params(5))
+    menu = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+    post(app, menu, params(6, Digits="3"))  # fills the caches (a call of its own)
+    post(app, "/voice/incoming", params(7))
+    round_trips.clear()
+    response = post(app, menu, params(7, Digits="3", CallStatus="in-progress"))
+    assert "<Conference" in response.get_data(as_text=True)
+    if postgresql(app):
+        assert round_trips == ["driver:SELECT", "driver:WITH"]
+    with app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == params(7)["CallSid"]))
+        assert call is not None and call.theme_id is not None and call.status == "in-progress"
+        assert [event.kind for event in call.events] == ["route"]
+        assert call.events[0].detail.endswith(":ring")
+    queued = redis_store.queue().job_ids
+    assert f"ring-{call.id}" in queued
+
+
+def postgresql(app: Any) -> bool:
+    return str(app.config["DATABASE_URL"]).startswith("postgresql")
 
 
 def test_fast_commits_are_unsynced_and_autocommit_on_postgresql(app: Any) -> None:

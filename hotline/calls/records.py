@@ -10,7 +10,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, func, select, union, update
+from sqlalchemy import Integer, String, and_, bindparam, func, literal, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -220,9 +220,16 @@ def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[in
     the hotline from their registered phone (the staff menu, or a bridge started from it).
     Legs older than 4 h are treated as stale: their end was lost.
     """
+    rows = session.scalars(busy_staff_select(structure_id, now))
+    return {staff_id for staff_id in rows if staff_id is not None}
+
+
+def busy_staff_select(structure: Any, now: Any) -> Any:
+    """`busy_staff_ids` as SQL, for a structure and an instant given as values or SQL
+    (`calls.driver` asks it beside the call's row, correlated to its structure)."""
     since = now - STALE_STAFF_LEG
     connected = select(Call.staff_id).where(
-        Call.structure_id == structure_id,
+        Call.structure_id == structure,
         Call.staff_connected.is_(True),
         Call.answered_at > since,
     )
@@ -230,7 +237,7 @@ def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[in
         select(CallbackAttempt.staff_id)
         .join(Callback, Callback.id == CallbackAttempt.callback_id)
         .where(
-            Callback.structure_id == structure_id,
+            Callback.structure_id == structure,
             CallbackAttempt.ended_at.is_(None),
             CallbackAttempt.started_at > now - timedelta(minutes=CALLING_LEASE_MINUTES),
         )
@@ -239,15 +246,14 @@ def busy_staff_ids(session: Session, structure_id: int, now: datetime) -> set[in
         select(Staff.id)
         .join(Call, Call.from_e164 == Staff.phone_e164)
         .where(
-            Staff.structure_id == structure_id,
-            Call.structure_id == structure_id,
+            Staff.structure_id == structure,
+            Call.structure_id == structure,
             Call.direction == "inbound",
-            Call.status.not_in(FINAL_STATUSES),
+            Call.status.not_in([literal(status) for status in FINAL_STATUSES]),  # one SQL text
             Call.started_at > since,
         )
     )
-    rows = session.scalars(union(connected, calling_back, on_their_phone))
-    return {staff_id for staff_id in rows if staff_id is not None}
+    return union(connected, calling_back, on_their_phone)
 
 
 def close_stale_staff_legs(session: Session, now: datetime) -> int:

@@ -63,13 +63,21 @@ def next_opening_of(
 
 
 def route_call(
-    session: Session, structure: StructureInfo, theme: ThemeInfo | None, at: datetime
+    session: Session,
+    structure: StructureInfo,
+    theme: ThemeInfo | None,
+    at: datetime,
+    busy: set[int] | None = None,
 ) -> Route:
-    """Decide whom to ring for this theme now, or why nobody can answer."""
+    """Decide whom to ring for this theme now, or why nobody can answer.
+
+    `busy`: the staff on the phone, when the webhook already read them with the call.
+    """
     on_duty = on_duty_staff(structure, theme, at)
     if not on_duty:
         return Route(RouteKind.CLOSED, theme, opens_at=next_opening_of(structure, theme, at))
-    busy = calls.busy_staff_ids(session, structure.id, at)
+    if busy is None:
+        busy = calls.busy_staff_ids(session, structure.id, at)
     free = [
         (staff_id, structure.staff_phones[staff_id])
         for staff_id in on_duty

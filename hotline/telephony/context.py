@@ -14,6 +14,7 @@ from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from hotline import calls
+from hotline.calls import driver
 from hotline.directory import StructureInfo, directory
 from hotline.models import Call
 from hotline.voice.render import Voice
@@ -61,20 +62,25 @@ def structure_of_this_call(session: Session) -> StructureInfo | None:
 def start_call(session: Session, structure: StructureInfo, now: datetime) -> Call:
     """Write the call's row, as its first webhook does (a retried one finds it there)."""
     caller = "" if is_staff_leg() else request.form.get("From", "")
-    return calls.record_inbound_call(session, call_sid(), structure.id, caller, our_number(), now)
+    return driver.open_call(session, call_sid(), structure.id, caller, our_number(), now)
 
 
-def load_call(session: Session, now: datetime) -> tuple[Call, StructureInfo] | None:
-    """This call's row and structure; None when no structure owns it.
+def load_call(
+    session: Session, now: datetime, with_busy: bool = False
+) -> tuple[Call, StructureInfo, set[int] | None] | None:
+    """This call's row, its structure, and with `with_busy` the staff on the phone when they
+    came in the same round trip (None: ask if needed); None when no structure owns the call.
 
     A hop for a call we never recorded (its first webhook failed, then the caller left a
     message through the apology) writes the row then, as the first webhook would have.
     """
-    call = calls.find_call_or_none(session, call_sid())
+    guess = structure_by_number(session) if with_busy else None  # the row's, nearly always
+    asked = (guess.id, now) if guess is not None else None
+    call, busy = driver.find_call(session, call_sid(), asked)
     structure = call_structure(session, call)
     if structure is None:
         return None
-    return call or start_call(session, structure, now), structure
+    return call or start_call(session, structure, now), structure, busy
 
 
 def voice_for(structure: StructureInfo, lang: str | None = None) -> Voice:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callbacks, calls, tasks
-from hotline.calls import ringing
+from hotline.calls import driver, ringing
 from hotline.calls.ringing import room_name
 from hotline.directory import StructureInfo, ThemeInfo
 from hotline.models import Call
@@ -36,7 +36,8 @@ class CallContext:
     call: Call
     called_number: str
     now: datetime
-    ring_job: tasks.Pending | None = None  # set when the answer rings staff (see `route`)
+    busy: set[int] | None = None  # staff on the phone, when read with the call
+    rings: bool = False  # the answer waits in a room for staff: queue `ring_staff` (`route`)
 
     @property
     def max_attempts(self) -> int:
@@ -200,17 +201,18 @@ def route(
     ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None, any_theme: bool
 ) -> str:
     """Ring whoever is on duty for the theme, or say when it reopens and offer a message."""
-    calls.choose_route(ctx.session, ctx.call, theme.id if theme else None, ctx.voice.lang, ctx.now)
-    decision = calls.route_call(ctx.session, ctx.structure, theme, ctx.now)
-    calls.note_event(
-        ctx.session, ctx.call, "route", f"{theme.key if theme else '*'}:{decision.kind}", ctx.now
+    decision = calls.route_call(ctx.session, ctx.structure, theme, ctx.now, ctx.busy)
+    detail = f"{theme.key if theme else '*'}:{decision.kind}"
+    driver.record_route(
+        ctx.session, ctx.call, theme.id if theme else None, ctx.voice.lang, detail, ctx.now
     )
     label = ctx.voice.theme_label(theme)
     if decision.kind == calls.RouteKind.RING:
         # The caller waits in a room while a job calls each free staff member (see
         # `hotline.calls.ringing`): one <Dial> of several phones would let the first
-        # personal voicemail that picks up hang up every other one.
-        ctx.ring_job = tasks.enqueue_after_commit(ctx.session, tasks.RING_STAFF, ctx.call.id)
+        # personal voicemail that picks up hang up every other one. The webhook queues
+        # the job once what it wrote is committed (`ring_staff_after_commit`).
+        ctx.rings = True
         return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
@@ -224,11 +226,25 @@ def route(
     return leave_message(ctx, response, theme)
 
 
+def ring_staff_after_commit(ctx: CallContext, xml: str) -> str:
+    """Queue the job that rings the staff for a caller `route` put in a room; the answer.
+
+    Called once the webhook committed. No outbox row: a lost job is queued again by the
+    sweep `ring-unrung-waits`. When Redis cannot take it, the caller is not left waiting
+    for nobody: the voicemail at once (`nobody_can_be_rung`).
+    """
+    if not ctx.rings:
+        return xml
+    if tasks.enqueue_now(tasks.RING_STAFF, ctx.call.id).deferred:
+        return nobody_can_be_rung(ctx)
+    return xml
+
+
 def nobody_can_be_rung(ctx: CallContext) -> str:
     """The job that rings staff could not be queued (Redis down): the voicemail at once.
 
-    Waiting in the room would mean waiting for nobody: the job stays in the outbox and,
-    relayed later, finds the caller released and rings no one.
+    Waiting in the room would mean waiting for nobody; the caller is marked released, so
+    the sweep that rings forgotten waits leaves them alone.
     """
     ringing.mark_released(ctx.session, ctx.call, ctx.now)
     theme = next((t for t in ctx.structure.themes if t.id == ctx.call.theme_id), None)

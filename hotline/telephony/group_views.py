@@ -194,7 +194,7 @@ def group_offer_answer() -> Response:
     found = load_call(db.session, now)
     if found is None:
         raise LookupError("number not attributed")
-    call, structure = found
+    call, structure, _busy = found
     voice = voice_for(structure, call.language)
     if form("Digits") == "1":
         joined = groupcalls.join_offered(
@@ -221,7 +221,7 @@ def group_pin() -> Response:
     found = load_call(db.session, now)
     if found is None:
         raise LookupError("number not attributed")
-    call, structure = found
+    call, structure, _busy = found
     voice = voice_for(structure, call.language)
     attempt, node = arg_count("attempt"), request.args.get("node", "")
     joined = groupcalls.join_by_pin(

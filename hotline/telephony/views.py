@@ -30,12 +30,16 @@ from hotline.telephony.errors import OnError, on_error
 from hotline.voice import render, render_group
 
 
-def _context(lang: str | None = None) -> flow.CallContext:
+def _context(lang: str | None = None, *, with_busy: bool = False) -> flow.CallContext:
+    """The call's context; `with_busy`: read the busy staff with the call (it may ring)."""
     now = clock.now()
-    found = load_call(db.session, now)
+    found = load_call(db.session, now, with_busy)
     if found is None:
         raise LookupError("number not attributed")
-    return _context_of(*found, lang, now)
+    call, structure, busy = found
+    ctx = _context_of(call, structure, lang, now)
+    ctx.busy = busy
+    return ctx
 
 
 def _context_of(
@@ -53,7 +57,6 @@ def incoming() -> Response:
     It writes one row in one statement (the call's), which a later hop writes again if it
     were lost, so it runs on fast commits, in autocommit: one round trip to the database.
     """
-    db.use_fast_commits(autocommit=True)
     structure = structure_by_number(db.session)
     if structure is None:
         return twiml(render.unknown_number(default_voice()))
@@ -95,22 +98,15 @@ def callers_greeting() -> Response:
 @bp.post("/menu")
 @on_error(OnError.OFFER_VOICEMAIL)
 def menu() -> Response:
-    """A key pressed at a menu: the route chosen and the staff rung are the call path's own
-    bookkeeping, written on fast commits (see `db.use_fast_commits`)."""
-    db.use_fast_commits()
-    ctx = _context(request.args.get("lang"))
-    xml = flow.answer_menu(
-        ctx,
-        request.args.get("node", ctx.voice.script.start),
-        arg_count("attempt"),
-        form("Digits"),
-        form("SpeechResult"),
-        silent=request.args.get("silent") == "1",
-    )
+    """A key pressed at a menu. A theme chosen is the hot path: the call and the staff on the
+    phone in one read, the route and its history line in one write (`calls.driver`)."""
+    silent = request.args.get("silent") == "1"
+    digits, speech = form("Digits"), form("SpeechResult")
+    ctx = _context(request.args.get("lang"), with_busy=not silent and bool(digits or speech))
+    node = request.args.get("node", ctx.voice.script.start)
+    xml = flow.answer_menu(ctx, node, arg_count("attempt"), digits, speech, silent=silent)
     db.session.commit()
-    if ctx.ring_job is not None and ctx.ring_job.deferred:  # Redis could not take it
-        xml = flow.nobody_can_be_rung(ctx)
-    return done(xml)
+    return done(flow.ring_staff_after_commit(ctx, xml))
 
 
 @bp.post("/recorded")
