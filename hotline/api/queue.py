@@ -15,7 +15,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, request, url_fo
 from sqlalchemy import select
 
 from hotline import callbacks, clock, tasks
-from hotline.api.serialize import callback_json
+from hotline.api.serialize import callback_json, queue_entry_json
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
 from hotline.web.auth import current_staff, login_required, visible_structure_id
@@ -134,18 +134,14 @@ def queue() -> Response:
     if len(entries) > limit:
         more: dict[str, Any] = {"theme": theme} if theme else {}
         following = url_for("api.queue", limit=limit, offset=offset + limit, **more)
-    shown = [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries[:limit]]
+    shown = [queue_entry_json(entry) for entry in entries[:limit]]
     return jsonify({"entries": shown, **_counts(structure_id, now), "next": following})
 
 
 def _counts(structure_id: int, now: Any) -> dict[str, Any]:
     """The queue's counts, per theme key ("" for entries without a theme)."""
     counts = callbacks.queue_counts(db.session, structure_id, now)
-    keys = dict(
-        db.session.execute(
-            select(Theme.id, Theme.key).where(Theme.structure_id == structure_id)
-        ).all()
-    )
+    keys = counts.theme_keys
     per_theme = {
         keys.get(theme_id, "") if theme_id else "": n for theme_id, n in counts.per_theme.items()
     }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.callbacks import wording as french
 from hotline.callbacks.errors import AlreadyClaimed, NotClaimable
+from hotline.callbacks.queue_rows import QueueRow
 from hotline.callbacks.settings import CallbackSettings, callback_settings
 from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff, Structure
 
@@ -43,12 +44,12 @@ def rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def claim_expired(callback: Callback, now: datetime) -> bool:
+def claim_expired(callback: Callback | QueueRow, now: datetime) -> bool:
     expires = callback.claim_expires_at
     return callback.status in HELD and expires is not None and expires < now
 
 
-def due_later(callback: Callback, now: datetime) -> bool:
+def due_later(callback: Callback | QueueRow, now: datetime) -> bool:
     """An open entry whose next attempt is not due yet: nobody may take it before its time.
 
     "Pas de réponse" spaces the attempts out (demo: 1 h, 4 h, 1 day) so a person is not
