@@ -24,6 +24,7 @@ from hotline.web.params import is_row_id, page_window
 from hotline.web.redirects import same_origin_path
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+NOT_FOUND = "Ce rappel n'existe pas."
 protect(bp)
 
 
@@ -107,7 +108,7 @@ def _callback(callback_id: int) -> Callback:
         else None
     )
     if found is None:
-        raise ApiError(404, "not_found", "Ce rappel n'existe pas.")
+        raise ApiError(404, "not_found", NOT_FOUND)
     return found
 
 
@@ -188,8 +189,17 @@ def _owned_id(model: Any, key: Any, structure_id: int) -> int | None:
 @bp.post("/callbacks/<int:callback_id>/claim")
 @login_required
 def claim(callback_id: int) -> Any:
-    callback = _callback(callback_id)
-    callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
+    """Take the entry: one conditional UPDATE decides (no read before it), then the commit.
+
+    Only a refused claim reads the entry, to say why; an entry of another structure, or
+    none, is a 404 as on every route here.
+    """
+    if not is_row_id(callback_id):
+        raise ApiError(404, "not_found", NOT_FOUND)
+    try:
+        callback = callbacks.claim_callback(db.session, callback_id, current_staff(), clock.now())
+    except callbacks.UnknownCallback:
+        raise ApiError(404, "not_found", NOT_FOUND) from None
     db.session.commit()
     if not _wants_html():  # the message is for the page; a script reads the entry's state
         return jsonify(callback_json(callback))

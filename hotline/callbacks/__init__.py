@@ -30,6 +30,7 @@ from hotline.callbacks.errors import (
     NotClaimable,
     OutsideOutboundHours,
     SettingsError,
+    UnknownCallback,
 )
 from hotline.callbacks.hours import (
     CallWindow,
@@ -93,6 +94,7 @@ __all__ = [
     "PolicyVersion",
     "QueueEntry",
     "SettingsError",
+    "UnknownCallback",
     "callback_settings",
     "claim_callback",
     "create_manual_callback",
