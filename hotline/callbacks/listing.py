@@ -8,12 +8,14 @@ A claim whose lease lapsed counts as free even before the sweep frees it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline import phones
@@ -123,14 +125,11 @@ def list_queue(
     return _lines(policy, ZoneInfo(structure.timezone), page, now, offset + 1)
 
 
-def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
-    """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
-
-    One statement: the open entries are counted from `ix_callback_queue_counts` alone (an
-    index-only scan where the table is vacuumed), the held ones, a few, apart (a lapsed claim
-    counts as callable), and each theme's key is joined to its count.
-    """
-    scope = Callback.structure_id == structure_id
+@functools.cache
+def _counts_statement() -> Select[Any]:
+    """`queue_counts`' statement, built once: a request binds its structure and instant."""
+    now = bindparam("now", type_=Callback.due_at.type)
+    scope = Callback.structure_id == bindparam("structure_id")
     callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
     open_rows = (
         select(
@@ -148,11 +147,19 @@ def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCou
         .group_by(Callback.theme_id)
     )
     both = union_all(open_rows, held_rows).subquery()
-    rows = session.execute(
-        select(both.c.theme_id, Theme.key, both.c.n, both.c.free).outerjoin(
-            Theme, Theme.id == both.c.theme_id
-        )
-    ).all()
+    return select(both.c.theme_id, Theme.key, both.c.n, both.c.free).outerjoin(
+        Theme, Theme.id == both.c.theme_id
+    )
+
+
+def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
+    """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
+
+    One statement: the open entries are counted from `ix_callback_queue_counts` alone (an
+    index-only scan where the table is vacuumed), the held ones, a few, apart (a lapsed claim
+    counts as callable), and each theme's key is joined to its count.
+    """
+    rows = session.execute(_counts_statement(), {"structure_id": structure_id, "now": now})
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
     keys: dict[int, str] = {}
