@@ -16,8 +16,10 @@ from hotline.callbacks.bridging import hotline_number
 from hotline.callbacks.claims import claim_callback, expire_claims, release_callback
 from hotline.callbacks.common import due_later
 from hotline.callbacks.entries import (
+    Choice,
     callable_number,
     create_manual_callback,
+    manual_choices,
     queue_for_missed_call,
     queue_for_voicemail,
     withdraw_missed_call,
@@ -80,6 +82,8 @@ __all__ = [
     "recently_handled",
     "sms_still_due",
     "callable_number",
+    "Choice",
+    "manual_choices",
     "AlreadyClaimed",
     "CallbackError",
     "CallbackSettings",
