@@ -15,7 +15,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, request, url_fo
 from sqlalchemy import select
 
 from hotline import callbacks, clock, tasks
-from hotline.api.serialize import callback_json
+from hotline.api.serialize import callback_json, queue_entry_json
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
 from hotline.web.auth import current_staff, login_required, visible_structure_id
@@ -24,6 +24,7 @@ from hotline.web.params import is_row_id, page_window
 from hotline.web.redirects import same_origin_path
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+NOT_FOUND = "Ce rappel n'existe pas."
 protect(bp)
 
 
@@ -107,7 +108,7 @@ def _callback(callback_id: int) -> Callback:
         else None
     )
     if found is None:
-        raise ApiError(404, "not_found", "Ce rappel n'existe pas.")
+        raise ApiError(404, "not_found", NOT_FOUND)
     return found
 
 
@@ -134,18 +135,14 @@ def queue() -> Response:
     if len(entries) > limit:
         more: dict[str, Any] = {"theme": theme} if theme else {}
         following = url_for("api.queue", limit=limit, offset=offset + limit, **more)
-    shown = [callback_json(e.callback, e.position, e.why, e.reasons) for e in entries[:limit]]
+    shown = [queue_entry_json(entry) for entry in entries[:limit]]
     return jsonify({"entries": shown, **_counts(structure_id, now), "next": following})
 
 
 def _counts(structure_id: int, now: Any) -> dict[str, Any]:
     """The queue's counts, per theme key ("" for entries without a theme)."""
     counts = callbacks.queue_counts(db.session, structure_id, now)
-    keys = dict(
-        db.session.execute(
-            select(Theme.id, Theme.key).where(Theme.structure_id == structure_id)
-        ).all()
-    )
+    keys = counts.theme_keys
     per_theme = {
         keys.get(theme_id, "") if theme_id else "": n for theme_id, n in counts.per_theme.items()
     }
@@ -192,8 +189,17 @@ def _owned_id(model: Any, key: Any, structure_id: int) -> int | None:
 @bp.post("/callbacks/<int:callback_id>/claim")
 @login_required
 def claim(callback_id: int) -> Any:
-    callback = _callback(callback_id)
-    callbacks.claim_callback(db.session, callback.id, current_staff(), clock.now())
+    """Take the entry: one conditional UPDATE decides (no read before it), then the commit.
+
+    Only a refused claim reads the entry, to say why; an entry of another structure, or
+    none, is a 404 as on every route here.
+    """
+    if not is_row_id(callback_id):
+        raise ApiError(404, "not_found", NOT_FOUND)
+    try:
+        callback = callbacks.claim_callback(db.session, callback_id, current_staff(), clock.now())
+    except callbacks.UnknownCallback:
+        raise ApiError(404, "not_found", NOT_FOUND) from None
     db.session.commit()
     if not _wants_html():  # the message is for the page; a script reads the entry's state
         return jsonify(callback_json(callback))

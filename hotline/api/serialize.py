@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.callbacks import QueueEntry
 from hotline.models import Callback
 from hotline.phones import masked
 
@@ -36,4 +37,29 @@ def callback_json(
         "has_recording": bool(voicemail and voicemail.recording_sid),
         "message_seconds": voicemail.duration_seconds if voicemail else 0,
         "version": callback.version,
+    }
+
+
+def queue_entry_json(entry: QueueEntry) -> dict[str, Any]:
+    """A line of the queue, as `callback_json` writes its entry (read from plain rows)."""
+    row = entry.callback
+    return {
+        "id": row.id,
+        "position": entry.position,
+        "why": entry.why,
+        "reasons": list(entry.reasons),
+        "status": str(row.status),
+        "source": str(row.source),
+        "theme": row.theme.key if row.theme else None,
+        "person": row.person.name if row.person else None,
+        "phone": masked(row.phone_e164),
+        "created_at": _iso(row.created_at),
+        "due_at": _iso(row.due_at),
+        "attempts": row.attempts,
+        "claimed_by": row.claimed_by.name if row.claimed_by else None,
+        "claim_expires_at": _iso(row.claim_expires_at),
+        "outcome": str(row.outcome) if row.outcome else None,
+        "has_recording": row.has_recording,
+        "message_seconds": row.message_seconds,
+        "version": row.version,
     }

@@ -16,8 +16,10 @@ from hotline.callbacks.bridging import hotline_number
 from hotline.callbacks.claims import claim_callback, expire_claims, release_callback
 from hotline.callbacks.common import due_later
 from hotline.callbacks.entries import (
+    Choice,
     callable_number,
     create_manual_callback,
+    manual_choices,
     queue_for_missed_call,
     queue_for_voicemail,
     withdraw_missed_call,
@@ -30,6 +32,7 @@ from hotline.callbacks.errors import (
     NotClaimable,
     OutsideOutboundHours,
     SettingsError,
+    UnknownCallback,
 )
 from hotline.callbacks.hours import (
     CallWindow,
@@ -79,6 +82,8 @@ __all__ = [
     "recently_handled",
     "sms_still_due",
     "callable_number",
+    "Choice",
+    "manual_choices",
     "AlreadyClaimed",
     "CallbackError",
     "CallbackSettings",
@@ -93,6 +98,7 @@ __all__ = [
     "PolicyVersion",
     "QueueEntry",
     "SettingsError",
+    "UnknownCallback",
     "callback_settings",
     "claim_callback",
     "create_manual_callback",

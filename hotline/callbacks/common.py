@@ -7,10 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.callbacks import wording as french
-from hotline.callbacks.errors import AlreadyClaimed, NotClaimable
+from hotline.callbacks.errors import AlreadyClaimed, NotClaimable, UnknownCallback
+from hotline.callbacks.queue_rows import QueueRow
 from hotline.callbacks.settings import CallbackSettings, callback_settings
 from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff, Structure
 
@@ -23,10 +24,11 @@ CALLING_LEASE_MINUTES = 120
 
 def load_scoped(session: Session, callback_id: int, structure_id: int) -> Callback | None:
     """The entry if it belongs to the structure, read fresh (a conditional UPDATE may have
-    changed it behind the identity map)."""
+    changed it behind the identity map), with its holder: a refusal names them."""
     return session.scalar(
         select(Callback)
         .where(Callback.id == callback_id, Callback.structure_id == structure_id)
+        .options(joinedload(Callback.claimed_by))
         .execution_options(populate_existing=True)
     )
 
@@ -43,12 +45,12 @@ def rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def claim_expired(callback: Callback, now: datetime) -> bool:
+def claim_expired(callback: Callback | QueueRow, now: datetime) -> bool:
     expires = callback.claim_expires_at
     return callback.status in HELD and expires is not None and expires < now
 
 
-def due_later(callback: Callback, now: datetime) -> bool:
+def due_later(callback: Callback | QueueRow, now: datetime) -> bool:
     """An open entry whose next attempt is not due yet: nobody may take it before its time.
 
     "Pas de réponse" spaces the attempts out (demo: 1 h, 4 h, 1 day) so a person is not
@@ -63,7 +65,7 @@ def refusal(
 ) -> NotClaimable:
     """The error that explains, in French, why this staff member cannot act on the entry."""
     if callback is None:
-        return NotClaimable("Ce rappel n'existe pas dans votre structure.")
+        return UnknownCallback("Ce rappel n'existe pas dans votre structure.")
     if callback.status in CLOSED:
         return NotClaimable("Ce rappel est déjà clos.")
     if due_later(callback, now) and callback.due_at is not None:
@@ -73,6 +75,6 @@ def refusal(
         return NotClaimable(f"Prochaine tentative prévue {when} : pas avant.")
     held_by_other = callback.status in HELD and callback.claimed_by_id not in (None, staff.id)
     if held_by_other and not claim_expired(callback, now):
-        holder = session.get(Staff, callback.claimed_by_id)
+        holder = callback.claimed_by
         return AlreadyClaimed(holder.name if holder is not None else "un autre membre")
     return NotClaimable("Prenez d'abord ce rappel.")

@@ -22,6 +22,10 @@ class NotClaimable(CallbackError):
     """The entry cannot be taken: not in the staff's structure, closed, or not claimed first."""
 
 
+class UnknownCallback(NotClaimable):
+    """No such entry in the staff member's structure (the API answers 404, as for a page)."""
+
+
 class AlreadyClaimed(NotClaimable):
     """Someone else holds the entry; `by_name` says who, so nobody calls twice."""
 

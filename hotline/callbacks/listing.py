@@ -8,21 +8,31 @@ A claim whose lease lapsed counts as free even before the sweep frees it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, func, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
 from hotline.callbacks.policy import Policy, reasons
-from hotline.callbacks.queue_order import group_of, in_order, page_ids
+from hotline.callbacks.queue_order import group_of, page_ids
+from hotline.callbacks.queue_rows import QueueRow, queue_rows
 from hotline.callbacks.settings import callback_settings
-from hotline.models import OPEN_STATUSES, Callback, CallbackSource, CallbackStatus, Structure
+from hotline.models import (
+    OPEN_STATUSES,
+    Callback,
+    CallbackSource,
+    CallbackStatus,
+    Structure,
+    Theme,
+)
 
 SEPARATOR = " · "
 
@@ -31,7 +41,7 @@ SEPARATOR = " · "
 class QueueEntry:
     """One line of the queue: the entry, its place, and why it is there (French)."""
 
-    callback: Callback
+    callback: QueueRow
     position: int
     reasons: tuple[str, ...]
     why: str
@@ -39,7 +49,7 @@ class QueueEntry:
     due_later: bool = False  # a retry not due yet: shown, not takeable before its time
 
 
-def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
+def describe(callback: Callback | QueueRow, now: datetime, tz: ZoneInfo) -> str:
     """What tells two entries apart: the number's last digits, the messages or the call."""
     heard = [message for message in callback.messages if message.status != "empty"]
     if heard:
@@ -56,7 +66,7 @@ def describe(callback: Callback, now: datetime, tz: ZoneInfo) -> str:
     return f"{phones.masked(callback.phone_e164)}{SEPARATOR}{what}"
 
 
-def _group(callback: Callback, now: datetime) -> int:
+def _group(callback: Callback | QueueRow, now: datetime) -> int:
     """0: callable now, 1: retry not yet due, 2: held by someone."""
     if callback.status in HELD and not claim_expired(callback, now):
         return 2
@@ -65,7 +75,7 @@ def _group(callback: Callback, now: datetime) -> int:
     return 0
 
 
-def _held_by(callback: Callback) -> str:
+def _held_by(callback: QueueRow) -> str:
     name = callback.claimed_by.name if callback.claimed_by is not None else "?"
     if callback.status == CallbackStatus.CALLING:
         return f"appel en cours ({name})"
@@ -73,7 +83,7 @@ def _held_by(callback: Callback) -> str:
 
 
 def _lines(
-    policy: Policy, tz: ZoneInfo, callbacks: Sequence[Callback], now: datetime, first: int
+    policy: Policy, tz: ZoneInfo, callbacks: Sequence[QueueRow], now: datetime, first: int
 ) -> list[QueueEntry]:
     """The page's entries, already in queue order, with their places and French reasons."""
     entries = []
@@ -103,58 +113,64 @@ def list_queue(
     """The structure's open entries in the order to call them, each with its French reasons.
 
     The database orders and pages them from stored keys (`queue_order`): `limit` entries
-    from `offset`, and only those are loaded with their person, holder and messages.
-    Positions count from the start of the (filtered) queue.
+    from `offset`, and only those are read, as plain rows with the columns the page shows
+    (`queue_rows`). Positions count from the start of the (filtered) queue.
     """
     structure = session.get(Structure, structure_id)
     if structure is None:
         return []
     policy = callback_settings(structure).policy
     ids = page_ids(session, structure_id, now, limit=limit, offset=offset, theme_id=theme_id)
-    loaded = session.scalars(
-        select(Callback)
-        .where(Callback.id.in_(ids))
-        .options(
-            selectinload(Callback.person),
-            selectinload(Callback.claimed_by),
-            selectinload(Callback.messages),
-            selectinload(Callback.theme),
-            selectinload(Callback.voicemail),
-        )
-    ).all()
-    page = in_order(loaded, ids)
+    page = queue_rows(session, ids)
     return _lines(policy, ZoneInfo(structure.timezone), page, now, offset + 1)
+
+
+@functools.cache
+def _counts_statement() -> Select[Any]:
+    """`queue_counts`' statement, built once: a request binds its structure and instant."""
+    now = bindparam("now", type_=Callback.due_at.type)
+    scope = Callback.structure_id == bindparam("structure_id")
+    callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
+    open_rows = (
+        select(
+            Callback.theme_id,
+            func.count().label("n"),
+            func.count().filter(callable_now).label("free"),
+        )
+        .where(scope, Callback.status.in_(OPEN_STATUSES))
+        .group_by(Callback.theme_id)
+    )
+    free = func.count().filter(group_of(now) == 0)
+    held_rows = (
+        select(Callback.theme_id, func.count(), free)
+        .where(scope, Callback.status.in_(HELD))
+        .group_by(Callback.theme_id)
+    )
+    both = union_all(open_rows, held_rows).subquery()
+    return select(both.c.theme_id, Theme.key, both.c.n, both.c.free).outerjoin(
+        Theme, Theme.id == both.c.theme_id
+    )
 
 
 def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
     """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
 
-    The open entries are counted from `ix_callback_queue_counts` alone (an index-only scan
-    where the table is vacuumed); the held ones, a few, apart, since a lapsed claim counts as
-    callable.
+    One statement: the open entries are counted from `ix_callback_queue_counts` alone (an
+    index-only scan where the table is vacuumed), the held ones, a few, apart (a lapsed claim
+    counts as callable), and each theme's key is joined to its count.
     """
-    callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
-    open_rows = session.execute(
-        select(Callback.theme_id, func.count(), func.count().filter(callable_now))
-        .where(Callback.structure_id == structure_id, Callback.status.in_(OPEN_STATUSES))
-        .group_by(Callback.theme_id)
-    ).all()
-    group = group_of(now)
-    held_rows = session.execute(
-        select(Callback.theme_id, group, func.count())
-        .where(Callback.structure_id == structure_id, Callback.status.in_(HELD))
-        .group_by(Callback.theme_id, group)
-    ).all()
+    rows = session.execute(_counts_statement(), {"structure_id": structure_id, "now": now})
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
-    rows = [(theme_id, n, free) for theme_id, n, free in open_rows]
-    rows += [(theme_id, n, n if group == 0 else 0) for theme_id, group, n in held_rows]
-    for theme_id, count, free in rows:
+    keys: dict[int, str] = {}
+    for theme_id, key, count, free_count in rows:
         per_theme[theme_id] = per_theme.get(theme_id, 0) + count
-        if free:
-            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + free
+        if free_count:
+            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + free_count
+        if theme_id is not None:
+            keys[theme_id] = key
     total, callable_now_count = sum(per_theme.values()), sum(callable_per_theme.values())
-    return QueueCounts(total, callable_now_count, per_theme, callable_per_theme)
+    return QueueCounts(total, callable_now_count, per_theme, callable_per_theme, keys)
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,7 @@ class QueueCounts:
     callable_now: int
     per_theme: dict[int | None, int]
     callable_per_theme: dict[int | None, int]
+    theme_keys: dict[int, str] = field(default_factory=dict)  # the key of each theme counted
 
 
 def waiting_callbacks(session: Session, structure_id: int) -> list[Callback]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from hotline.callbacks import wording as french
 from hotline.callbacks.errors import SettingsError
+from hotline.callbacks.queue_rows import QueueRow
 from hotline.models import Callback
 
 KINDS = ("oldest", "isolated_first", "convention_first", "risk_first", "weighted")
@@ -120,7 +121,7 @@ class _Facts:
     attempts: int
 
 
-def _facts(callback: Callback, now: datetime) -> _Facts:
+def _facts(callback: Callback | QueueRow, now: datetime) -> _Facts:
     person = callback.person
     return _Facts(
         isolated=bool(person and person.isolated),
@@ -173,7 +174,7 @@ def _flags(policy: Policy, facts: _Facts) -> list[str]:
     return flags
 
 
-def reasons(policy: Policy, callback: Callback, now: datetime) -> tuple[str, ...]:
+def reasons(policy: Policy, callback: Callback | QueueRow, now: datetime) -> tuple[str, ...]:
     """Why this entry stands where it does: the traits used, the wait, the attempts so far."""
     facts = _facts(callback, now)
     found = _flags(policy, facts)

@@ -19,11 +19,13 @@ is then a first page of 50 rows read from an index, whatever the policy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -33,7 +35,7 @@ from hotline.models import OPEN_STATUSES, Callback
 ORDER = ("queue_rank", "created_at", "id")
 
 
-def group_of(now: datetime) -> ColumnElement[Any]:
+def group_of(now: Any) -> ColumnElement[Any]:
     """0: callable now, 1: a retry not yet due, 2: held by someone (a lapsed claim is free)."""
     held = and_(
         Callback.status.in_(HELD),
@@ -42,7 +44,7 @@ def group_of(now: datetime) -> ColumnElement[Any]:
     return case((held, 2), (Callback.due_at > now, 1), else_=0)
 
 
-def _parts(now: datetime, only_takeable: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
+def _parts(now: Any, only_takeable: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
     """Each group's parts (the WHERE of each) and the columns that order the group."""
     is_open = Callback.status.in_(OPEN_STATUSES)
     free = and_(is_open, Callback.due_at.is_(None))  # ix_callback_queue_free's predicate
@@ -67,31 +69,40 @@ def _parts(now: datetime, only_takeable: bool) -> list[tuple[tuple[str, ...], li
     ]
 
 
-def _group_ids(
-    session: Session,
-    scope: list[Any],
-    order: tuple[str, ...],
-    wheres: list[Any],
-    skip: int,
-    want: int | None,
-) -> list[int]:
-    """The ids of one group's entries from `skip`, in order: each part read in index order."""
-    columns = [getattr(Callback, name) for name in order]
-    branches = []
-    for where in wheres:
-        branch = select(*columns).where(*scope, where).order_by(*columns)
-        if want is not None:
-            branch = branch.limit(skip + want)
-        branches.append(select(branch.subquery()))
-    merged = union_all(*branches).subquery()
-    query = select(merged.c.id).order_by(*(merged.c[name] for name in order)).offset(skip)
-    if want is not None:
-        query = query.limit(want)
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class _Group:
+    """One group's statements: its ids in order from `:skip` (`:upto` = skip + want rows
+    read from each part), and how many entries it holds."""
+
+    ids: Select[Any]
+    count: Select[Any]
 
 
-def _count(session: Session, scope: list[Any], wheres: list[Any]) -> int:
-    return int(session.scalar(select(func.count()).where(*scope, or_(*wheres))) or 0)
+@functools.cache
+def _groups(only_takeable: bool, themed: bool, paged: bool) -> tuple[_Group, ...]:
+    """The statements of each group, built once per shape: a request only binds its
+    structure, theme, instant and window (building them took more than running them)."""
+    now = bindparam("now", type_=Callback.due_at.type)
+    scope = [Callback.structure_id == bindparam("structure_id")]
+    if themed:
+        scope.append(Callback.theme_id == bindparam("theme_id"))
+    groups = []
+    for order, wheres in _parts(now, only_takeable):
+        columns = [getattr(Callback, name) for name in order]
+        branches = []
+        for where in wheres:
+            branch = select(*columns).where(*scope, where).order_by(*columns)
+            if paged:
+                branch = branch.limit(bindparam("upto", type_=Integer))
+            branches.append(select(branch.subquery()))
+        merged = union_all(*branches).subquery()
+        query = select(merged.c.id).order_by(*(merged.c[name] for name in order))
+        query = query.offset(bindparam("skip", type_=Integer))
+        if paged:
+            query = query.limit(bindparam("want", type_=Integer))
+        count = select(func.count()).where(*scope, or_(*wheres))
+        groups.append(_Group(query, count))
+    return tuple(groups)
 
 
 def page_ids(
@@ -109,19 +120,21 @@ def page_ids(
     A group is counted only when the page starts after its end, to know where the next
     group's part of the page starts.
     """
-    scope: list[Any] = [Callback.structure_id == structure_id]
-    if theme_id is not None:
-        scope.append(Callback.theme_id == theme_id)
+    values: dict[str, Any] = {"structure_id": structure_id, "theme_id": theme_id, "now": now}
     ids: list[int] = []
     skip, want = offset, limit
-    for order, wheres in _parts(now, only_takeable):
+    for group in _groups(only_takeable, theme_id is not None, limit is not None):
         if want is not None and want <= 0:
             break
-        found = _group_ids(session, scope, order, wheres, skip, want)
+        window = {"skip": skip, "want": want, "upto": skip + (want or 0)}
+        found = list(session.scalars(group.ids, {**values, **window}))
         ids += found
         if want is not None:
             want -= len(found)
-        skip = 0 if found or skip == 0 else max(0, skip - _count(session, scope, wheres))
+        if not found and skip:
+            skip = max(0, skip - int(session.scalar(group.count, values) or 0))
+        else:
+            skip = 0
     return ids
 
 

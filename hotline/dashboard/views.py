@@ -76,6 +76,7 @@ def queue() -> str:
     except ValueError:
         limit, offset = PAGE_SIZE, 0
     entries = callbacks.list_queue(db.session, structure.id, now, limit=limit + 1, offset=offset)
+    people, themes = callbacks.manual_choices(db.session, structure.id)
     return render_template(
         "queue.html",
         structure=structure,
@@ -86,6 +87,8 @@ def queue() -> str:
         me=current_staff(),
         masked_phone=phones.masked,
         pin_alerts=_pin_alerts(structure),
+        people=people,
+        themes=themes,
     )
 
 

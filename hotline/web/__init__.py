@@ -33,6 +33,9 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",  # not sent with another site's form posts
         SESSION_COOKIE_SECURE=app.config.get("HOTLINE_ENV") == "production",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # A session lasts 12 hours from the login however much it is used (`auth`): signing
+        # the same cookie again on every page and claim only pushed its expiry later.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     headers.init_app(app)
     if bp.name in app.blueprints:

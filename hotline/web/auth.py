@@ -28,6 +28,7 @@ from flask import (
     session,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hotline import accounts, clock
 from hotline.extensions import db
@@ -70,7 +71,8 @@ def _load_session_staff() -> Staff | None:
     staff_id = session.get("staff_id")
     if not isinstance(staff_id, int):
         return None
-    staff = db.session.get(Staff, staff_id)
+    # With the structure every page and claim reads next (its settings, its time zone).
+    staff = db.session.get(Staff, staff_id, options=[joinedload(Staff.structure)])
     login_at = session.get("login_at")
     too_old = isinstance(login_at, int | float) and time.time() - login_at > SESSION_HOURS * 3600
     stale = "auth" in session and staff is not None and session["auth"] != _fingerprint(staff)

@@ -1,0 +1,185 @@
+"""A queue page's entries read as plain rows: only the columns the page shows (issue 11).
+
+The queue page shows 50 entries of 20,000, and two workers serve every staff member: loading
+them as ORM objects with their person, holder, theme, voicemail and messages took six round
+trips and the ORM's bookkeeping for each row. Here one SELECT joins the four one-to-one
+neighbours and says which entries have messages; a second reads those messages only when
+there are any. Each entry is a frozen `QueueRow` with what the page, the JSON and the
+reasons read, and nothing left to load later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from hotline.models import (
+    Callback,
+    CallbackMessage,
+    CallbackOutcome,
+    CallbackSource,
+    CallbackStatus,
+    Person,
+    Staff,
+    Theme,
+    Voicemail,
+)
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """The person an entry is for: their name, and the traits a policy reads."""
+
+    key: str
+    name: str
+    isolated: bool
+    has_convention: bool
+    risk: int
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    key: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class HolderLine:
+    """The staff member who holds the entry."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    status: str
+    created_at: datetime
+    duration_seconds: int
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One entry as the queue shows it (the names of `Callback`'s, read once)."""
+
+    id: int
+    status: CallbackStatus
+    source: CallbackSource
+    phone_e164: str
+    created_at: datetime
+    due_at: datetime | None
+    attempts: int
+    claim_expires_at: datetime | None
+    outcome: CallbackOutcome | None
+    version: int
+    person: PersonLine | None
+    theme: ThemeLine | None
+    claimed_by: HolderLine | None
+    has_recording: bool  # the entry's own voicemail has a recording
+    message_seconds: int  # and its length (0 without one)
+    messages: tuple[MessageLine, ...]  # every message that joined the entry, oldest first
+
+
+_COLUMNS = (
+    Callback.id,
+    Callback.status,
+    Callback.source,
+    Callback.phone_e164,
+    Callback.created_at,
+    Callback.due_at,
+    Callback.attempts,
+    Callback.claim_expires_at,
+    Callback.outcome,
+    Callback.version,
+    Callback.person_id,
+    Person.key.label("person_key"),
+    Person.name.label("person_name"),
+    Person.isolated,
+    Person.has_convention,
+    Person.risk,
+    Callback.theme_id,
+    Theme.key.label("theme_key"),
+    Theme.labels,
+    Callback.claimed_by_id,
+    Staff.name.label("holder_name"),
+    Voicemail.recording_sid,
+    Voicemail.duration_seconds,
+    select(CallbackMessage.id)
+    .where(CallbackMessage.callback_id == Callback.id)
+    .exists()
+    .label("has_messages"),
+)
+# Built once: only the ids change from one page to the next.
+_PAGE = (
+    select(*_COLUMNS)
+    .outerjoin(Person, Person.id == Callback.person_id)
+    .outerjoin(Theme, Theme.id == Callback.theme_id)
+    .outerjoin(Staff, Staff.id == Callback.claimed_by_id)
+    .outerjoin(Voicemail, Voicemail.id == Callback.voicemail_id)
+    .where(Callback.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _messages(session: Session, ids: Sequence[int]) -> dict[int, list[MessageLine]]:
+    """The page's messages per entry, oldest first (as `Callback.messages` orders them)."""
+    rows = session.execute(
+        select(
+            CallbackMessage.callback_id,
+            Voicemail.status,
+            Voicemail.created_at,
+            Voicemail.duration_seconds,
+        )
+        .join(Voicemail, Voicemail.id == CallbackMessage.voicemail_id)
+        .where(CallbackMessage.callback_id.in_(ids))
+        .order_by(Voicemail.created_at)
+    )
+    found: dict[int, list[MessageLine]] = {}
+    for callback_id, status, created_at, seconds in rows:
+        found.setdefault(callback_id, []).append(MessageLine(str(status), created_at, seconds))
+    return found
+
+
+def _row(row: Any, messages: list[MessageLine]) -> QueueRow:
+    person = None
+    if row.person_id is not None:
+        person = PersonLine(
+            row.person_key, row.person_name, row.isolated, row.has_convention, row.risk
+        )
+    theme = ThemeLine(row.theme_key, row.labels or {}) if row.theme_id is not None else None
+    holder = None
+    if row.claimed_by_id is not None:
+        holder = HolderLine(row.claimed_by_id, row.holder_name)
+    return QueueRow(
+        id=row.id,
+        status=row.status,
+        source=row.source,
+        phone_e164=row.phone_e164,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        attempts=row.attempts,
+        claim_expires_at=row.claim_expires_at,
+        outcome=row.outcome,
+        version=row.version,
+        person=person,
+        theme=theme,
+        claimed_by=holder,
+        has_recording=bool(row.recording_sid),
+        message_seconds=row.duration_seconds or 0,
+        messages=tuple(messages),
+    )
+
+
+def queue_rows(session: Session, ids: Sequence[int]) -> list[QueueRow]:
+    """These entries, in the order of `ids` (ids no longer found are left out)."""
+    if not ids:
+        return []
+    rows = session.execute(_PAGE, {"ids": list(ids)}).all()
+    with_messages = [row.id for row in rows if row.has_messages]
+    messages = _messages(session, with_messages) if with_messages else {}
+    by_id = {row.id: _row(row, messages.get(row.id, [])) for row in rows}
+    return [by_id[callback_id] for callback_id in ids if callback_id in by_id]

@@ -1,0 +1,85 @@
+"""What a queue page and a claim cost the database, counted statement by statement (issue 11).
+
+Two sync workers serve every staff member: each round trip of a page or a claim is waited
+for by the requests queued behind it. The counts here are facts to keep, not timings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from hotline import callbacks
+from hotline.models import Person
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def statements(app: Any) -> Iterator[list[str]]:
+    """The first word of every statement the app sends (the test's savepoints left out)."""
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        word = args[2].split()[0].upper()
+        if word not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+            seen.append(word)
+
+    bind = app.extensions["hotline.sessionmaker"].kw["bind"]  # the test's connection
+    engine = bind.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def waiting(session: Any, staff: Any, now: Any, who: tuple[str, ...]) -> list[int]:
+    """Entries for these persons (by key) or numbers."""
+    ids = []
+    for key in who:
+        person = session.scalar(select(Person).where(Person.key == key))
+        callback = callbacks.create_manual_callback(
+            session,
+            structure_id=staff.structure_id,
+            staff=staff,
+            phone="" if person else key,
+            theme_id=None,
+            person_id=person.id if person else None,
+            note="",
+            now=now,
+        )
+        ids.append(callback.id)
+    session.commit()
+    return ids
+
+
+def test_a_queue_page_is_four_selects(
+    sign_in: Any, session: Any, clock: Any, statements: list[str]
+) -> None:
+    amina = sign_in("amina")
+    waiting(session, amina.staff, clock(), ("p-001", "p-002", "+33612345678"))
+    statements.clear()
+    page = amina.get("/api/queue?limit=2")
+    assert page.status_code == 200
+    assert len(page.get_json()["entries"]) == 2
+    # Who is signed in (with their structure), the page's ids (the callable entries fill
+    # it: the later groups are not read), their rows, the counts.
+    assert statements == ["SELECT"] * 4
+
+
+def test_a_claim_is_its_update_and_a_refusal_reads_the_entry_once(
+    sign_in: Any, session: Any, clock: Any, statements: list[str]
+) -> None:
+    amina, karim = sign_in("amina"), sign_in("karim")
+    [entry] = waiting(session, amina.staff, clock(), ("p-001",))
+    statements.clear()
+    assert amina.post_json(f"/api/callbacks/{entry}/claim").status_code == 200
+    # Who is signed in, the claim itself, the person its answer names.
+    assert statements == ["SELECT", "UPDATE", "SELECT"]
+    statements.clear()
+    refused = karim.post_json(f"/api/callbacks/{entry}/claim")
+    assert refused.get_json()["claimed_by"] == "Amina Diallo"
+    # Who is signed in, the claim that matched nothing, the entry with its holder.
+    assert statements == ["SELECT", "UPDATE", "SELECT"]
