@@ -80,7 +80,9 @@ class Database:
         return g.driver_connection.driver_connection
 
     def new_fast_session(self, *, autocommit: bool = False) -> Session:
-        """A session of its own, with fast commits (see `use_fast_commits`)."""
+        """A session of its own on the fast pool: on PostgreSQL each statement commits itself
+        without waiting for the disk (`synchronous_commit=off`), for bookkeeping a sweep would
+        write again if a database crash lost it (an outbox row marked delivered)."""
         session: Session = current_app.extensions["hotline.fast_sessionmaker"]()
         if autocommit and current_app.extensions.get("hotline.fast_autocommit"):
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -112,7 +112,9 @@ def test_a_theme_chosen_is_two_statements_and_rings(app: Any, round_trips: list[
         assert round_trips == ["driver:SELECT", "driver:WITH"]
     with app.app_context():
         call = db.session.scalar(select(Call).where(Call.call_sid == params(7)["CallSid"]))
-        assert call is not None and call.theme_id is not None and call.status == "in-progress"
+        assert call is not None
+        assert call.theme_id is not None
+        assert call.status == "in-progress"
         assert [event.kind for event in call.events] == ["route"]
         assert call.events[0].detail.endswith(":ring")
     queued = redis_store.queue().job_ids

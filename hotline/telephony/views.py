@@ -55,7 +55,7 @@ def incoming() -> Response:
     """The number's Voice URL: attribute the call by the number called, then answer it.
 
     It writes one row in one statement (the call's), which a later hop writes again if it
-    were lost, so it runs on fast commits, in autocommit: one round trip to the database.
+    were lost: one round trip to the database, in autocommit on PostgreSQL (`calls.driver`).
     """
     structure = structure_by_number(db.session)
     if structure is None:
