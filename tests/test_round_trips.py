@@ -143,3 +143,23 @@ def test_fast_commits_are_unsynced_and_autocommit_on_postgresql(app: Any) -> Non
         )
     other.dispose()
     assert found == 1
+
+
+def test_a_retried_theme_webhook_writes_and_queues_nothing_new(
+    app: Any, round_trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio retries the menu's webhook: same answer, no second history line, no new job."""
+    from hotline import tasks
+
+    post(app, "/voice/incoming", params(8))
+    menu = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+    first = post(app, menu, params(8, Digits="3", CallStatus="in-progress"))
+    asked: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, row_id: asked.append(row_id) or True)
+    again = post(app, menu, params(8, Digits="3", CallStatus="in-progress"))
+    assert again.get_data() == first.get_data()
+    assert asked == []
+    with app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == params(8)["CallSid"]))
+        assert call is not None
+        assert [event.kind for event in call.events] == ["route"]

@@ -31,7 +31,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     select,
     update,
 )
@@ -142,9 +141,10 @@ def _record_route() -> _Compiled:
             at=bindparam("now", type_=DateTime(timezone=True)),
         )
         .on_conflict_do_nothing(index_elements=["call_id", "kind", "detail"])
+        .returning(CallEvent.id)
         .cte("event")
     )
-    return _compile(select(literal(1)).add_cte(changed, event))
+    return _compile(select(func.count()).select_from(event).add_cte(changed))
 
 
 def _attached(session: Session, row: tuple[Any, ...]) -> Call:
@@ -209,13 +209,16 @@ def find_call(
 
 def record_route(
     session: Session, call: Call, theme_id: int | None, language: str, detail: str, now: datetime
-) -> None:
-    """`records.choose_route` and the route's `note_event`, in one statement on PostgreSQL."""
+) -> bool:
+    """`records.choose_route` and the route's `note_event`, in one statement on PostgreSQL.
+
+    False when this call had already taken this very route (a retried webhook): whatever it
+    led to was done then.
+    """
     connection = db.driver_connection(session)
     if connection is None:
         records.choose_route(session, call, theme_id, language, now)
-        records.note_event(session, call, "route", detail, now)
-        return
+        return records.note_event(session, call, "route", detail, now)
     values = {
         "call_id": call.id,
         "theme_id": theme_id,
@@ -223,8 +226,9 @@ def record_route(
         "detail": detail[:120],
         "now": now,
     }
-    _record_route().run(connection, values)
+    noted = _record_route().run(connection, values)[0][0]
     set_committed_value(call, "theme_id", theme_id)
     set_committed_value(call, "language", language)
     if call.status == "ringing":
         set_committed_value(call, "status", "in-progress")
+    return bool(noted)

@@ -203,7 +203,7 @@ def route(
     """Ring whoever is on duty for the theme, or say when it reopens and offer a message."""
     decision = calls.route_call(ctx.session, ctx.structure, theme, ctx.now, ctx.busy)
     detail = f"{theme.key if theme else '*'}:{decision.kind}"
-    driver.record_route(
+    first_time = driver.record_route(
         ctx.session, ctx.call, theme.id if theme else None, ctx.voice.lang, detail, ctx.now
     )
     label = ctx.voice.theme_label(theme)
@@ -211,8 +211,9 @@ def route(
         # The caller waits in a room while a job calls each free staff member (see
         # `hotline.calls.ringing`): one <Dial> of several phones would let the first
         # personal voicemail that picks up hang up every other one. The webhook queues
-        # the job once what it wrote is committed (`ring_staff_after_commit`).
-        ctx.rings = True
+        # the job once what it wrote is committed (`ring_staff_after_commit`); a retried
+        # webhook does not ask again (RQ would refuse the same job id anyway).
+        ctx.rings = first_time
         return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
