@@ -209,7 +209,11 @@ def _close_session(_exc: BaseException | None) -> None:
     if session is not None:
         session.close()
     driver = g.pop("driver_connection", None)
-    if driver is not None:
+    if driver is None:
+        return
+    if getattr(driver.driver_connection, "broken", False):  # the server went away mid-request
+        driver.invalidate()  # the pool opens a new one instead of handing this one out again
+    else:
         driver.close()  # back to the pool
 
 

@@ -335,3 +335,13 @@ def test_the_queue_page_shows_fifty_then_a_link_to_the_next(
     rest = amina.get("/queue?offset=50").get_data(as_text=True)
     assert rest.count('class="position"') == 2
     assert "Rappels précédents" in rest
+
+
+def test_a_nul_character_in_a_field_is_refused_with_a_reason(sign_in: Any) -> None:
+    """Found by the fuzzer on PostgreSQL, whose text columns refuse NUL: a 400, not a 500."""
+    amina = sign_in("amina")
+    for field in ("person", "phone", "note"):
+        body = {"person": "", "phone": "", "note": "", field: "a\x00"}
+        answer = amina.post_json("/api/callbacks", body)
+        assert answer.status_code == 400
+        assert "caractère nul" in answer.get_json()["message"]

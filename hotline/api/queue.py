@@ -88,12 +88,18 @@ def _done(payload: dict[str, Any], message: str) -> Any:
 
 
 def _params() -> dict[str, Any]:
+    """The request's fields (JSON object or form). A NUL character, which no name, number or
+    note holds and a PostgreSQL text column refuses outright, is a 400 that says so."""
     if not request.is_json:
-        return request.form.to_dict()
-    body = request.get_json(silent=True)
-    if body is not None and not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "Le contenu envoyé doit être un objet JSON.")
-    return body or {}
+        params = request.form.to_dict()
+    else:
+        body = request.get_json(silent=True)
+        if body is not None and not isinstance(body, dict):
+            raise ApiError(400, "invalid_body", "Le contenu envoyé doit être un objet JSON.")
+        params = body or {}
+    if any(isinstance(value, str) and "\x00" in value for value in params.values()):
+        raise ApiError(400, "invalid", "Un champ contient un caractère nul (\\x00).")
+    return params
 
 
 def _callback(callback_id: int) -> Callback:
