@@ -21,13 +21,16 @@ run: install
 	HOTLINE_ENV=development $(VENV)/bin/hotline run $(RUN_ARGS)
 
 ## make test: install the test tools, check the voice scripts, lint, check the import layers, run every test
-test: install-dev
+test: lint
+	$(PY) -m pytest
+
+## make lint: the voice scripts, ruff, mypy and the import layers, without the tests
+lint: install-dev
 	$(VENV)/bin/hotline scripts check
 	$(VENV)/bin/ruff check hotline workers tests bench
 	$(VENV)/bin/ruff format --check hotline workers tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) instance
