@@ -17,37 +17,35 @@ def _iso(instant: datetime | None) -> str | None:
 def callback_json(
     callback: Callback, position: int | None = None, why: str = "", reasons: tuple[str, ...] = ()
 ) -> dict[str, Any]:
+    """An entry read as a `Callback` (what a claim, an outcome or an addition answers)."""
     voicemail = callback.voicemail
-    return {
-        "id": callback.id,
-        "position": position,
-        "why": why,
-        "reasons": list(reasons),
-        "status": str(callback.status),
-        "source": str(callback.source),
-        "theme": callback.theme.key if callback.theme else None,
-        "person": callback.person.name if callback.person else None,
-        "phone": masked(callback.phone_e164),
-        "created_at": _iso(callback.created_at),
-        "due_at": _iso(callback.due_at),
-        "attempts": callback.attempts,
-        "claimed_by": callback.claimed_by.name if callback.claimed_by else None,
-        "claim_expires_at": _iso(callback.claim_expires_at),
-        "outcome": str(callback.outcome) if callback.outcome else None,
-        "has_recording": bool(voicemail and voicemail.recording_sid),
-        "message_seconds": voicemail.duration_seconds if voicemail else 0,
-        "version": callback.version,
-    }
+    has_recording = bool(voicemail and voicemail.recording_sid)
+    seconds = voicemail.duration_seconds if voicemail else 0
+    return _entry_json(callback, has_recording, seconds, position, why, reasons)
 
 
 def queue_entry_json(entry: QueueEntry) -> dict[str, Any]:
-    """A line of the queue, as `callback_json` writes its entry (read from plain rows)."""
+    """A line of the queue page, read as plain rows (`callbacks.queue_rows`): the same keys."""
     row = entry.callback
+    return _entry_json(
+        row, row.has_recording, row.message_seconds, entry.position, entry.why, entry.reasons
+    )
+
+
+def _entry_json(
+    row: Any,
+    has_recording: bool,
+    message_seconds: int,
+    position: int | None,
+    why: str,
+    reasons: tuple[str, ...],
+) -> dict[str, Any]:
+    """`row` is a `Callback` or a `QueueRow`: both name their fields and relations alike."""
     return {
         "id": row.id,
-        "position": entry.position,
-        "why": entry.why,
-        "reasons": list(entry.reasons),
+        "position": position,
+        "why": why,
+        "reasons": list(reasons),
         "status": str(row.status),
         "source": str(row.source),
         "theme": row.theme.key if row.theme else None,
@@ -59,7 +57,7 @@ def queue_entry_json(entry: QueueEntry) -> dict[str, Any]:
         "claimed_by": row.claimed_by.name if row.claimed_by else None,
         "claim_expires_at": _iso(row.claim_expires_at),
         "outcome": str(row.outcome) if row.outcome else None,
-        "has_recording": row.has_recording,
-        "message_seconds": row.message_seconds,
+        "has_recording": has_recording,
+        "message_seconds": message_seconds,
         "version": row.version,
     }
