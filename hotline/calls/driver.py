@@ -72,25 +72,8 @@ def _compile(statement: Any) -> _Compiled:
 @functools.cache
 def _first_webhook() -> _Compiled:
     """INSERT … ON CONFLICT DO NOTHING RETURNING, and the row already there on a retry."""
-    structure: Any = bindparam("structure_id", type_=Integer)
-    caller: Any = bindparam("from_e164", type_=String)
-    person, language = records.known_caller_columns(structure, caller)
     inserted = (
-        postgresql.insert(Call)
-        .values(
-            call_sid=bindparam("call_sid", type_=String),
-            structure_id=structure,
-            direction="inbound",
-            from_e164=caller,
-            to_e164=bindparam("to_e164", type_=String),
-            status="ringing",
-            last_sequence=-1,
-            person_id=person,
-            language=language,
-            staff_connected=False,
-            started_at=bindparam("started_at", type_=DateTime(timezone=True)),
-        )
-        .on_conflict_do_nothing(index_elements=["call_sid"])
+        records.first_webhook_insert("postgresql")
         .returning(*Call.__table__.columns)
         .cte("inserted")
     )
@@ -169,13 +152,7 @@ def open_call(
     connection = db.driver_connection(session)
     if connection is None:
         return records.record_inbound_call(session, call_sid, structure_id, from_, to, now)
-    values = {
-        "call_sid": call_sid,
-        "structure_id": structure_id,
-        "from_e164": from_,
-        "to_e164": to,
-        "started_at": now,
-    }
+    values = records.first_webhook_values(call_sid, structure_id, from_, to, now)
     rows = _first_webhook().run(connection, values)
     if not rows:  # inserted by a concurrent retry after this statement's snapshot
         return records.find_call(session, call_sid)

@@ -43,20 +43,33 @@ def record_inbound_call(
     only a retried webhook (the row is there: nothing inserted) reads it by its CallSid.
     """
     statement = _first_webhook(session.get_bind().dialect.name)
-    values = {
+    values = first_webhook_values(call_sid, structure_id, from_, to, now)
+    created = session.scalars(statement, values).first()
+    return created if created is not None else find_call(session, call_sid)
+
+
+def first_webhook_values(
+    call_sid: str, structure_id: int | None, from_: str, to: str, now: datetime
+) -> dict[str, Any]:
+    """The values `first_webhook_insert` binds."""
+    return {
         "call_sid": call_sid,
         "structure_id": structure_id,
         "from_e164": from_,
         "to_e164": to,
         "started_at": now,
     }
-    created = session.scalars(statement, values).first()
-    return created if created is not None else find_call(session, call_sid)
 
 
 @functools.lru_cache(maxsize=4)
 def _first_webhook(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING, built once: the values are bound parameters."""
+    return first_webhook_insert(dialect).returning(Call)
+
+
+def first_webhook_insert(dialect: str) -> Any:
+    """The call's row as its first webhook writes it, unless its CallSid is there already
+    (`calls.driver` makes it one statement with the read of a retry's row)."""
     structure: Any = bindparam("structure_id", type_=Integer)
     caller: Any = bindparam("from_e164", type_=String)
     person, language = known_caller_columns(structure, caller)
@@ -64,11 +77,11 @@ def _first_webhook(dialect: str) -> Any:
     return (
         module.insert(Call)
         .values(
-            call_sid=bindparam("call_sid"),
+            call_sid=bindparam("call_sid", type_=String),
             structure_id=structure,
             direction="inbound",
             from_e164=caller,
-            to_e164=bindparam("to_e164"),
+            to_e164=bindparam("to_e164", type_=String),
             status="ringing",
             last_sequence=-1,
             person_id=person,
@@ -77,7 +90,6 @@ def _first_webhook(dialect: str) -> Any:
             started_at=bindparam("started_at"),
         )
         .on_conflict_do_nothing(index_elements=["call_sid"])
-        .returning(Call)
     )
 
 
