@@ -38,6 +38,7 @@ class Database:
         app.extensions["hotline.fast_sessionmaker"] = _fast_sessionmaker(url, budget, engine)
         app.extensions["hotline.fast_autocommit"] = not url.startswith("sqlite")
         app.teardown_appcontext(_close_session)
+        _watch_session_connections()
 
     def bind_to_connection(self, app: Flask, connection: Connection) -> None:
         """Make `app`'s sessions join the transaction open on `connection` (tests only).
@@ -79,13 +80,11 @@ class Database:
             g.driver_connection = fast.raw_connection()
         return g.driver_connection.driver_connection
 
-    def new_fast_session(self, *, autocommit: bool = False) -> Session:
+    def new_fast_session(self) -> Session:
         """A session of its own on the fast pool: on PostgreSQL each statement commits itself
         without waiting for the disk (`synchronous_commit=off`), for bookkeeping a sweep would
         write again if a database crash lost it (an outbox row marked delivered)."""
         session: Session = current_app.extensions["hotline.fast_sessionmaker"]()
-        if autocommit and current_app.extensions.get("hotline.fast_autocommit"):
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return session
 
     @property
@@ -192,16 +191,21 @@ def _sqlite_pragmas(budget: float, dbapi_connection: Any, _record: Any) -> None:
 _HOLDS_CONNECTION = "hotline.holds_connection"
 
 
-@event.listens_for(Session, "after_begin")
 def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
     """The session now has a database transaction (what `driver_connection` asks)."""
     session.info[_HOLDS_CONNECTION] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _note_released(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_HOLDS_CONNECTION, None)
+
+
+def _watch_session_connections() -> None:
+    """Note which sessions hold a database transaction (once per process)."""
+    if not event.contains(Session, "after_begin", _note_connection):
+        event.listen(Session, "after_begin", _note_connection)
+        event.listen(Session, "after_transaction_end", _note_released)
 
 
 def _close_session(_exc: BaseException | None) -> None:

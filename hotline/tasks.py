@@ -231,7 +231,7 @@ def _run_pending(session: Session) -> None:
     # The committed session may not run SQL in this hook. Fast commits: marking a job
     # delivered is one UPDATE; were it lost in a database crash, the sweep would hand the job
     # to RQ again, which refuses one it holds (and every job is safe to run twice).
-    with db.new_fast_session(autocommit=True) as side:
+    with db.new_fast_session() as side:
         for job in jobs:
             _relay_one(side.connection(), job)
         side.commit()

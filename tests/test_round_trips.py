@@ -130,7 +130,7 @@ def test_fast_commits_are_unsynced_and_autocommit_on_postgresql(app: Any) -> Non
         pytest.skip("SQLite's sessions are the usual ones")
     with app.app_context():
         assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
-        fast = db.new_fast_session(autocommit=True)
+        fast = db.new_fast_session()
         assert fast.scalar(text("SHOW synchronous_commit")) == "off"
         status = fast.connection().connection.dbapi_connection.info.transaction_status
         assert status == psycopg.pq.TransactionStatus.IDLE  # no transaction left to COMMIT
