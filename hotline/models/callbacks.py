@@ -167,7 +167,17 @@ class CallbackAttempt(Base):
     """One try at calling back: the staff leg first, then the caller's."""
 
     __tablename__ = "callback_attempt"
-    __table_args__ = (UniqueConstraint("callback_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("callback_id", "number"),
+        # Who is calling back right now, asked at every theme a caller chooses (the busy
+        # staff): the few tries still open, without reading the whole history.
+        Index(
+            "ix_callback_attempt_open",
+            "started_at",
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     callback_id: Mapped[int] = mapped_column(ForeignKey("callback.id", ondelete="CASCADE"))
