@@ -102,3 +102,33 @@ def test_the_greeting_is_rendered_once_per_snapshot_and_anew_after_a_change(
     third = post(app, "/voice/incoming", params(103, From="+33611111103")).get_data(as_text=True)
     assert "Atelier Renommé" in third
     assert "Atelier Renommé" not in first.get_data(as_text=True)
+
+
+def test_the_ringing_answer_is_rendered_once_per_theme_each_caller_in_their_own_room(
+    app: Any,
+) -> None:
+    """The wait for staff is kept rendered with a mark for the room; each caller gets theirs,
+    and the kept answer says exactly what rendering it anew says."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    from hotline.telephony.context import voice_for
+    from hotline.voice import render_ring
+    from tests.test_round_trips import params, post
+
+    menu = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+    answers = []
+    for sid in (201, 202):
+        post(app, "/voice/incoming", params(sid))
+        answers.append(post(app, menu, params(sid, Digits="3")).get_data(as_text=True))
+    first, second = answers
+    assert f"accueil-{params(201)['CallSid']}</Conference>" in first
+    assert f"accueil-{params(202)['CallSid']}</Conference>" in second
+    with app.app_context():
+        info = app.extensions["hotline.directory"].by_number(db.session, "+33184880000")
+        kept = [key for key in info.rendered if key[0] == "wait_for_staff"]
+        assert kept == [("wait_for_staff", "numerique", "default", "fr", kept[0][-1])]
+        theme = next(theme for theme in info.themes if theme.key == "numerique")
+        voice = voice_for(info, "fr")
+        room = f"accueil-{params(202)['CallSid']}"
+        fresh = render_ring.wait_for_staff(voice, VoiceResponse(), theme, room)
+    assert second == fresh

@@ -9,9 +9,10 @@ come from the structure's voice script.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
@@ -51,14 +52,41 @@ def greet(ctx: CallContext) -> str:
     known), so it is rendered once per snapshot of the structure and kept on it; the voice
     script is part of the key by identity (a reloaded script is a new object).
     """
+    return _rendered_once(
+        ctx,
+        ("greet", _language_known(ctx)),
+        lambda: walk(ctx, VoiceResponse(), ctx.voice.script.start),
+    )
+
+
+def _rendered_once(ctx: CallContext, what: tuple[object, ...], build: Callable[[], str]) -> str:
+    """`build()`'s TwiML, kept on the structure's snapshot under `what` and the voice."""
     voice = ctx.voice
-    key = ("greet", voice.script.name, voice.lang, voice.audio_base, _language_known(ctx))
+    key = (*what, voice.script.name, voice.lang, voice.audio_base)
     kept = ctx.structure.rendered.get(key)
     if kept is not None and kept[0] is voice.script:
         return kept[1]
-    xml = walk(ctx, VoiceResponse(), voice.script.start)
+    xml = build()
     ctx.structure.rendered[key] = (voice.script, xml)
     return xml
+
+
+# Stands for the room's name in the kept TwiML of `wait_for_staff`: XML escaping leaves it be.
+_ROOM_MARK = "room-of-this-call-0f5c2e"
+
+
+def wait_for_staff(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
+    """`render_ring.wait_for_staff`: the same for every caller of a theme but the room's name,
+    so rendered once (when nothing was said before it) and the room put in."""
+    room = room_name(ctx.call)
+    if response.verbs:
+        return render_ring.wait_for_staff(ctx.voice, response, theme, room)
+    xml = _rendered_once(
+        ctx,
+        ("wait_for_staff", theme.key if theme else None),
+        lambda: render_ring.wait_for_staff(ctx.voice, VoiceResponse(), theme, _ROOM_MARK),
+    )
+    return xml.replace(_ROOM_MARK, escape(room))
 
 
 def walk(
@@ -214,7 +242,7 @@ def route(
         # the job once what it wrote is committed (`ring_staff_after_commit`); a retried
         # webhook does not ask again (RQ would refuse the same job id anyway).
         ctx.rings = first_time
-        return render_ring.wait_for_staff(ctx.voice, response, theme, room_name(ctx.call))
+        return wait_for_staff(ctx, response, theme)
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
