@@ -169,7 +169,9 @@ def _fast_sessionmaker(url: str, budget: float, engine: Engine) -> sessionmaker[
     options = _engine_options(url, budget)
     # The call path's statements are prepared by psycopg and run with the plan made once
     # for any values: planning them anew each time cost more than running them.
-    options["connect_args"]["options"] += " -c synchronous_commit=off -c plan_cache_mode=force_custom_plan"
+    options["connect_args"]["options"] += (
+        " -c synchronous_commit=off -c plan_cache_mode=force_custom_plan"
+    )
     # Autocommit: its users write one statement at a time (the call path's bookkeeping).
     fast = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", **options)
     _ping_after_idle(fast)
