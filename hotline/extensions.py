@@ -168,10 +168,9 @@ def _fast_sessionmaker(url: str, budget: float, engine: Engine) -> sessionmaker[
         return sessionmaker(engine, expire_on_commit=False)
     options = _engine_options(url, budget)
     # The call path's statements are prepared by psycopg and run with the plan made once
-    # for any values: planning them anew each time cost more than running them.
-    options["connect_args"]["options"] += (
-        " -c synchronous_commit=off -c plan_cache_mode=force_custom_plan"
-    )
+    # for any values: planning them anew each time cost more than running them (all but
+    # the busy staff's read, see `calls.driver._find_call`).
+    options["connect_args"]["options"] += " -c synchronous_commit=off"
     # Autocommit: its users write one statement at a time (the call path's bookkeeping).
     fast = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", **options)
     _ping_after_idle(fast)
