@@ -143,6 +143,14 @@ def _record_route() -> _Compiled:
     return _compile(select(func.count()).select_from(event).add_cte(changed))
 
 
+def compile_all() -> None:
+    """Build and compile every statement now (a worker's warm-up), not in a caller's webhook."""
+    _first_webhook()
+    for with_busy in (False, True):
+        _find_call(with_busy)
+    _record_route()
+
+
 def _attached(session: Session, row: tuple[Any, ...]) -> Call:
     """The row as a persistent `Call` of `session`, built without a SELECT."""
     values = dict(zip(_COLUMNS, row, strict=False))

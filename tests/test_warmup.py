@@ -1,0 +1,66 @@
+"""A web worker warms up before its first request (`hotline.warmup`, gunicorn's hook).
+
+A worker that had just booted answered its first webhook in 170–240 ms; callers arriving
+then waited behind it. The hook loads what that first webhook would have loaded, writes
+nothing, and never stops a worker from booting.
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from hotline.calls import driver
+from hotline.extensions import db
+from hotline.models import Call
+from tests.conftest import ROOT, _new_app
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.mark.commits
+def test_warm_up_loads_the_scripts_the_structures_and_the_statements(app: Flask) -> None:
+    from hotline.warmup import warm_up
+
+    app.extensions.pop("hotline.scripts", None)
+    directory = app.extensions["hotline.directory"]
+    directory.invalidate()
+    driver._find_call.cache_clear()
+    warm_up(app)
+    assert app.extensions["hotline.scripts"]  # read and checked
+    assert directory._loaded_at is not None  # the snapshot is fresh: no read in a webhook
+    assert driver._find_call.cache_info().currsize == 2  # with and without the busy staff
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Call)) == 0  # wrote nothing
+
+
+def test_a_warm_up_without_redis_lets_the_worker_boot(
+    database_url: str, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hotline.warmup import warm_up
+
+    app = _new_app(database_url, "redis://127.0.0.1:1/0", clock)  # nothing listens there
+    with caplog.at_level(logging.INFO, logger="hotline.warmup"):
+        warm_up(app)
+    messages = [record.getMessage() for record in caplog.records]
+    assert "warm-up: _redis skipped (ConnectionError)" in messages
+    assert any(message.startswith("worker warmed up in") for message in messages)
+
+
+def test_gunicorn_warms_the_hotline_only(monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
+    """The hook in gunicorn.conf.py: the hotline app is warmed; another app (a worker whose
+    app failed to load gets gunicorn's own error app) is left alone."""
+    import hotline.warmup
+
+    warmed: list[Flask] = []
+    monkeypatch.setattr(hotline.warmup, "warm_up", warmed.append)
+    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+    hook(SimpleNamespace(wsgi=Flask("elsewhere")))
+    hook(SimpleNamespace(wsgi=app))
+    assert warmed == [app]
