@@ -93,9 +93,13 @@ class Server:
 
 
 def start_gunicorn(name: str, app: str, env: Mapping[str, str], workers: int = 2) -> Server:
+    """gunicorn with the web process's settings, returned once every worker is warm."""
     port = free_port()
+    ready = Path(tempfile.mkdtemp(prefix=f"hotline-bench-{name}-"))
     command = [
         str(VENV_BIN / "gunicorn"),
+        "--config",
+        str(BENCH / "gunicorn_ready.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -104,21 +108,17 @@ def start_gunicorn(name: str, app: str, env: Mapping[str, str], workers: int = 2
         "warning",
         app,
     ]
-    process = subprocess.Popen(command, env=dict(env), cwd=ROOT)
+    process = subprocess.Popen(command, env={**env, "BENCH_READY_DIR": str(ready)}, cwd=ROOT)
     server = Server(name, process, port)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name}: gunicorn exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            if len(server.workers()) >= workers:
-                return server
-        except OSError:
-            pass
+        if len(list(ready.iterdir())) >= workers:
+            return server
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"{name}: gunicorn did not start within 60 s")
+    raise RuntimeError(f"{name}: gunicorn's workers were not ready within 60 s")
 
 
 def call_params(index: int, **extra: str) -> dict[str, str]:
@@ -148,8 +148,10 @@ def write_requests(path: Path, target: str, rows: Iterable[dict[str, str]]) -> P
     return path
 
 
-def wrk(url: str, requests_file: Path, connections: int, seconds: int) -> dict[str, float]:
-    """One wrk run; its JSON line, plus req/s."""
+def wrk(
+    url: str, requests_file: Path, connections: int, seconds: int, first_line: int = 0
+) -> dict[str, float]:
+    """One wrk run from `first_line` of the file on; its JSON line, plus req/s."""
     threads = min(connections, 2)
     command = [
         "wrk",
@@ -164,6 +166,7 @@ def wrk(url: str, requests_file: Path, connections: int, seconds: int) -> dict[s
         "--",
         str(requests_file),
         str(threads),
+        str(first_line),
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(row for row in output.splitlines() if row.startswith("{"))
