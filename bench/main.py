@@ -155,6 +155,7 @@ def main() -> int:
                 label, "hotline:create_app()", production_env(url, redis_server.url, folder)
             )
             webhook_bench.open_calls(hotline())
+            webhook_bench.seed_menu_calls(url)
             analyze(url)
             paths += webhook_bench.hotline_paths(hotline, folder, label)
         webhook_bench.measure(paths, ROUNDS)

@@ -1,5 +1,7 @@
 -- wrk script: replay signed Twilio-shaped requests from a file, each thread its own share,
 -- and print one JSON line of results. The file holds lines "path<TAB>body<TAB>signature".
+-- Arguments: the file, the number of threads, and the first line to send (earlier runs of
+-- the same file sent the lines before it: a first webhook stays a first webhook).
 local threads = {}
 local counter = 0
 
@@ -15,9 +17,10 @@ local position = 0
 function init(args)
   local index = 0
   local share = tonumber(args[2] or "1")
+  local first = tonumber(args[3] or "0")
   for line in io.lines(args[1]) do
     local path, body, signature = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
-    if index % share == id then
+    if index >= first and (index - first) % share == id then
       requests[#requests + 1] = wrk.format("POST", path, {
         ["Content-Type"] = "application/x-www-form-urlencoded",
         ["X-Twilio-Signature"] = signature,

@@ -18,6 +18,8 @@ from twilio.request_validator import RequestValidator
 
 SECONDS = 4
 MENU = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+FIRST_CHOICES = 60_000  # calls waiting at the menu, each choosing once (`seed_menu_calls`)
+FIRST_CHOICE_BASE = 300_000  # their CallSids' indexes, apart from the other paths'
 
 
 @dataclass
@@ -28,6 +30,12 @@ class Measured:
     server: Callable[[], Server]
     requests: Path
     rounds: list[dict[str, float]] = field(default_factory=list)
+    fresh: bool = False  # each request sent once: every run goes on where the last stopped
+    next_line: int = 0
+
+    def sent(self, run: dict[str, float]) -> None:
+        if self.fresh:
+            self.next_line += int(run["requests"])
 
     def figure(self, key: str, how: Callable[[list[float]], float] = statistics.median) -> float:
         return how([run[key] for run in self.rounds])
@@ -47,22 +55,69 @@ def anchor_paths(anchors: Callable[[], Server], folder: Path) -> list[Measured]:
 
 
 def hotline_paths(server: Callable[[], Server], folder: Path, label: str) -> list[Measured]:
-    """`/voice/incoming` on new CallSids, and the menu's key 3 (ring staff) on known calls."""
+    """`/voice/incoming` on new CallSids; the menu's key 3 (ring staff) chosen for the first
+    time by calls waiting at the menu, and replayed on 1,000 calls that already chose it
+    (Twilio retrying: nothing written, nothing queued)."""
     tag = label.split()[0].lower()
     fresh = (call_params(100_000 + i) for i in range(60_000))
+    choosing = (
+        call_params(FIRST_CHOICE_BASE + i, Digits="3", CallStatus="in-progress")
+        for i in range(FIRST_CHOICES)
+    )
     known = [call_params(i, Digits="3", CallStatus="in-progress") for i in range(1000)]
     return [
         Measured(
             f"hotline /voice/incoming ({label})",
             server,
             write_requests(folder / f"incoming-{tag}.txt", "/voice/incoming", fresh),
+            fresh=True,
         ),
         Measured(
-            f"hotline /voice/menu key 3 → ringing ({label})",
+            f"hotline /voice/menu key 3 → ringing, first choice ({label})",
+            server,
+            write_requests(folder / f"menu-first-{tag}.txt", MENU, choosing),
+            fresh=True,
+        ),
+        Measured(
+            f"hotline /voice/menu key 3 → ringing, retried ({label})",
             server,
             write_requests(folder / f"menu-{tag}.txt", MENU, known),
         ),
     ]
+
+
+def seed_menu_calls(database_url: str) -> None:
+    """The calls the first-choice requests belong to, already at the menu: their rows are
+    written directly (60,000 first webhooks through HTTP would take minutes)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, insert, select
+
+    from hotline.models import Call, Structure
+
+    engine = create_engine(database_url)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        demo = connection.scalar(select(Structure.id).where(Structure.slug == "demo"))
+        rows = []
+        for index in range(FIRST_CHOICE_BASE, FIRST_CHOICE_BASE + FIRST_CHOICES):
+            params = call_params(index)
+            rows.append(
+                {
+                    "call_sid": params["CallSid"],
+                    "structure_id": demo,
+                    "direction": "inbound",
+                    "from_e164": params["From"],
+                    "to_e164": params["To"],
+                    "status": "in-progress",
+                    "last_sequence": 0,
+                    "language": "fr",
+                    "staff_connected": False,
+                    "started_at": now,
+                }
+            )
+        connection.execute(insert(Call), rows)
+    engine.dispose()
 
 
 def open_calls(server: Server, count: int = 1000) -> None:
@@ -85,10 +140,12 @@ def measure(paths: list[Measured], rounds: int) -> None:
     for _ in range(rounds):
         for path in paths:
             server = path.server()
-            single = wrk(server.url, path.requests, 1, SECONDS)
+            single = wrk(server.url, path.requests, 1, SECONDS, path.next_line)
+            path.sent(single)
             cpu_before = server.cpu_seconds()
-            loaded = wrk(server.url, path.requests, 8, SECONDS)
+            loaded = wrk(server.url, path.requests, 8, SECONDS, path.next_line)
             cpu = server.cpu_seconds() - cpu_before
+            path.sent(loaded)
             path.rounds.append(
                 {
                     "rps": loaded["rps"],
