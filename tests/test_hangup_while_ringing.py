@@ -32,7 +32,7 @@ def missed_calls_wanted(load_structure: Any) -> Any:
 
 @pytest.mark.usefixtures("missed_calls_wanted")
 def test_hanging_up_while_staff_ring_cancels_their_legs_and_queues_one_callback(
-    emulator: Any, phones: PhoneBook, session: Any, clock: Any
+    app: Any, emulator: Any, phones: PhoneBook, session: Any, clock: Any
 ) -> None:
     phones[AMINA] = NoAnswer()
     phones[KARIM] = NoAnswer()
@@ -53,7 +53,8 @@ def test_hanging_up_while_staff_ring_cancels_their_legs_and_queues_one_callback(
     call = session.scalar(select(Call))
     assert (call.status, call.answered_at, call.staff_connected) == ("completed", None, False)
     structure_id = session.scalar(select(Structure.id))
-    assert calls.busy_staff_ids(session, structure_id, clock()) == set()
+    structure = app.extensions["hotline.directory"].by_id(session, structure_id)
+    assert calls.busy_staff_ids(session, structure, clock()) == set()
     assert session.scalar(select(Voicemail)) is None
     (callback,) = session.scalars(select(Callback)).all()
     assert (callback.source, callback.phone_e164) == (CallbackSource.MISSED_CALL, CALLER)

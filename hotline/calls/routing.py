@@ -77,7 +77,7 @@ def route_call(
     if not on_duty:
         return Route(RouteKind.CLOSED, theme, opens_at=next_opening_of(structure, theme, at))
     if busy is None:
-        busy = calls.busy_staff_ids(session, structure.id, at)
+        busy = calls.busy_staff_ids(session, structure, at)
     free = [
         (staff_id, structure.staff_phones[staff_id])
         for staff_id in on_duty

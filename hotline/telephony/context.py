@@ -75,7 +75,7 @@ def load_call(
     message through the apology) writes the row then, as the first webhook would have.
     """
     guess = structure_by_number(session) if with_busy else None  # the row's, nearly always
-    asked = (guess.id, now) if guess is not None else None
+    asked = (guess, now) if guess is not None else None
     call, busy = driver.find_call(session, call_sid(), asked)
     structure = call_structure(session, call)
     if structure is None:
