@@ -163,3 +163,34 @@ def test_a_retried_theme_webhook_writes_and_queues_nothing_new(
         call = db.session.scalar(select(Call).where(Call.call_sid == params(8)["CallSid"]))
         assert call is not None
         assert [event.kind for event in call.events] == ["route"]
+
+
+def test_a_driver_connection_whose_server_went_away_is_not_pooled_again(app: Any) -> None:
+    """PostgreSQL ends the call path's connection between two webhooks (a restart, a failover):
+    the webhook that meets it apologises in TwiML and offers the voicemail, the connection is
+    thrown away instead of going back to the pool, and the next webhook works on a new one."""
+    if not postgresql(app):
+        pytest.skip("the call path's own connection exists on PostgreSQL only")
+    menu = "/voice/menu?attempt=1&lang=fr&node=main_menu"
+    post(app, "/voice/incoming", params(21))
+    with app.app_context():
+        fast = app.extensions["hotline.fast_sessionmaker"].kw["bind"]
+        pooled = fast.raw_connection()
+        gone = pooled.driver_connection.info.backend_pid
+        pooled.close()  # back to the pool: the next webhook checks it out again
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": gone})
+            other.commit()
+
+    answer = post(app, menu, params(21, Digits="3", CallStatus="in-progress"))
+    assert answer.status_code == 200
+    apology = answer.get_data(as_text=True)
+    assert "<Say" in apology  # spoken...
+    assert "<Record" in apology  # ...then the voicemail
+
+    again = post(app, menu, params(21, Digits="3", CallStatus="in-progress"))
+    assert "<Conference" in again.get_data(as_text=True)  # the theme, on a new connection
+    with app.app_context():
+        pooled = fast.raw_connection()
+        assert pooled.driver_connection.info.backend_pid != gone
+        pooled.close()
