@@ -7,15 +7,14 @@ a worker still importing the app would make the first requests wait for its boot
 from __future__ import annotations
 
 import os
-import runpy
 from pathlib import Path
 from typing import Any
 
-_WEB = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+from hotline import gunicorn_conf
 
 
 def post_worker_init(worker: Any) -> None:
-    _WEB["post_worker_init"](worker)
+    gunicorn_conf.post_worker_init(worker)
     folder = os.environ.get("BENCH_READY_DIR")
     if folder:
         (Path(folder) / str(os.getpid())).touch()

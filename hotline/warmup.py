@@ -3,8 +3,8 @@
 A worker that had just booted answered its first webhook in 170–240 ms (measured: the voice
 scripts read and checked, 190 ms; the structures' snapshot, 27 ms; the first connections to
 PostgreSQL and Redis), its next ones in 2. Fifty callers arriving then waited over a second
-behind it. `gunicorn.conf.py` calls `warm_up` in each worker once the app is loaded, before
-its first `accept`: what the first webhook would have loaded is loaded here.
+behind it. `hotline.gunicorn_conf` calls `warm_up` in each worker once the app is loaded,
+before its first `accept`: what the first webhook would have loaded is loaded here.
 
 Nothing is written. A database or Redis that does not answer does not stop the worker: it
 boots and answers webhooks as it would anyway (with an apology and the voicemail), and the

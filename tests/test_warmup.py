@@ -8,7 +8,6 @@ nothing, and never stops a worker from booting.
 from __future__ import annotations
 
 import logging
-import runpy
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy import func, select
 from hotline.calls import driver
 from hotline.extensions import db
 from hotline.models import Call
-from tests.conftest import ROOT, _new_app
+from tests.conftest import _new_app
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -54,13 +53,13 @@ def test_a_warm_up_without_redis_lets_the_worker_boot(
 
 
 def test_gunicorn_warms_the_hotline_only(monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
-    """The hook in gunicorn.conf.py: the hotline app is warmed; another app (a worker whose
-    app failed to load gets gunicorn's own error app) is left alone."""
+    """The hook of `hotline.gunicorn_conf`: the hotline app is warmed; another app (a worker
+    whose app failed to load gets gunicorn's own error app) is left alone."""
     import hotline.warmup
+    from hotline.gunicorn_conf import post_worker_init as hook
 
     warmed: list[Flask] = []
     monkeypatch.setattr(hotline.warmup, "warm_up", warmed.append)
-    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
     hook(SimpleNamespace(wsgi=Flask("elsewhere")))
     hook(SimpleNamespace(wsgi=app))
     assert warmed == [app]

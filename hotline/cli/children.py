@@ -30,7 +30,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between
 def commands(port: int, emulator_port: int | None) -> list[list[str]]:
     """gunicorn, the RQ worker, the scheduler and (in development) the REST emulator."""
     python = sys.executable
-    web = [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    web = [python, "-m", "gunicorn", "--config", "python:hotline.gunicorn_conf"]
+    web += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
     web += ["--graceful-timeout", "5", "--access-logfile", "-"]
     web += ["--access-logformat", "%(m)s %(U)s %(s)s", "hotline:create_app()"]
     found = [web, [python, "-m", "hotline.cli", "worker"]]

@@ -1,0 +1,18 @@
+"""gunicorn's settings for the web process: `gunicorn --config python:hotline.gunicorn_conf`.
+
+The Procfile and `hotline run` name this module, so it applies from any working directory.
+The command lines say where to bind and how many workers; this module adds the hook that
+warms each worker up before its first request (`hotline.warmup`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def post_worker_init(worker: Any) -> None:
+    app = worker.wsgi
+    if getattr(app, "name", None) == "hotline":  # not gunicorn's error app for a failed load
+        from hotline.warmup import warm_up
+
+        warm_up(app)
