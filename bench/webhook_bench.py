@@ -34,8 +34,14 @@ class Measured:
     next_line: int = 0
 
     def sent(self, run: dict[str, float]) -> None:
-        if self.fresh:
-            self.next_line += int(run["requests"])
+        """Where the next run starts: after the furthest line a thread sent (wrk's threads
+        take every other line and do not finish alike); a path that ran out of lines would
+        measure retries as first webhooks, so it stops the bench."""
+        if not self.fresh:
+            return
+        if run["wrapped"]:
+            raise RuntimeError(f"{self.name}: {self.requests.name} ran out of requests")
+        self.next_line = int(run["next_line"])
 
     def figure(self, key: str, how: Callable[[list[float]], float] = statistics.median) -> float:
         return how([run[key] for run in self.rounds])
