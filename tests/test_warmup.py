@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hotline.calls import driver
 from hotline.extensions import db
@@ -24,19 +24,39 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 @pytest.mark.commits
-def test_warm_up_loads_the_scripts_the_structures_and_the_statements(app: Flask) -> None:
+def test_warm_up_loads_the_scripts_the_structures_and_the_statements(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every step runs (none is skipped), and nothing but reads reaches the database."""
     from hotline.warmup import warm_up
 
     app.extensions.pop("hotline.scripts", None)
     directory = app.extensions["hotline.directory"]
     directory.invalidate()
     driver._find_call.cache_clear()
-    warm_up(app)
+    sent: list[str] = []
+    with app.app_context():
+        engines = {db.engine, app.extensions["hotline.fast_sessionmaker"].kw["bind"]}
+
+    def note(*args: Any) -> None:
+        sent.append(args[2].split()[0].upper())
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        with caplog.at_level(logging.INFO, logger="hotline.warmup"):
+            warm_up(app)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert app.extensions["hotline.scripts"]  # read and checked
     assert directory._loaded_at is not None  # the snapshot is fresh: no read in a webhook
     assert driver._find_call.cache_info().currsize == 2  # with and without the busy staff
+    assert sent
+    assert set(sent) <= {"SELECT", "PRAGMA"}  # read, never wrote
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Call)) == 0  # wrote nothing
+        assert db.session.scalar(select(func.count()).select_from(Call)) == 0
 
 
 def test_a_warm_up_without_redis_lets_the_worker_boot(
