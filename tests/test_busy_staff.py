@@ -67,6 +67,7 @@ def test_the_call_path_and_the_session_agree_on_who_is_busy(app: Any, session: A
     """One of each: bridged to a caller, calling someone back, calling in from their phone;
     plus a stale leg and an ended try that no longer count. The call path's one-statement
     read (PostgreSQL) names the same staff as `busy_staff_ids`."""
+    from dataclasses import replace
     from datetime import timedelta
 
     from sqlalchemy import select
@@ -134,9 +135,16 @@ def test_the_call_path_and_the_session_agree_on_who_is_busy(app: Any, session: A
         session.commit()
 
         expected = {staff[key].id for key in ("amina", "karim", "camille")}
-        assert calls.busy_staff_ids(session, structure, now) == expected
-        _, busy = driver.find_call(session, "CA-staff-menu", (structure, now))
-        if session.get_bind().dialect.name == "postgresql":
-            assert busy == expected
-        else:
-            assert busy is None  # SQLite: asked apart, by `busy_staff_ids`
+        # Sophie given Camille's phone: a phone two staff share makes both busy.
+        shared = {**structure.staff_phones, staff["sophie"].id: staff["camille"].phone_e164}
+        cases = [
+            (structure, expected),
+            (replace(structure, staff_phones=shared), expected | {staff["sophie"].id}),
+            (replace(structure, staff_phones={}), set()),  # nobody to ring, nobody to ask about
+        ]
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        for asked, busy_now in cases:
+            assert calls.busy_staff_ids(session, asked, now) == busy_now
+            _, busy = driver.find_call(session, "CA-staff-menu", (asked, now))
+            # SQLite: None, asked apart by `busy_staff_ids`; PostgreSQL: in the same read
+            assert busy == (busy_now if postgresql else None)
