@@ -94,6 +94,7 @@ def measure_burst(url: str, redis_url: str, folder: Path) -> dict[str, object]:
     with app.app_context():
         demo.load_structure_path(burst_bench.nobody_on_duty(folder))
         db.session.commit()
+        db.engine.dispose()  # the burst forks its clients: no pooled connection to share
     server = start_gunicorn("burst", "hotline:create_app()", production_env(url, redis_url, folder))
     try:
         return burst_bench.run(server, url)

@@ -11,6 +11,7 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
+    """gunicorn calls it in each worker once the app is loaded, before its first request."""
     app = worker.wsgi
     if getattr(app, "name", None) == "hotline":  # not gunicorn's error app for a failed load
         from hotline.warmup import warm_up

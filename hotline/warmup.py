@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def warm_up(app: Flask) -> None:
+    """Load, in this process, what a webhook would load on first use; a step that fails is
+    logged and skipped (the first request then pays for it), never raised."""
     started = time.perf_counter()
     with app.app_context():
         for step in (_scripts, _statements, _directory, _database, _redis):

@@ -123,7 +123,7 @@ def _find_call(with_busy: bool) -> _Compiled:
         statement = select(*this.columns, found.c.busy_ids, found.c.busy_phones).join_from(
             this, found, true()
         )
-    statement = statement.where(this.c.call_sid == bindparam("call_sid", String))
+    statement = statement.where(this.c.call_sid == bindparam("call_sid", type_=String))
     return _compile(statement, prepare=False if with_busy else None)
 
 
@@ -221,9 +221,8 @@ def find_call(
     call = _attached(session, rows[0])
     if busy is None or call.structure_id != busy[0].id:
         return call, None
-    ids, phones = rows[0][-2] or (), rows[0][-1] or ()
-    found = [(staff_id, None) for staff_id in ids] + [(None, phone) for phone in phones]
-    return call, records.busy_among(busy[0], found)
+    ids, phones = rows[0][-2] or (), rows[0][-1] or ()  # one aggregate of the same rows each
+    return call, records.busy_among(busy[0], zip(ids, phones, strict=True))
 
 
 def record_route(

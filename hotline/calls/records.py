@@ -242,7 +242,7 @@ def busy_staff_ids(session: Session, structure: StructureInfo, now: datetime) ->
     callback attempt whose staff leg has not ended (its lease bounds a lost end); calling
     the hotline from their registered phone (the staff menu, or a bridge started from it).
     Legs older than 4 h are treated as stale: their end was lost. Only the structure's
-    staff with a phone (`StructureInfo.staff_phones`) are asked about: nobody else is rung.
+    active staff (`StructureInfo.staff_phones`) are asked about: nobody else is rung.
     """
     ids, phones = list(structure.staff_phones), sorted(set(structure.staff_phones.values()))
     if not ids:

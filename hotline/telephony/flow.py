@@ -75,7 +75,7 @@ def _rendered_once(ctx: CallContext, what: tuple[object, ...], build: Callable[[
 _ROOM_MARK = "room-of-this-call-0f5c2e"
 
 
-def wait_for_staff(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
+def _wait_for_staff(ctx: CallContext, response: VoiceResponse, theme: ThemeInfo | None) -> str:
     """`render_ring.wait_for_staff`: the same for every caller of a theme but the room's name,
     so rendered once (when nothing was said before it) and the room put in."""
     room = room_name(ctx.call)
@@ -242,7 +242,7 @@ def route(
         # the job once what it wrote is committed (`ring_staff_after_commit`); a retried
         # webhook does not ask again (RQ would refuse the same job id anyway).
         ctx.rings = first_time
-        return wait_for_staff(ctx, response, theme)
+        return _wait_for_staff(ctx, response, theme)
     if decision.kind == calls.RouteKind.ALL_BUSY:
         ctx.voice.speak(response, "nobody_available", theme=label)
     elif decision.opens_at is not None:
