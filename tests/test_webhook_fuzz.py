@@ -253,6 +253,8 @@ FOUND = [
     ("menu?node=main_menu&attempt=1", CALLER, DEMO_NUMBER, {"SpeechResult": "é" * 10**6}),
     ("menu?lang=f%00r", CALLER + "\x00", DEMO_NUMBER, {"Digits": "1\x00"}),  # PostgreSQL only
     ("incoming", "\x00", DEMO_NUMBER, {"CallerName": "\x00"}),
+    ("incoming", "9" * 1000, DEMO_NUMBER, {}),  # longer than the column: PostgreSQL only
+    ("no-message?attempt=1", "9" * 1000, DEMO_NUMBER, {}),  # an unknown call's row, written late
 ]
 
 

@@ -17,6 +17,7 @@ from hotline import calls
 from hotline.calls import driver
 from hotline.directory import StructureInfo, directory
 from hotline.models import Call
+from hotline.models.calls import PROVIDER_ADDRESS
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
 
@@ -60,9 +61,16 @@ def structure_of_this_call(session: Session) -> StructureInfo | None:
 
 
 def start_call(session: Session, structure: StructureInfo, now: datetime) -> Call:
-    """Write the call's row, as its first webhook does (a retried one finds it there)."""
+    """Write the call's row, as its first webhook does (a retried one finds it there).
+
+    An address longer than any Twilio sends (a SIP URI fits) is cut to the column's length:
+    PostgreSQL refuses the whole row otherwise, and the caller would hear the apology.
+    """
     caller = "" if is_staff_leg() else request.form.get("From", "")
-    return driver.open_call(session, call_sid(), structure.id, caller, our_number(), now)
+    number = our_number()[:PROVIDER_ADDRESS]
+    return driver.open_call(
+        session, call_sid(), structure.id, caller[:PROVIDER_ADDRESS], number, now
+    )
 
 
 def load_call(
