@@ -70,81 +70,54 @@ def test_the_call_path_and_the_session_agree_on_who_is_busy(app: Any, session: A
     from dataclasses import replace
     from datetime import timedelta
 
-    from sqlalchemy import select
-
     from hotline import calls, clock
     from hotline.calls import driver
-    from hotline.models import Call, Callback, CallbackAttempt, Staff
+    from hotline.directory import directory
+    from tests.factories import make_call, staff
 
     with app.test_request_context():
         now = clock.now()
-        structure = app.extensions["hotline.directory"].by_number(session, DEMO_NUMBER)
-        staff = {s.key: s for s in session.scalars(select(Staff))}
-
-        def call(sid: str, **columns: Any) -> Call:
-            row = Call(
-                call_sid=sid,
-                structure_id=structure.id,
-                direction="inbound",
-                to_e164=DEMO_NUMBER,
+        structure = directory().by_number(session, DEMO_NUMBER)
+        assert structure is not None
+        ids = {key: staff(session, key).id for key in ("amina", "karim", "sophie", "camille")}
+        for sid, who, answered in (
+            ("b", "amina", timedelta(minutes=5)),  # bridged to a caller
+            ("s", "sophie", timedelta(hours=5)),  # stale: that leg's end was lost
+        ):
+            make_call(
+                session,
+                structure.id,
+                now,
+                sid=sid,
                 status="in-progress",
-                last_sequence=0,
-                language="fr",
-                started_at=now,
-                **columns,
+                staff_id=ids[who],
+                staff_connected=True,
+                answered_at=now - answered,
             )
-            session.add(row)
-            return row
-
-        call(
-            "CA-bridged",
-            from_e164=CALLER,
-            staff_id=staff["amina"].id,
-            staff_connected=True,
-            answered_at=now - timedelta(minutes=5),
+        in_menu = make_call(
+            session,
+            structure.id,
+            now,
+            sid="m",
+            status="in-progress",
+            from_=staff(session, "camille").phone_e164,
         )
-        call(
-            "CA-stale",
-            from_e164=CALLER,
-            staff_id=staff["sophie"].id,
-            staff_connected=True,
-            answered_at=now - timedelta(hours=5),
-        )
-        call("CA-staff-menu", from_e164=staff["camille"].phone_e164)
-        waiting = Callback(
-            structure_id=structure.id,
-            source="manual",
-            status="claimed",
-            phone_e164=CALLER,
-            created_at=now,
-            attempts=1,
-            version=0,
-        )
-        session.add(waiting)
-        session.flush()
-        for number, who, ended in ((1, "karim", None), (2, "sophie", now)):
-            session.add(
-                CallbackAttempt(
-                    callback_id=waiting.id,
-                    number=number,
-                    staff_id=staff[who].id,
-                    started_at=now,
-                    ended_at=ended,
-                )
-            )
+        started_attempt(session, now, key="karim")  # calling someone back now
+        ended = started_attempt(session, now, key="sophie", person=None)
+        ended.ended_at = now  # a try over: Sophie is free again
         session.commit()
 
-        expected = {staff[key].id for key in ("amina", "karim", "camille")}
+        expected = {ids["amina"], ids["karim"], ids["camille"]}
         # Sophie given Camille's phone: a phone two staff share makes both busy.
-        shared = {**structure.staff_phones, staff["sophie"].id: staff["camille"].phone_e164}
+        shared = {**structure.staff_phones, ids["sophie"]: in_menu.from_e164}
         cases = [
             (structure, expected),
-            (replace(structure, staff_phones=shared), expected | {staff["sophie"].id}),
+            (replace(structure, staff_phones=shared), expected | {ids["sophie"]}),
             (replace(structure, staff_phones={}), set()),  # nobody to ring, nobody to ask about
         ]
         postgresql = session.get_bind().dialect.name == "postgresql"
         for asked, busy_now in cases:
             assert calls.busy_staff_ids(session, asked, now) == busy_now
-            _, busy = driver.find_call(session, "CA-staff-menu", (asked, now))
+            _, busy = driver.find_call(session, in_menu.call_sid, (asked, now))
             # SQLite: None, asked apart by `busy_staff_ids`; PostgreSQL: in the same read
             assert busy == (busy_now if postgresql else None)
