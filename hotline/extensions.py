@@ -76,8 +76,7 @@ class Database:
         if session.info.get(_HOLDS_CONNECTION) or session.new or session.dirty or session.deleted:
             return None
         if "driver_connection" not in g:
-            fast: Engine = current_app.extensions["hotline.fast_sessionmaker"].kw["bind"]
-            g.driver_connection = fast.raw_connection()
+            g.driver_connection = self.fast_engine.raw_connection()
         return g.driver_connection.driver_connection
 
     def new_fast_session(self) -> Session:
@@ -91,6 +90,13 @@ class Database:
     def engine(self) -> Engine:
         engine: Engine = current_app.extensions["hotline.engine"]
         return engine
+
+    @property
+    def fast_engine(self) -> Engine:
+        """What the fast sessions run on: the unsynced pool on PostgreSQL, the engine on
+        SQLite (under tests, the test's connection, whose transaction they join)."""
+        bind: Engine = current_app.extensions["hotline.fast_sessionmaker"].kw["bind"]
+        return bind
 
     @property
     def session(self) -> Session:

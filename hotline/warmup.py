@@ -47,19 +47,19 @@ def _statements(_app: Flask) -> None:
     driver.compile_all()
 
 
-def _directory(app: Flask) -> None:
+def _directory(_app: Flask) -> None:
+    from hotline.directory import directory
     from hotline.extensions import db
 
-    app.extensions["hotline.directory"].by_id(db.session, 0)
+    directory().by_id(db.session, 0)
     db.session.rollback()  # it only read
 
 
-def _database(app: Flask) -> None:
+def _database(_app: Flask) -> None:
     """One connection in each pool, opened now rather than in a caller's webhook."""
     from hotline.extensions import db
 
-    fast = app.extensions["hotline.fast_sessionmaker"].kw["bind"]
-    for engine in {db.engine, fast}:
+    for engine in {db.engine, db.fast_engine}:
         with engine.connect():
             pass
 

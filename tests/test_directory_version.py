@@ -111,6 +111,7 @@ def test_the_ringing_answer_is_rendered_once_per_theme_each_caller_in_their_own_
     and the kept answer says exactly what rendering it anew says."""
     from twilio.twiml.voice_response import VoiceResponse
 
+    from hotline.directory import directory
     from hotline.telephony.context import voice_for
     from hotline.voice import render_ring
     from tests.test_round_trips import params, post
@@ -124,7 +125,8 @@ def test_the_ringing_answer_is_rendered_once_per_theme_each_caller_in_their_own_
     assert f"accueil-{params(201)['CallSid']}</Conference>" in first
     assert f"accueil-{params(202)['CallSid']}</Conference>" in second
     with app.app_context():
-        info = app.extensions["hotline.directory"].by_number(db.session, "+33184880000")
+        info = directory().by_number(db.session, "+33184880000")
+        assert info is not None
         kept = [key for key in info.rendered if key[0] == "wait_for_staff"]
         assert kept == [("wait_for_staff", "numerique", "default", "fr", kept[0][-1])]
         theme = next(theme for theme in info.themes if theme.key == "numerique")

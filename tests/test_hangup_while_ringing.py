@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline import calls
+from hotline.directory import directory
 from hotline.emulator import NoAnswer, PhoneBook, ScriptedCaller
 from hotline.models import Call, Callback, CallbackSource, Structure, Voicemail
 from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER, FRENCH, KARIM, fr, staff_legs
@@ -32,7 +33,7 @@ def missed_calls_wanted(load_structure: Any) -> Any:
 
 @pytest.mark.usefixtures("missed_calls_wanted")
 def test_hanging_up_while_staff_ring_cancels_their_legs_and_queues_one_callback(
-    app: Any, emulator: Any, phones: PhoneBook, session: Any, clock: Any
+    emulator: Any, phones: PhoneBook, session: Any, clock: Any
 ) -> None:
     phones[AMINA] = NoAnswer()
     phones[KARIM] = NoAnswer()
@@ -53,7 +54,7 @@ def test_hanging_up_while_staff_ring_cancels_their_legs_and_queues_one_callback(
     call = session.scalar(select(Call))
     assert (call.status, call.answered_at, call.staff_connected) == ("completed", None, False)
     structure_id = session.scalar(select(Structure.id))
-    structure = app.extensions["hotline.directory"].by_id(session, structure_id)
+    structure = directory().by_id(session, structure_id)
     assert calls.busy_staff_ids(session, structure, clock()) == set()
     assert session.scalar(select(Voicemail)) is None
     (callback,) = session.scalars(select(Callback)).all()

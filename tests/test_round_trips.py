@@ -55,7 +55,7 @@ def round_trips(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]
 
     monkeypatch.setattr(driver._Compiled, "run", counted)
     with app.app_context():
-        engines = {db.engine, app.extensions["hotline.fast_sessionmaker"].kw["bind"]}
+        engines = {db.engine, db.fast_engine}
 
     def statement(*args: Any) -> None:
         seen.append(args[2].split()[0])
@@ -174,7 +174,7 @@ def test_a_driver_connection_whose_server_went_away_is_not_pooled_again(app: Any
     menu = "/voice/menu?attempt=1&lang=fr&node=main_menu"
     post(app, "/voice/incoming", params(21))
     with app.app_context():
-        fast = app.extensions["hotline.fast_sessionmaker"].kw["bind"]
+        fast = db.fast_engine
         pooled = fast.raw_connection()
         gone = pooled.driver_connection.info.backend_pid
         pooled.close()  # back to the pool: the next webhook checks it out again

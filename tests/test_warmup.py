@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import event, func, select
 
 from hotline.calls import driver
+from hotline.directory import directory
 from hotline.extensions import db
 from hotline.models import Call
 from tests.conftest import _new_app
@@ -31,12 +32,13 @@ def test_warm_up_loads_the_scripts_the_structures_and_the_statements(
     from hotline.warmup import warm_up
 
     app.extensions.pop("hotline.scripts", None)
-    directory = app.extensions["hotline.directory"]
-    directory.invalidate()
+    with app.app_context():
+        snapshot = directory()
+    snapshot.invalidate()
     driver._find_call.cache_clear()
     sent: list[str] = []
     with app.app_context():
-        engines = {db.engine, app.extensions["hotline.fast_sessionmaker"].kw["bind"]}
+        engines = {db.engine, db.fast_engine}
 
     def note(*args: Any) -> None:
         sent.append(args[2].split()[0].upper())
@@ -51,7 +53,7 @@ def test_warm_up_loads_the_scripts_the_structures_and_the_statements(
             event.remove(engine, "before_cursor_execute", note)
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert app.extensions["hotline.scripts"]  # read and checked
-    assert directory._loaded_at is not None  # the snapshot is fresh: no read in a webhook
+    assert snapshot._loaded_at is not None  # the snapshot is fresh: no read in a webhook
     assert driver._find_call.cache_info().currsize == 2  # with and without the busy staff
     assert sent
     assert set(sent) <= {"SELECT", "PRAGMA"}  # read, never wrote
