@@ -213,8 +213,7 @@ def find_call(
     if busy is not None:
         structure, values["now"] = busy
         values["structure_id"] = structure.id
-        values["staff_ids"] = list(structure.staff_phones)
-        values["staff_phones"] = sorted(set(structure.staff_phones.values()))
+        values["staff_ids"], values["staff_phones"] = records.staff_asked_about(structure)
     rows = _find_call(busy is not None).run(connection, values)
     if not rows:
         return None, None

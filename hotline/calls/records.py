@@ -244,13 +244,18 @@ def busy_staff_ids(session: Session, structure: StructureInfo, now: datetime) ->
     Legs older than 4 h are treated as stale: their end was lost. Only the structure's
     active staff (`StructureInfo.staff_phones`) are asked about: nobody else is rung.
     """
-    ids, phones = list(structure.staff_phones), sorted(set(structure.staff_phones.values()))
+    ids, phones = staff_asked_about(structure)
     if not ids:
         return set()
     rows = session.execute(
         busy_staff_select(structure.id, now, lambda c: c.in_(ids), lambda c: c.in_(phones))
     )
     return busy_among(structure, rows)
+
+
+def staff_asked_about(structure: StructureInfo) -> tuple[list[int], list[str]]:
+    """The ids and the phones `busy_staff_select` is given: the structure's active staff."""
+    return list(structure.staff_phones), sorted(set(structure.staff_phones.values()))
 
 
 def busy_staff_select(
