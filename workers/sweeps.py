@@ -44,6 +44,12 @@ def expire_callback_claims() -> int:
 
 
 @in_app_context
+def fold_queue_counts() -> int:
+    """Keep the ledger of free entries short: the queue's counts sum its rows at every page."""
+    return callbacks.fold_free_counts(db.session)
+
+
+@in_app_context
 def promote_due_retries() -> int:
     """Scheduled retries whose time has come become waiting entries again.
 
@@ -207,6 +213,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("free-stale-staff-legs", 300, free_stale_staff_legs),
     Sweep("expire-callback-claims", 60, expire_callback_claims),
     Sweep("promote-due-retries", 60, promote_due_retries),
+    Sweep("fold-queue-counts", 60, fold_queue_counts),
     Sweep("resend-lost-sms", 600, resend_lost_sms),
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),

@@ -34,6 +34,7 @@ from hotline.callbacks.errors import (
     SettingsError,
     UnknownCallback,
 )
+from hotline.callbacks.free_counts import fold_free_counts
 from hotline.callbacks.hours import (
     CallWindow,
     OutboundHours,
@@ -104,6 +105,7 @@ __all__ = [
     "create_manual_callback",
     "due_later",
     "expire_claims",
+    "fold_free_counts",
     "for_person",
     "is_allowed",
     "latest_attempt",

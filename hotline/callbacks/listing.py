@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline import phones
 from hotline.callbacks import wording as french
 from hotline.callbacks.common import HELD, claim_expired, due_later
+from hotline.callbacks.free_counts import free_per_theme
 from hotline.callbacks.policy import Policy, reasons
 from hotline.callbacks.queue_order import group_of, page_ids
 from hotline.callbacks.queue_rows import QueueRow, queue_rows
@@ -127,26 +128,27 @@ def list_queue(
 
 @functools.cache
 def _counts_statement() -> Select[Any]:
-    """`queue_counts`' statement, built once: a request binds its structure and instant."""
+    """`queue_counts`' statement, built once: a request binds its structure and instant.
+
+    Three parts, each a few rows: the free entries from the ledger the database keeps
+    (`free_counts`), the open entries with a due time (retries, callable once due) from
+    `ix_callback_queue_counts`, and the held ones (a lapsed claim counts as callable).
+    """
     now = bindparam("now", type_=Callback.due_at.type)
     scope = Callback.structure_id == bindparam("structure_id")
-    callable_now = or_(Callback.due_at.is_(None), Callback.due_at <= now)
-    open_rows = (
-        select(
-            Callback.theme_id,
-            func.count().label("n"),
-            func.count().filter(callable_now).label("free"),
-        )
-        .where(scope, Callback.status.in_(OPEN_STATUSES))
+    free = free_per_theme().subquery()
+    free_rows = select(free.c.theme_id, free.c.n.label("n"), free.c.n.label("free"))
+    timed_rows = (
+        select(Callback.theme_id, func.count(), func.count().filter(Callback.due_at <= now))
+        .where(scope, Callback.status.in_(OPEN_STATUSES), Callback.due_at.isnot(None))
         .group_by(Callback.theme_id)
     )
-    free = func.count().filter(group_of(now) == 0)
     held_rows = (
-        select(Callback.theme_id, func.count(), free)
+        select(Callback.theme_id, func.count(), func.count().filter(group_of(now) == 0))
         .where(scope, Callback.status.in_(HELD))
         .group_by(Callback.theme_id)
     )
-    both = union_all(open_rows, held_rows).subquery()
+    both = union_all(free_rows, timed_rows, held_rows).subquery()
     return select(both.c.theme_id, Theme.key, both.c.n, both.c.free).outerjoin(
         Theme, Theme.id == both.c.theme_id
     )
@@ -155,18 +157,16 @@ def _counts_statement() -> Select[Any]:
 def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCounts:
     """How many entries the queue holds: in all, callable now, and per theme (None: no theme).
 
-    One statement: the open entries are counted from `ix_callback_queue_counts` alone (an
-    index-only scan where the table is vacuumed), the held ones, a few, apart (a lapsed claim
-    counts as callable), and each theme's key is joined to its count.
+    One statement, whose cost does not grow with the queue (`_counts_statement`).
     """
     rows = session.execute(_counts_statement(), {"structure_id": structure_id, "now": now})
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
     keys: dict[int, str] = {}
     for theme_id, key, count, free_count in rows:
-        per_theme[theme_id] = per_theme.get(theme_id, 0) + count
+        per_theme[theme_id] = per_theme.get(theme_id, 0) + int(count)
         if free_count:
-            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + free_count
+            callable_per_theme[theme_id] = callable_per_theme.get(theme_id, 0) + int(free_count)
         if theme_id is not None:
             keys[theme_id] = key
     total, callable_now_count = sum(per_theme.values()), sum(callable_per_theme.values())

@@ -10,6 +10,7 @@ from hotline.models.callbacks import (
     CallbackOutcome,
     CallbackSource,
     CallbackStatus,
+    FreeEntryCount,
     PolicyChange,
 )
 from hotline.models.calls import (
@@ -100,6 +101,7 @@ __all__ = [
     "CallbackMessage",
     "CallbackOutcome",
     "OPEN_STATUSES",
+    "FreeEntryCount",
     "PolicyChange",
     "OutboxJob",
     "RecordingAccess",

@@ -6,7 +6,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, UTCDateTime, enum_column
@@ -25,7 +35,6 @@ class CallbackStatus(enum.StrEnum):
 
 OPEN_STATUSES = (CallbackStatus.WAITING, CallbackStatus.RETRY_SCHEDULED)
 # The two partial indexes' predicates: open entries without, and with, a due time.
-OPEN_SQL = "status IN ('waiting', 'retry_scheduled')"
 FREE_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NULL"
 TIMED_SQL = "status IN ('waiting', 'retry_scheduled') AND due_at IS NOT NULL"
 
@@ -78,14 +87,15 @@ class Callback(Base):
         # "Is this caller (number or person) already waiting?" at every consent and entry.
         Index("ix_callback_caller", "structure_id", "phone_e164"),
         Index("ix_callback_person", "person_id"),
-        # The counts per theme, callable now or not, without reading the table.
+        # The retries with a due time counted per theme, callable now or not, without
+        # reading the table (the free entries are counted by `FreeEntryCount`).
         Index(
             "ix_callback_queue_counts",
             "structure_id",
             "theme_id",
             "due_at",
-            postgresql_where=text(OPEN_SQL),
-            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(TIMED_SQL),
+            sqlite_where=text(TIMED_SQL),
         ),
     )
 
@@ -218,3 +228,23 @@ class PolicyChange(Base):
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     staff: Mapped[Staff | None] = relationship()
+
+
+class FreeEntryCount(Base):
+    """A ledger of the queue's free entries (open, no due time) per structure and theme.
+
+    Database triggers (migration 0021) add a row +1 or -1 whenever an entry becomes free or
+    stops being free, so no writer ever waits on another's counter row; the counts are the
+    sum of a structure's rows, and a sweep folds them into one row per theme
+    (`hotline.callbacks.free_counts`). Counting 20,000 waiting entries then reads a few
+    rows, not 20,000. No foreign keys: a deleted structure's or theme's rows sum to zero
+    and the fold drops them.
+    """
+
+    __tablename__ = "callback_free_count"
+    __table_args__ = (Index("ix_callback_free_count_structure_id", "structure_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    structure_id: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int | None] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,165 @@
+"""The ledger of free entries the database keeps (migration 0021) agrees with the entries.
+
+Every way an entry becomes free or stops being free goes through the real services or a
+plain UPDATE or DELETE, on SQLite and PostgreSQL alike: the triggers see them all. The fold
+keeps the sums, and on PostgreSQL a fold running beside an uncommitted change loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select, update
+
+from hotline import callbacks
+from hotline.callbacks import claim_callback, expire_claims, fold_free_counts, release_callback
+from hotline.callbacks.free_counts import ledger
+from hotline.extensions import db
+from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Structure, Theme
+from tests import factories
+from workers import sweeps
+
+Places = dict[tuple[int, int | None], int]
+
+
+def ledger_sums(session: Any) -> Places:
+    rows = session.execute(
+        select(ledger.c.structure_id, ledger.c.theme_id, func.sum(ledger.c.n)).group_by(
+            ledger.c.structure_id, ledger.c.theme_id
+        )
+    )
+    return {(structure_id, theme_id): int(n) for structure_id, theme_id, n in rows if n}
+
+
+def free_entries(session: Any) -> Places:
+    rows = session.execute(
+        select(Callback.structure_id, Callback.theme_id, func.count())
+        .where(Callback.status.in_(OPEN_STATUSES), Callback.due_at.is_(None))
+        .group_by(Callback.structure_id, Callback.theme_id)
+    )
+    return {(structure_id, theme_id): n for structure_id, theme_id, n in rows}
+
+
+def assert_agrees(session: Any) -> None:
+    session.flush()
+    assert ledger_sums(session) == free_entries(session)
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_ledger_follows_every_change_of_an_entry(session: Any, clock: Any) -> None:
+    demo = factories.structure(session)
+    amina, karim = factories.staff(session, "amina"), factories.staff(session, "karim")
+    theme = factories.theme(session, "numerique")
+    other = Structure(slug="other", name="Autre structure", settings={})
+    session.add(other)
+    session.flush()
+    now = clock()
+    entries = [
+        factories.make_callback(session, demo.id, now, phone=f"+3361200000{n}") for n in range(6)
+    ]
+    for entry in entries[:3]:
+        entry.theme_id = theme.id
+    elsewhere = [
+        factories.make_callback(session, other.id, now, phone=f"+3361200001{n}") for n in range(2)
+    ]
+    assert_agrees(session)
+
+    claim_callback(session, entries[0].id, amina, now)  # free → held
+    claim_callback(session, entries[3].id, karim, now)
+    assert_agrees(session)
+    release_callback(session, entries[3].id, karim, now)  # held → free
+    claim_callback(session, entries[0].id, amina, now)  # renewed: no change
+    assert_agrees(session)
+
+    entries[1].status = CallbackStatus.RETRY_SCHEDULED  # free → a retry with a due time
+    entries[1].due_at = now + timedelta(hours=1)
+    entries[2].theme_id = None  # moved to another theme, still free
+    entries[4].status = CallbackStatus.DONE  # closed
+    assert_agrees(session)
+
+    later = now + timedelta(hours=2)
+    assert callbacks.promote_due_retries(session, later) == 1  # due: waiting, due time kept
+    assert expire_claims(session, later) == 1  # a lapsed claim goes back to the queue
+    assert_agrees(session)
+    session.execute(update(Callback).where(Callback.id == entries[1].id).values(due_at=None))
+    assert_agrees(session)
+
+    session.execute(delete(Theme).where(Theme.id == theme.id))  # SET NULL on its entries
+    session.expire_all()
+    assert_agrees(session)
+    gone = elsewhere[0].id
+    session.execute(delete(Callback).where(Callback.id == entries[5].id))
+    session.delete(other)  # its entries go by cascade
+    session.flush()
+    session.expire_all()
+    assert not session.scalars(select(Callback).where(Callback.id == gone)).all()
+    assert_agrees(session)
+
+    before = ledger_sums(session)
+    assert fold_free_counts(session) > 0
+    assert ledger_sums(session) == before == free_entries(session)
+    rows = session.execute(select(ledger.c.structure_id, ledger.c.theme_id)).all()
+    assert len(rows) == len(set(rows)) == len(before)  # one row per place, none for zeros
+    assert fold_free_counts(session) == 0
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_queue_counts_read_the_ledger_and_the_few_other_entries(
+    session: Any, clock: Any
+) -> None:
+    demo = factories.structure(session)
+    amina = factories.staff(session, "amina")
+    now = clock()
+    entries = [
+        factories.make_callback(session, demo.id, now, phone=f"+3361200002{n}") for n in range(5)
+    ]
+    claim_callback(session, entries[0].id, amina, now)
+    entries[1].status = CallbackStatus.RETRY_SCHEDULED
+    entries[1].due_at = now + timedelta(hours=1)
+    session.flush()
+    fold_free_counts(session)
+    counts = callbacks.queue_counts(session, demo.id, now)
+    assert (counts.total, counts.callable_now) == (5, 3)
+    counts = callbacks.queue_counts(session, demo.id, now + timedelta(hours=2))
+    assert (counts.total, counts.callable_now) == (5, 5)  # the retry is due, the claim lapsed
+
+
+def test_the_fold_is_a_sweep_of_the_scheduler() -> None:
+    assert any(sweep.function is sweeps.fold_queue_counts for sweep in sweeps.SWEEPS)
+
+
+@pytest.mark.commits
+@pytest.mark.usefixtures("demo")
+def test_a_fold_beside_uncommitted_changes_loses_none_of_them(
+    app: Flask, session: Any, clock: Any
+) -> None:
+    """PostgreSQL only: SQLite lets one writer at a time, so nothing can run beside a fold."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: no fold runs beside another change")
+    demo = factories.structure(session)
+    now = clock()
+    entries = [
+        factories.make_callback(session, demo.id, now, phone=f"+3361200003{n}") for n in range(4)
+    ]
+    session.commit()
+    closed = update(Callback).values(status=CallbackStatus.DONE)
+    with db.engine.connect() as change, db.engine.connect() as fold:
+        change.begin()
+        change.execute(closed.where(Callback.id == entries[0].id))  # -1, not committed yet
+        with fold.begin():
+            folded = fold.execute(delete(ledger).returning(ledger.c.n)).all()
+            fold.execute(
+                ledger.insert(), [{"structure_id": demo.id, "n": sum(n for (n,) in folded)}]
+            )
+            change.commit()  # commits while the fold has not: its row is not the fold's
+            change.begin()
+            change.execute(closed.where(Callback.id == entries[1].id))
+        change.commit()
+    session.expire_all()
+    assert ledger_sums(session) == free_entries(session) == {(demo.id, None): 2}
+    fold_free_counts(session)
+    session.commit()
+    assert ledger_sums(session) == {(demo.id, None): 2}
