@@ -2,7 +2,8 @@
 
 The Procfile and `hotline run` name this module, so it applies from any working directory.
 The command lines say where to bind and how many workers; this module adds the hook that
-warms each worker up before its first request (`hotline.warmup`).
+warms each worker up before its first request and then keeps what it loaded out of the
+garbage collector's full passes (`hotline.warmup`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ def post_worker_init(worker: Any) -> None:
     """gunicorn calls it in each worker once the app is loaded, before its first request."""
     app = worker.wsgi
     if getattr(app, "name", None) == "hotline":  # not gunicorn's error app for a failed load
-        from hotline.warmup import warm_up
+        from hotline import warmup
 
-        warm_up(app)
+        warmup.warm_up(app)
+        warmup.freeze_what_lives_on()

@@ -7,6 +7,7 @@ nothing, and never stops a worker from booting.
 
 from __future__ import annotations
 
+import gc
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -80,8 +81,23 @@ def test_gunicorn_warms_the_hotline_only(monkeypatch: pytest.MonkeyPatch, app: F
     import hotline.warmup
     from hotline.gunicorn_conf import post_worker_init as hook
 
-    warmed: list[Flask] = []
+    warmed: list[Any] = []
     monkeypatch.setattr(hotline.warmup, "warm_up", warmed.append)
+    monkeypatch.setattr(hotline.warmup, "freeze_what_lives_on", lambda: warmed.append("frozen"))
     hook(SimpleNamespace(wsgi=Flask("elsewhere")))
     hook(SimpleNamespace(wsgi=app))
-    assert warmed == [app]
+    assert warmed == [app, "frozen"]
+
+
+def test_what_lives_on_is_left_out_of_full_collections() -> None:
+    from hotline.warmup import freeze_what_lives_on
+
+    try:
+        freeze_what_lives_on()
+        assert gc.get_freeze_count() > 0
+        garbage: list[Any] = []
+        garbage.append(garbage)  # a cycle made after the freeze is still collected
+        del garbage
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
