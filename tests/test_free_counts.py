@@ -127,8 +127,29 @@ def test_the_queue_counts_read_the_ledger_and_the_few_other_entries(
     assert (counts.total, counts.callable_now) == (5, 5)  # the retry is due, the claim lapsed
 
 
-def test_the_fold_is_a_sweep_of_the_scheduler() -> None:
-    assert any(sweep.function is sweeps.fold_queue_counts for sweep in sweeps.SWEEPS)
+@pytest.mark.usefixtures("demo")
+def test_the_recount_writes_the_ledger_again_from_the_entries(session: Any, clock: Any) -> None:
+    demo = factories.structure(session)
+    theme = factories.theme(session, "numerique")
+    for n in range(3):
+        factories.make_callback(session, demo.id, clock(), phone=f"+3361200004{n}")
+    made = factories.make_callback(session, demo.id, clock(), phone="+33612000050")
+    made.theme_id = theme.id
+    session.flush()
+    session.execute(ledger.insert(), [{"structure_id": demo.id, "theme_id": None, "n": 40}])
+    assert ledger_sums(session) != free_entries(session)  # a change the triggers never saw
+    assert callbacks.recount_free_entries(session) == 2
+    assert (
+        ledger_sums(session)
+        == free_entries(session)
+        == {(demo.id, None): 3, (demo.id, theme.id): 1}
+    )
+    assert callbacks.recount_free_entries(session) == 2  # again: the same two rows
+
+
+def test_the_fold_and_the_recount_are_sweeps_of_the_scheduler() -> None:
+    functions = {sweep.function for sweep in sweeps.SWEEPS}
+    assert {sweeps.fold_queue_counts, sweeps.recount_queue_counts} <= functions
 
 
 @pytest.mark.commits

@@ -50,6 +50,13 @@ def fold_queue_counts() -> int:
 
 
 @in_app_context
+def recount_queue_counts() -> int:
+    """Once a day, the ledger written again from the entries: a change made without its
+    triggers (a restore, a fix by hand) is not miscounted for longer than a day."""
+    return callbacks.recount_free_entries(db.session)
+
+
+@in_app_context
 def promote_due_retries() -> int:
     """Scheduled retries whose time has come become waiting entries again.
 
@@ -214,6 +221,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("expire-callback-claims", 60, expire_callback_claims),
     Sweep("promote-due-retries", 60, promote_due_retries),
     Sweep("fold-queue-counts", 60, fold_queue_counts),
+    Sweep("recount-queue-counts", 24 * 3600, recount_queue_counts),
     Sweep("resend-lost-sms", 600, resend_lost_sms),
     Sweep("relay-outbox", 30, relay_outbox),
     Sweep("reopen-stuck-attempts", 120, reopen_stuck_attempts),

@@ -34,7 +34,7 @@ from hotline.callbacks.errors import (
     SettingsError,
     UnknownCallback,
 )
-from hotline.callbacks.free_counts import fold_free_counts
+from hotline.callbacks.free_counts import fold_free_counts, recount_free_entries
 from hotline.callbacks.hours import (
     CallWindow,
     OutboundHours,
@@ -106,6 +106,7 @@ __all__ = [
     "due_later",
     "expire_claims",
     "fold_free_counts",
+    "recount_free_entries",
     "for_person",
     "is_allowed",
     "latest_attempt",

@@ -3,7 +3,9 @@
 The triggers of migration 0021 add +1 / -1 rows to `callback_free_count` as entries become
 free or stop being free; the count of a theme is the sum of its rows. Summing a structure's
 rows costs what its recent changes cost, not what its queue holds; the fold, run by a sweep
-every minute, keeps one row per structure and theme.
+every minute, keeps one row per structure and theme. Once a day the recount writes the ledger
+again from the entries themselves: whatever changed them without the triggers (a restore, a
+hand-made fix with triggers disabled) is then counted right again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from hotline.models import FreeEntryCount
+from hotline.models import OPEN_STATUSES, Callback, FreeEntryCount
+
+# Taken by the fold and the recount (PostgreSQL): each rewrites rows it read, and a rewrite
+# of rows the other has just rewritten would count them twice. The triggers never wait on it.
+LEDGER_LOCK = 0x68_6F_74_6C_69_6E_65  # "hotline"
 
 ledger: Table = FreeEntryCount.__table__  # type: ignore[assignment]  # a declared Table
 
@@ -40,6 +46,7 @@ def fold_free_counts(session: Session) -> int:
     A theme whose rows sum to zero (its entries all taken, or its structure deleted) keeps
     no row.
     """
+    _rewrite_alone(session)
     changed = (
         select(ledger.c.structure_id)
         .group_by(ledger.c.structure_id, ledger.c.theme_id)
@@ -61,3 +68,33 @@ def fold_free_counts(session: Session) -> int:
     if kept:
         session.execute(insert(ledger), kept)
     return len(taken) - len(kept)
+
+
+def recount_free_entries(session: Session) -> int:
+    """Write the ledger again from the entries, one row per structure and theme; returns how
+    many rows it holds now.
+
+    The old rows go and the count is made from one snapshot: on PostgreSQL one statement
+    (the DELETE a CTE of the INSERT), after the lock; on SQLite the DELETE takes the only
+    write lock first. A change committed later keeps its own row, which adds to a count that
+    did not see it.
+    """
+    _rewrite_alone(session)
+    free = Callback.status.in_(OPEN_STATUSES) & Callback.due_at.is_(None)
+    places = (
+        select(Callback.structure_id, Callback.theme_id, func.count())
+        .where(free)
+        .group_by(Callback.structure_id, Callback.theme_id)
+    )
+    fill = insert(ledger).from_select(["structure_id", "theme_id", "n"], places)
+    if session.get_bind().dialect.name == "postgresql":
+        fill = fill.add_cte(delete(ledger).cte("gone"))
+    else:
+        session.execute(delete(ledger))
+    return len(session.execute(fill.returning(ledger.c.id)).all())
+
+
+def _rewrite_alone(session: Session) -> None:
+    """One fold or recount at a time (PostgreSQL; SQLite lets one writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
