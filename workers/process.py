@@ -43,6 +43,28 @@ class _Worker(Worker):
         self.stop_asked = True
         super().request_stop(signum, frame)
 
+    def unsubscribe(self) -> None:
+        """RQ's, with the wait for the pub/sub thread bounded.
+
+        RQ sends UNSUBSCRIBE, then calls the thread's `stop()`, which in redis-py 8 waits for
+        the thread without a limit; a thread that has already read the UNSUBSCRIBE's answer
+        waits up to 60 s for a new subscription before it looks at its flag, so a SIGTERM
+        sometimes took a minute to stop the worker (seen under load by
+        `test_worker_reconnects`). The flag is tripped first, the answer wakes a thread that
+        reads its channel, and one that waits is left to the process's exit (it is a daemon;
+        it closes its connection itself when it ends).
+        """
+        thread, pubsub = self.pubsub_thread, self.pubsub
+        if thread is None or pubsub is None:
+            return
+        self.log.info(
+            "Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name
+        )
+        thread.stop(timeout=0)  # the flag only: the loop ends after its current wait
+        with contextlib.suppress(RedisError):
+            pubsub.unsubscribe()
+        thread.join(timeout=1)
+
 
 class _StopAsked(Exception):
     """A signal arrived while no RQ worker was running: leave at once."""
@@ -85,8 +107,7 @@ def _let_go(worker: _Worker) -> None:
     """Stop the pub/sub thread a failed teardown left behind: it would retry for ever."""
     thread = worker.pubsub_thread
     if thread is not None and thread.is_alive():
-        thread.stop()
-        thread.join(timeout=1)
+        thread.stop(timeout=1)  # bounded: see `_Worker.unsubscribe`
     if worker.pubsub is not None:
         with contextlib.suppress(RedisError):
             worker.pubsub.close()
