@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from hotline import callbacks
 from hotline.callbacks import claim_callback, expire_claims, fold_free_counts, release_callback
-from hotline.callbacks.free_counts import ledger
+from hotline.callbacks.free_counts import LEDGER_LOCK, ledger
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Structure, Theme
 from tests import factories
@@ -184,3 +184,32 @@ def test_a_fold_beside_uncommitted_changes_loses_none_of_them(
     fold_free_counts(session)
     session.commit()
     assert ledger_sums(session) == {(demo.id, None): 2}
+
+
+def test_the_triggers_are_in_the_migrated_schema(session: Any) -> None:
+    """A later migration that rebuilds `callback` on SQLite drops them: this says so."""
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'callback'::regclass"
+        expected = {"callback_free_count"}
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'callback'"
+        expected = {
+            f"callback_free_count_{name}" for name in ("insert", "delete", "leave", "enter")
+        }
+    names = set(session.scalars(text(query)))
+    assert expected <= names
+
+
+@pytest.mark.commits
+def test_a_fold_while_a_recount_holds_the_ledger_waits_for_the_next_minute(app: Flask) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the lock is PostgreSQL's; SQLite lets one writer at a time")
+    with db.engine.begin() as connection:
+        connection.execute(ledger.insert(), [{"structure_id": 999_999, "n": 1}] * 2)
+    with db.engine.connect() as recount, recount.begin():
+        recount.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
+        assert fold_free_counts(db.session) == 0  # did not wait, did nothing
+        db.session.rollback()
+    assert fold_free_counts(db.session) == 1  # the next one folds the two rows into one
+    db.session.commit()
+    assert ledger_sums(db.session) == {(999_999, None): 2}

@@ -74,6 +74,17 @@ class Callback(Base):
             postgresql_where=text(FREE_SQL),
             sqlite_where=text(FREE_SQL),
         ),
+        # The same range for one theme (the queue filtered by theme).
+        Index(
+            "ix_callback_queue_free_theme",
+            "structure_id",
+            "theme_id",
+            "queue_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(FREE_SQL),
+            sqlite_where=text(FREE_SQL),
+        ),
         Index(
             "ix_callback_queue_timed",
             "structure_id",

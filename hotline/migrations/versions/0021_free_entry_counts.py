@@ -11,11 +11,14 @@ stops being free; the page sums a few rows, and a sweep folds them
 (`hotline.callbacks.free_counts`). Inserting a row never waits for another writer, where
 one counter row per theme would make every claim of a structure wait for the previous one.
 The entries with a due time (retries) are few and still counted from their index, which now
-holds only them: whether they are callable depends on the instant.
+holds only them: whether they are callable depends on the instant. The queue filtered by theme
+read its free entries from that index too; they get one of their own, in queue order, so a
+theme's first page is a range with a LIMIT again (16 ms → about 1 ms for one theme's 200
+entries among 19,200).
 
 SQLite rebuilds a table for most ALTERs (`batch_alter_table`), and the rebuild drops its
-triggers: a later migration that rebuilds `callback` must create them again
-(`create_triggers`); the count tests fail if it does not.
+triggers: a later migration that rebuilds `callback` must create them again (with a copy of
+`_sqlite_triggers`); `tests/test_free_counts.py` fails if it does not.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "status IN ('waiting', 'retry_scheduled')"
+FREE = "status IN ('waiting', 'retry_scheduled') AND due_at IS NULL"
 TIMED = "status IN ('waiting', 'retry_scheduled') AND due_at IS NOT NULL"
 
 
@@ -128,6 +132,13 @@ def upgrade() -> None:
         "SELECT structure_id, theme_id, count(*) FROM callback "
         f"WHERE {_free('callback')} GROUP BY structure_id, theme_id"
     )
+    op.create_index(
+        "ix_callback_queue_free_theme",
+        "callback",
+        ["structure_id", "theme_id", "queue_rank", "created_at", "id"],
+        postgresql_where=sa.text(FREE),
+        sqlite_where=sa.text(FREE),
+    )
     # The index that counted every open entry now holds the retries with a due time only.
     op.drop_index("ix_callback_queue_counts", table_name="callback")
     op.create_index(
@@ -140,6 +151,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_callback_queue_free_theme", table_name="callback")
     op.drop_index("ix_callback_queue_counts", table_name="callback")
     op.create_index(
         "ix_callback_queue_counts",
