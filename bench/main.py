@@ -75,12 +75,11 @@ def analyze(url: str) -> None:
 def measure_queue(url: str, server: Server) -> dict[str, object]:
     """Pages of a 20,000-entry queue and 20 claimers at once, on PostgreSQL."""
     queue_bench.seed(url)
-    browsers = [
-        queue_bench.sign_in(server, f"{key}@demo.example") for key in ("amina", "karim", "sophie")
-    ]
+    emails = [f"{key}@demo.example" for key in ("amina", "karim", "sophie")]
+    browsers = [queue_bench.sign_in(server, email) for email in emails]
     return {
         "pages": queue_bench.read_pages(server, browsers[2]),
-        "claims": queue_bench.claim_race(server, url, browsers),
+        "claims": queue_bench.claim_race(server, url, browsers, emails),
     }
 
 

@@ -2,8 +2,9 @@
 
 The scratch PostgreSQL database gets 100 structures, 10,000 persons and 20,000 waiting
 callbacks (most of them in the demo structure's queue, whose pages are read); wrk reads the
-first page of `/api/queue` and of `/queue` signed in as a staff member, then 20 claimers claim
-entries at once and the database is checked for any entry claimed twice.
+first page of `/api/queue` and of `/queue` signed in as a staff member, then 20 claimers race
+for the same entries (four wrk threads, each one staff member) and the answers and the
+database are checked for any entry given to two of them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from werkzeug.security import generate_password_hash
 
 PASSWORD = "bench-password-1234"
 CLAIMERS = 20
+CLAIM_THREADS = 4  # 5 connections each; 3 staff members, so two threads claim as the first
 
 
 def seed(url: str, structures: int = 100, persons: int = 10_000, waiting: int = 20_000) -> None:
@@ -149,47 +151,59 @@ def _wrk_page(url: str, cookie: str, accept: str, connections: int) -> dict[str,
     return dict(json.loads(next(row for row in output.splitlines() if row.startswith("{"))))
 
 
-def claim_race(server: Server, url: str, browsers: list[requests.Session]) -> dict[str, Any]:
-    """20 claimers at once for 5 s, wrk's connections walking the first 200 entries; then
-    was any entry won by two staff members?
+def claim_race(
+    server: Server, url: str, browsers: list[requests.Session], emails: list[str]
+) -> dict[str, Any]:
+    """20 claimers at once for 5 s on the first 200 entries, each wrk thread one staff member
+    (`claim.lua`); then: was any entry won by two of them, and does the database agree?
 
     wrk, not Python threads, sends the claims: a Python client spends about as much CPU per
     request as the server, on the same two cores, and timed its own turns on the interpreter
-    lock with the server's answer. Each answer 200 names the entry and its holder
-    (`claim.lua`); the database says which entries are held after the run.
+    lock with the server's answer. Every thread walks the list from its start, so at each
+    step the staff members ask for the same entries at the same moment. An entry answered
+    200 to two staff members is a double claim; an entry whose holder in the database is not
+    the one staff member told they hold it is counted apart.
     """
     first = browsers[0].get(server.url + "/api/queue?limit=200").json()["entries"]
     staff = [f"{b.headers['Cookie']}\t{b.headers['X-CSRF-Token']}" for b in browsers]
     command = [
-        *("wrk", "-t4", f"-c{CLAIMERS}", "-d5s", "--timeout", "10s"),
+        *("wrk", f"-t{CLAIM_THREADS}", f"-c{CLAIMERS}", "-d5s", "--timeout", "10s"),
         *("-s", str(BENCH / "claim.lua"), server.url, "--"),
         ",".join(str(entry["id"]) for entry in first),
         *staff,
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     run = json.loads(next(row for row in output.splitlines() if row.startswith("{")))
-    wins: dict[str, set[str]] = {}
+    winners: dict[int, set[int]] = {}
     for pair in filter(None, run["won"].split(";")):
-        entry, holder = pair.split("=", 1)
-        wins.setdefault(entry, set()).add(holder)
+        entry, member = pair.split("=")
+        winners.setdefault(int(entry), set()).add(int(member))
     answers: dict[str, int] = {}
     for pair in filter(None, run["answers"].split(",")):
         code, n = pair.split(":")
         answers[code] = answers.get(code, 0) + int(n)
     engine = create_engine(url)
     with engine.connect() as connection:
-        held = connection.scalar(text("SELECT count(*) FROM callback WHERE status = 'claimed'"))
+        ids = dict(connection.execute(text("SELECT email, id FROM staff")).all())
+        held = dict(
+            connection.execute(
+                text("SELECT id, claimed_by_id FROM callback WHERE status = 'claimed'")
+            ).all()
+        )
     engine.dispose()
+    members = [ids[email] for email in emails]
+    single = {entry: members[next(iter(who))] for entry, who in winners.items() if len(who) == 1}
     return {
         "claims": run["requests"],
         "claimers": CLAIMERS,
-        "client": "wrk -t4 -c20 -d5s",
+        "client": f"wrk -t{CLAIM_THREADS} -c{CLAIMERS} -d5s, one staff member per thread",
         "p50_ms": round(run["p50_us"] / 1000, 1),
         "p99_ms": round(run["p99_us"] / 1000, 1),
         "max_ms": round(run["max_us"] / 1000, 1),
         "answers": dict(sorted(answers.items())),
-        "socket_errors": run["socket_errors"],
-        "entries_won": len(wins),
-        "entries_held": held,
-        "double_claims": sum(1 for holders in wins.values() if len(holders) > 1),
+        "socket_errors": run["socket_errors"] + run["unreadable"],
+        "entries_won": len(winners),
+        "entries_held": len(held),
+        "double_claims": sum(1 for who in winners.values() if len(who) > 1),
+        "held_by_someone_else": sum(1 for e, holder in single.items() if held.get(e) != holder),
     }
