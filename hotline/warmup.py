@@ -41,7 +41,7 @@ def freeze_what_lives_on() -> None:
     A warm worker holds about 150,000 objects that live as long as it does (modules, the app,
     SQLAlchemy's caches, the voice scripts), and CPython's full collection walks them all:
     80-95 ms measured here, about once every 300 queue pages, a pause the requests queued
-    behind it share (it was most of the queue's p99 in `make bench`). `gc.freeze()` moves them
+    behind it share (the longest answers of `make bench`). `gc.freeze()` moves them
     to a generation the collector skips; what requests allocate is collected as before. The
     collection first keeps garbage out of the frozen generation. Frozen objects are still freed
     when nothing refers to them; only a cycle among them that later becomes garbage (the
