@@ -16,9 +16,10 @@ from sqlalchemy import delete, func, select, text, update
 
 from hotline import callbacks
 from hotline.callbacks import claim_callback, expire_claims, fold_free_counts, release_callback
+from hotline.callbacks.common import is_free
 from hotline.callbacks.free_counts import LEDGER_LOCK, ledger
 from hotline.extensions import db
-from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Structure, Theme
+from hotline.models import Callback, CallbackStatus, Structure, Theme
 from tests import factories
 from workers import sweeps
 
@@ -37,7 +38,7 @@ def ledger_sums(session: Any) -> Places:
 def free_entries(session: Any) -> Places:
     rows = session.execute(
         select(Callback.structure_id, Callback.theme_id, func.count())
-        .where(Callback.status.in_(OPEN_STATUSES), Callback.due_at.is_(None))
+        .where(is_free())
         .group_by(Callback.structure_id, Callback.theme_id)
     )
     return {(structure_id, theme_id): n for structure_id, theme_id, n in rows}

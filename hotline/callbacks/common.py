@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql import ColumnElement
 
 from hotline.callbacks import wording as french
 from hotline.callbacks.errors import AlreadyClaimed, NotClaimable, UnknownCallback
@@ -20,6 +21,12 @@ CLOSED = (CallbackStatus.DONE, CallbackStatus.ABANDONED)
 # Once a call is being placed, the claim lasts at least this long: a conversation must not
 # see its entry handed to someone else halfway through.
 CALLING_LEASE_MINUTES = 120
+
+
+def is_free() -> ColumnElement[bool]:
+    """Open and without a due time, in SQL: callable now whatever the instant. The predicate
+    of `ix_callback_queue_free` and of the ledger's triggers (`FREE_SQL`, migration 0021)."""
+    return and_(Callback.status.in_(OPEN_STATUSES), Callback.due_at.is_(None))
 
 
 def load_scoped(session: Session, callback_id: int, structure_id: int) -> Callback | None:

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from hotline.models import OPEN_STATUSES, Callback, FreeEntryCount
+from hotline.callbacks.common import is_free
+from hotline.models import Callback, FreeEntryCount
 
 # Taken by the fold and the recount (PostgreSQL): each rewrites rows it read, and a rewrite
 # of rows the other has just rewritten would count them twice. The triggers never wait on it.
@@ -81,10 +82,9 @@ def recount_free_entries(session: Session) -> int:
     did not see it.
     """
     _rewrite_alone(session, wait=True)
-    free = Callback.status.in_(OPEN_STATUSES) & Callback.due_at.is_(None)
     places = (
         select(Callback.structure_id, Callback.theme_id, func.count())
-        .where(free)
+        .where(is_free())
         .group_by(Callback.structure_id, Callback.theme_id)
     )
     fill = insert(ledger).from_select(["structure_id", "theme_id", "n"], places)

@@ -29,7 +29,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from hotline.callbacks.common import HELD
+from hotline.callbacks.common import HELD, is_free
 from hotline.models import OPEN_STATUSES, Callback
 
 ORDER = ("queue_rank", "created_at", "id")
@@ -47,7 +47,7 @@ def group_of(now: Any) -> ColumnElement[Any]:
 def _parts(now: Any, only_takeable: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
     """Each group's parts (the WHERE of each) and the columns that order the group."""
     is_open = Callback.status.in_(OPEN_STATUSES)
-    free = and_(is_open, Callback.due_at.is_(None))  # ix_callback_queue_free's predicate
+    free = is_free()  # ix_callback_queue_free's predicate
     timed = and_(is_open, Callback.due_at.isnot(None))  # ix_callback_queue_timed's
     lapsed = and_(Callback.status.in_(HELD), Callback.claim_expires_at < now)
     due = or_(Callback.due_at.is_(None), Callback.due_at <= now)
