@@ -110,6 +110,16 @@ def drop_triggers() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS callback_free_count_{name}")
 
 
+QUEUE_ORDER_BY_THEME = ["structure_id", "theme_id", "queue_rank", "created_at", "id"]
+COUNTED_BY = ["structure_id", "theme_id", "due_at"]
+
+
+def _partial_index(name: str, columns: list[str], where: str) -> None:
+    """An index of `callback` on the rows `where` holds, alike on both databases."""
+    clause = sa.text(where)
+    op.create_index(name, "callback", columns, postgresql_where=clause, sqlite_where=clause)
+
+
 def upgrade() -> None:
     op.create_table(
         "callback_free_count",
@@ -130,36 +140,18 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO callback_free_count (structure_id, theme_id, n) "
         "SELECT structure_id, theme_id, count(*) FROM callback "
-        f"WHERE {_free('callback')} GROUP BY structure_id, theme_id"
+        f"WHERE {FREE} GROUP BY structure_id, theme_id"
     )
-    op.create_index(
-        "ix_callback_queue_free_theme",
-        "callback",
-        ["structure_id", "theme_id", "queue_rank", "created_at", "id"],
-        postgresql_where=sa.text(FREE),
-        sqlite_where=sa.text(FREE),
-    )
+    _partial_index("ix_callback_queue_free_theme", QUEUE_ORDER_BY_THEME, FREE)
     # The index that counted every open entry now holds the retries with a due time only.
     op.drop_index("ix_callback_queue_counts", table_name="callback")
-    op.create_index(
-        "ix_callback_queue_counts",
-        "callback",
-        ["structure_id", "theme_id", "due_at"],
-        postgresql_where=sa.text(TIMED),
-        sqlite_where=sa.text(TIMED),
-    )
+    _partial_index("ix_callback_queue_counts", COUNTED_BY, TIMED)
 
 
 def downgrade() -> None:
     op.drop_index("ix_callback_queue_free_theme", table_name="callback")
     op.drop_index("ix_callback_queue_counts", table_name="callback")
-    op.create_index(
-        "ix_callback_queue_counts",
-        "callback",
-        ["structure_id", "theme_id", "due_at"],
-        postgresql_where=sa.text(OPEN),
-        sqlite_where=sa.text(OPEN),
-    )
+    _partial_index("ix_callback_queue_counts", COUNTED_BY, OPEN)
     drop_triggers()
     op.drop_index("ix_callback_free_count_structure_id", table_name="callback_free_count")
     op.drop_table("callback_free_count")
