@@ -72,16 +72,66 @@ def test_the_sort_key_migration_ranks_the_entries_already_queued(tmp_path: Any) 
             (2, 1, "done"),
             (3, 2, "waiting"),
         ):
-            connection.execute(
-                text(
-                    "INSERT INTO callback (id, structure_id, source, status, phone_e164,"
-                    " created_at, attempts, person_id) VALUES (:id, :sid, 'manual', :status,"
-                    " '+33612345678', '2026-12-01 10:00:00.000000', 1, 1)"
-                ),
-                {"id": callback_id, "sid": structure_id, "status": status},
-            )
+            _insert_callback(connection, callback_id, structure_id, status, person_id=1)
     command.upgrade(config, "head")
     with engine.connect() as connection:
         ranks = dict(connection.execute(text("SELECT id, queue_rank FROM callback")).all())
     engine.dispose()
     assert ranks == {1: -6.0, 2: 0.0, 3: 0.0}  # risk 3 × 2; a closed entry; "oldest"
+
+
+def _insert_callback(
+    connection: Any, callback_id: int, structure_id: int, status: str, **more: Any
+) -> None:
+    """An entry as an older revision's table holds it (raw SQL: the models are at head)."""
+    from sqlalchemy import text
+
+    values = {"person_id": None, "due_at": None, **more}
+    connection.execute(
+        text(
+            "INSERT INTO callback (id, structure_id, source, status, phone_e164, created_at,"
+            " attempts, person_id, due_at) VALUES (:id, :sid, 'manual', :status,"
+            " '+33612345678', '2026-12-01 10:00:00.000000', 1, :person_id, :due_at)"
+        ),
+        {"id": callback_id, "sid": structure_id, "status": status, **values},
+    )
+
+
+def test_the_ledger_migration_counts_what_is_queued_and_goes_back(tmp_path: Any) -> None:
+    """0021_free_entry_counts fills its ledger from the entries already there; its downgrade
+    leaves no table nor trigger behind, and upgrading again counts afresh."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, text
+
+    from hotline import migrate
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    config = migrate.alembic_config(url)
+    command.upgrade(config, "0020_callback_attempt_open")
+    engine = create_engine(url)
+    ledger = "SELECT structure_id, theme_id, sum(n) FROM callback_free_count GROUP BY 1, 2"
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO structure (id, slug, name, timezone, script, languages,"
+                " close_on_holidays, alsace_moselle, voicemail_retention_days, settings)"
+                " VALUES (1, 'a', 'A', 'Europe/Paris', 'default', '[]', 0, 0, 30, '{}')"
+            )
+        )
+        for callback_id, status in enumerate(("waiting", "waiting", "claimed", "done"), 1):
+            _insert_callback(connection, callback_id, 1, status)
+        later = "2026-12-02 10:00:00.000000"
+        _insert_callback(connection, 5, 1, "retry_scheduled", due_at=later)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text(ledger)).all() == [(1, None, 2)]
+    command.downgrade(config, "0020_callback_attempt_open")
+    with engine.begin() as connection:
+        assert "callback_free_count" not in inspect(connection).get_table_names()
+        assert connection.scalar(text(triggers)) == 0
+        _insert_callback(connection, 6, 1, "waiting")  # no trigger writes to a missing table
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text(ledger)).all() == [(1, None, 3)]
+    engine.dispose()
