@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session
 
 from hotline import callbacks
 from hotline.callbacks import claim_callback, expire_claims, fold_free_counts, release_callback
@@ -168,17 +169,15 @@ def test_a_fold_beside_uncommitted_changes_loses_none_of_them(
     ]
     session.commit()
     closed = update(Callback).values(status=CallbackStatus.DONE)
-    with db.engine.connect() as change, db.engine.connect() as fold:
+    with db.engine.connect() as change, db.engine.connect() as connection:
         change.begin()
         change.execute(closed.where(Callback.id == entries[0].id))  # -1, not committed yet
-        with fold.begin():
-            folded = fold.execute(delete(ledger).returning(ledger.c.n)).all()
-            fold.execute(
-                ledger.insert(), [{"structure_id": demo.id, "n": sum(n for (n,) in folded)}]
-            )
-            change.commit()  # commits while the fold has not: its row is not the fold's
-            change.begin()
-            change.execute(closed.where(Callback.id == entries[1].id))
+        fold = Session(bind=connection)
+        assert fold_free_counts(fold) == 3  # the four +1 rows made one; the -1 is not seen
+        change.commit()  # commits while the fold has not: its row is not the fold's
+        change.begin()
+        change.execute(closed.where(Callback.id == entries[1].id))
+        fold.commit()
         change.commit()
     session.expire_all()
     assert ledger_sums(session) == free_entries(session) == {(demo.id, None): 2}
