@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import transaction_end
 from hotline.config import DEFAULT_DATABASE_TIMEOUT
 
 
@@ -37,8 +38,9 @@ class Database:
         app.extensions["hotline.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.extensions["hotline.fast_sessionmaker"] = _fast_sessionmaker(url, budget, engine)
         app.extensions["hotline.fast_autocommit"] = not url.startswith("sqlite")
+        transaction_end.watch_writes(engine)
         app.teardown_appcontext(_close_session)
-        _watch_session_connections()
+        transaction_end.watch_sessions()
 
     def bind_to_connection(self, app: Flask, connection: Connection) -> None:
         """Make `app`'s sessions join the transaction open on `connection` (tests only).
@@ -72,8 +74,11 @@ class Database:
         if session.get_bind().dialect.name != "postgresql":
             return None
         if not current_app.extensions.get("hotline.fast_autocommit"):
-            return session.connection().connection.driver_connection
-        if session.info.get(_HOLDS_CONNECTION) or session.new or session.dirty or session.deleted:
+            connection = session.connection()
+            transaction_end.note_write(connection)  # the engine does not see the driver's SQL
+            return connection.connection.driver_connection
+        pending = session.new or session.dirty or session.deleted
+        if pending or transaction_end.holds_connection(session):
             return None
         if "driver_connection" not in g:
             g.driver_connection = self.fast_engine.raw_connection()
@@ -195,30 +200,10 @@ def _sqlite_pragmas(budget: float, dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_HOLDS_CONNECTION = "hotline.holds_connection"
-
-
-def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
-    """The session now has a database transaction (what `driver_connection` asks)."""
-    session.info[_HOLDS_CONNECTION] = True
-
-
-def _note_released(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_HOLDS_CONNECTION, None)
-
-
-def _watch_session_connections() -> None:
-    """Note which sessions hold a database transaction (once per process)."""
-    if not event.contains(Session, "after_begin", _note_connection):
-        event.listen(Session, "after_begin", _note_connection)
-        event.listen(Session, "after_transaction_end", _note_released)
-
-
-def _close_session(_exc: BaseException | None) -> None:
+def _close_session(error: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        transaction_end.close(session, error)
     driver = g.pop("driver_connection", None)
     if driver is None:
         return

@@ -29,7 +29,7 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from hotline import clock
+from hotline import clock, transaction_end
 from hotline.extensions import db, redis_store
 from hotline.models import OutboxJob
 from hotline.models.upsert import insert_if_absent
@@ -195,6 +195,7 @@ def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
     pending: list[Pending] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
+        transaction_end.note_after_commit_work(session)
         event.listen(session, "after_commit", _run_pending)
         event.listen(session, "after_rollback", _drop_pending)
     job = Pending(task, row_id, new=new)

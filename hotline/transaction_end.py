@@ -1,0 +1,122 @@
+"""How a request's database transaction ends: a transaction that only read commits.
+
+psycopg 3 forgets every statement it prepared on a connection when that connection rolls
+back (`Connection.rollback` clears its cache and deallocates them: a rollback may have undone
+the DDL they were planned against). `Session.close()` ends a transaction with a ROLLBACK, and
+most staff pages, and every refused claim, only read: so psycopg never got to prepare their
+statements, and PostgreSQL parsed and planned each SELECT again on every request. Measured on
+the queue's first page (issue 11): PostgreSQL spent 2.8–3.0 ms of CPU per page, 1.9 ms once
+the read-only transactions committed.
+
+For a transaction that wrote nothing, COMMIT and ROLLBACK leave the database the same and
+release the same locks. So the request's teardown commits when it can tell nothing was
+written, and rolls back as before otherwise. It errs on the side of the rollback:
+
+- every statement run on the session's connection is counted as a write unless it is a
+  SELECT (without a data-changing CTE) or an INSERT, UPDATE or DELETE that changed no row
+  (a refused claim's UPDATE); a textual statement counts as a write, whatever it says;
+- pending ORM changes, an unhandled error, or work promised for after the commit
+  (`note_after_commit_work`: jobs handed to RQ once the rows are committed) also mean rollback.
+
+Writes are counted on the connection (`Connection.info`, which lives as long as the
+pooled connection) and compared with the count when the session's transaction began, so a
+savepoint, or a test's session joining an outer transaction, is judged on its own writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import UpdateBase
+
+log = logging.getLogger(__name__)
+
+_WRITES = "hotline.writes"  # on Connection.info: statements that may have written, ever
+_HOLDS = "hotline.holds_connection"  # on Session.info: the count when its transaction began
+_AFTER_COMMIT = "hotline.after_commit_work"  # on Session.info: a commit would do more
+
+
+def watch_writes(engine: Engine) -> None:
+    """Count, on each of `engine`'s connections, the statements that may have written."""
+    event.listen(engine, "after_cursor_execute", _count_write)
+
+
+def note_write(connection: Connection) -> None:
+    """A write the engine does not see (SQL sent on the driver's own cursor)."""
+    connection.info[_WRITES] = connection.info.get(_WRITES, 0) + 1
+
+
+def note_after_commit_work(session: Session) -> None:
+    """`session`'s commit would do more than end its transaction: never commit it for it."""
+    session.info[_AFTER_COMMIT] = True
+
+
+def holds_connection(session: Session) -> bool:
+    """Whether `session` has begun a database transaction (and holds its connection)."""
+    return _HOLDS in session.info
+
+
+def watch_sessions() -> None:
+    """Note when each session's transaction begins and ends (once per process)."""
+    if not event.contains(Session, "after_begin", _began):
+        event.listen(Session, "after_begin", _began)
+        event.listen(Session, "after_transaction_end", _ended)
+
+
+def close(session: Session, error: BaseException | None) -> None:
+    """End the request's session: commit it if it only read, then close it."""
+    if error is None and _only_read(session):
+        try:
+            session.commit()
+        except Exception as failure:  # noqa: BLE001 - close() below rolls back instead
+            log.warning("read-only commit failed (%s): rolled back", type(failure).__name__)
+    session.close()
+
+
+def _began(session: Session, _transaction: Any, connection: Connection) -> None:
+    session.info[_HOLDS] = connection.info.get(_WRITES, 0)
+
+
+def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HOLDS, None)
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def _only_read(session: Session) -> bool:
+    if not holds_connection(session) or session.info.get(_AFTER_COMMIT):
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    writes = session.connection().info.get(_WRITES, 0)
+    return bool(writes == session.info[_HOLDS])
+
+
+def _count_write(
+    connection: Connection,
+    cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    if not _read_only(context, cursor):
+        note_write(connection)
+
+
+def _read_only(context: Any, cursor: Any) -> bool:
+    """A SELECT without a data-changing CTE, or a compiled INSERT/UPDATE/DELETE that changed
+    no row. Anything else (text, DDL, a row count the driver does not know) may have written."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is None:
+        return False
+    if isinstance(compiled.statement, Select):
+        return not any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ())
+    if context.isinsert or context.isupdate or context.isdelete:
+        return bool(getattr(cursor, "rowcount", -1) == 0)
+    return False

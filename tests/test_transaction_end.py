@@ -1,0 +1,138 @@
+"""A request's transaction that only read ends with a COMMIT, anything else with a ROLLBACK.
+
+Why (`hotline.transaction_end`): psycopg forgets its prepared statements on every ROLLBACK,
+so read-only pages were planned afresh on every request. What must never happen: a write the
+request did not commit being committed by the teardown. Each case below runs on a session of
+its own, in the test's transaction (a COMMIT there releases a savepoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm import Session
+
+from hotline import transaction_end
+from hotline.extensions import db
+from hotline.models import Structure
+
+
+@pytest.fixture
+def side(app: Any) -> Iterator[Session]:
+    """A session beside the test's, as a request has; closed by the test through `close`."""
+    session = db.new_session()
+    yield session
+    session.close()
+
+
+def ended_by(session: Session, error: BaseException | None = None) -> str:
+    """How `transaction_end.close` ended the session's transaction, as the database saw it:
+    "commit" (a savepoint released, here) or "rollback" (rolled back to it)."""
+    engine = session.get_bind().engine
+    seen: list[str] = []
+    listeners = {
+        "commit": lambda *_: seen.append("commit"),
+        "release_savepoint": lambda *_: seen.append("commit"),
+        "rollback": lambda *_: seen.append("rollback"),
+        "rollback_savepoint": lambda *_: seen.append("rollback"),
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        transaction_end.close(session, error)
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+    return seen[0] if seen else "nothing"
+
+
+def add_structure(session: Session, slug: str) -> Structure:
+    structure = Structure(slug=slug, name=slug, settings={})
+    session.add(structure)
+    return structure
+
+
+def slugs(session: Session) -> list[str]:
+    return list(session.scalars(select(Structure.slug).order_by(Structure.slug)))
+
+
+def test_a_transaction_that_only_read_commits(side: Session) -> None:
+    side.scalar(select(func.count()).select_from(Structure))
+    assert ended_by(side) == "commit"
+
+
+def test_an_update_that_matched_nothing_is_not_a_write(side: Session) -> None:
+    """A refused claim: its conditional UPDATE changed no row."""
+    side.execute(update(Structure).where(Structure.id == -1).values(name="x"))
+    assert ended_by(side) == "commit"
+
+
+def test_a_flushed_write_left_uncommitted_is_rolled_back(side: Session, session: Any) -> None:
+    add_structure(side, "oubliee")
+    side.flush()
+    assert ended_by(side) == "rollback"
+    assert "oubliee" not in slugs(session)
+
+
+def test_an_update_that_changed_a_row_is_rolled_back(side: Session, session: Any) -> None:
+    kept = add_structure(session, "gardee")
+    session.commit()
+    side.execute(update(Structure).where(Structure.id == kept.id).values(name="changé"))
+    assert ended_by(side) == "rollback"
+    assert session.scalar(select(Structure.name).where(Structure.id == kept.id)) == "gardee"
+
+
+def test_a_change_not_even_flushed_is_rolled_back_not_flushed(side: Session, session: Any) -> None:
+    side.scalar(select(func.count()).select_from(Structure))
+    add_structure(side, "en-attente")
+    assert ended_by(side) == "rollback"
+    assert "en-attente" not in slugs(session)
+
+
+def test_textual_sql_counts_as_a_write(side: Session) -> None:
+    """What a string of SQL does is not read: it is rolled back, as before."""
+    side.execute(text("SELECT 1"))
+    assert ended_by(side) == "rollback"
+
+
+def test_an_error_rolls_back(side: Session) -> None:
+    side.scalar(select(func.count()).select_from(Structure))
+    assert ended_by(side, RuntimeError("boom")) == "rollback"
+
+
+def test_work_promised_after_the_commit_is_not_done_by_the_teardown(side: Session) -> None:
+    side.scalar(select(func.count()).select_from(Structure))
+    transaction_end.note_after_commit_work(side)
+    assert ended_by(side) == "rollback"
+
+
+def test_a_read_after_an_earlier_commit_is_judged_on_its_own(side: Session) -> None:
+    """The count of writes is compared with the one when the transaction began."""
+    add_structure(side, "ecrite")
+    side.commit()
+    side.scalar(select(func.count()).select_from(Structure))
+    assert ended_by(side) == "commit"
+
+
+def test_a_session_that_never_touched_the_database_ends_quietly(side: Session) -> None:
+    assert ended_by(side) == "nothing"
+
+
+def test_read_only_pages_keep_their_prepared_statements(app: Any, side: Session) -> None:
+    """The point of it all: psycopg prepares a statement seen five times on a connection,
+    and drops them all at a ROLLBACK. Six read-only "requests" leave it prepared."""
+    if side.get_bind().dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    statement = select(Structure.id).where(Structure.slug == "aucune")
+    for _ in range(6):
+        request = db.new_session()
+        request.execute(statement)
+        transaction_end.close(request, None)
+    connection = app.extensions["hotline.sessionmaker"].kw["bind"]  # the test's
+    prepared = connection.exec_driver_sql(
+        "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'structure.slug') > 0"
+    ).scalar()
+    assert prepared == 1
