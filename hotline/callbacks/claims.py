@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, or_, update
 from sqlalchemy.orm import Session
 
-from hotline.callbacks.common import HELD, load_scoped, refusal, rowcount, settings_of
+from hotline.callbacks.common import (
+    HELD,
+    load_scoped,
+    refusal,
+    rowcount,
+    settings_of,
+    status_in,
+)
 from hotline.callbacks.errors import NotClaimable
 from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff
 
@@ -32,8 +39,8 @@ def _free_or_mine(staff_id: Any, now: Any) -> Any:
     """
     due = or_(Callback.due_at.is_(None), Callback.due_at <= now)
     return or_(
-        and_(Callback.status.in_(OPEN_STATUSES), due),
-        and_(Callback.status.in_(HELD), Callback.claim_expires_at < now, due),
+        and_(status_in(OPEN_STATUSES), due),
+        and_(status_in(HELD), Callback.claim_expires_at < now, due),
         and_(Callback.status == CallbackStatus.CLAIMED, Callback.claimed_by_id == staff_id),
     )
 
@@ -139,7 +146,7 @@ def expire_claims(session: Session, now: datetime) -> int:
     Safe to run twice: a freed entry no longer matches. Attempts and notes stay on the entry.
     """
     freed = 0
-    lapsed = and_(Callback.status.in_(HELD), Callback.claim_expires_at < now)
+    lapsed = and_(status_in(HELD), Callback.claim_expires_at < now)
     for back, still_scheduled in (
         (CallbackStatus.RETRY_SCHEDULED, Callback.due_at > now),
         (CallbackStatus.WAITING, or_(Callback.due_at.is_(None), Callback.due_at <= now)),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal_column, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import ColumnElement
 
@@ -23,10 +24,22 @@ CLOSED = (CallbackStatus.DONE, CallbackStatus.ABANDONED)
 CALLING_LEASE_MINUTES = 120
 
 
+def status_in(statuses: Iterable[CallbackStatus]) -> ColumnElement[bool]:
+    """`callback.status IN ('waiting', ...)`, the statuses written into the SQL, not bound.
+
+    Bound, as SQLAlchemy binds a list, they made the statement's text be rebuilt at every run,
+    and PostgreSQL could not tell that a plan made once for any values may use the partial
+    indexes (whose predicates name these statuses): it planned the queue's statements again
+    on every page. Written in, the text is fixed and the plan made once uses the indexes.
+    The statuses are our enum's constants, never a value received.
+    """
+    return Callback.status.in_([literal_column(f"'{CallbackStatus(s).value}'") for s in statuses])
+
+
 def is_free() -> ColumnElement[bool]:
     """Open and without a due time, in SQL: callable now whatever the instant. The predicate
     of `ix_callback_queue_free` and of the ledger's triggers (`FREE_SQL`, migration 0021)."""
-    return and_(Callback.status.in_(OPEN_STATUSES), Callback.due_at.is_(None))
+    return and_(status_in(OPEN_STATUSES), Callback.due_at.is_(None))
 
 
 def load_scoped(session: Session, callback_id: int, structure_id: int) -> Callback | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline import phones
 from hotline.callbacks import wording as french
-from hotline.callbacks.common import HELD, claim_expired, due_later
+from hotline.callbacks.common import HELD, claim_expired, due_later, status_in
 from hotline.callbacks.free_counts import free_per_theme
 from hotline.callbacks.policy import Policy, reasons
 from hotline.callbacks.queue_order import group_of, page_ids
@@ -140,12 +140,12 @@ def _counts_statement() -> Select[Any]:
     free_rows = select(free.c.theme_id, free.c.n.label("n"), free.c.n.label("free"))
     timed_rows = (
         select(Callback.theme_id, func.count(), func.count().filter(Callback.due_at <= now))
-        .where(scope, Callback.status.in_(OPEN_STATUSES), Callback.due_at.isnot(None))
+        .where(scope, status_in(OPEN_STATUSES), Callback.due_at.isnot(None))
         .group_by(Callback.theme_id)
     )
     held_rows = (
         select(Callback.theme_id, func.count(), func.count().filter(group_of(now) == 0))
-        .where(scope, Callback.status.in_(HELD))
+        .where(scope, status_in(HELD))
         .group_by(Callback.theme_id)
     )
     both = union_all(free_rows, timed_rows, held_rows).subquery()

@@ -29,7 +29,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from hotline.callbacks.common import HELD, is_free
+from hotline.callbacks.common import HELD, is_free, status_in
 from hotline.models import OPEN_STATUSES, Callback
 
 ORDER = ("queue_rank", "created_at", "id")
@@ -38,7 +38,7 @@ ORDER = ("queue_rank", "created_at", "id")
 def group_of(now: Any) -> ColumnElement[Any]:
     """0: callable now, 1: a retry not yet due, 2: held by someone (a lapsed claim is free)."""
     held = and_(
-        Callback.status.in_(HELD),
+        status_in(HELD),
         or_(Callback.claim_expires_at.is_(None), Callback.claim_expires_at >= now),
     )
     return case((held, 2), (Callback.due_at > now, 1), else_=0)
@@ -46,10 +46,10 @@ def group_of(now: Any) -> ColumnElement[Any]:
 
 def _parts(now: Any, only_takeable: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
     """Each group's parts (the WHERE of each) and the columns that order the group."""
-    is_open = Callback.status.in_(OPEN_STATUSES)
+    is_open = status_in(OPEN_STATUSES)
     free = is_free()  # ix_callback_queue_free's predicate
     timed = and_(is_open, Callback.due_at.isnot(None))  # ix_callback_queue_timed's
-    lapsed = and_(Callback.status.in_(HELD), Callback.claim_expires_at < now)
+    lapsed = and_(status_in(HELD), Callback.claim_expires_at < now)
     due = or_(Callback.due_at.is_(None), Callback.due_at <= now)
     callable_now = [free, and_(timed, Callback.due_at <= now)]
     if only_takeable:
@@ -61,7 +61,7 @@ def _parts(now: Any, only_takeable: bool) -> list[tuple[tuple[str, ...], list[An
             ORDER,
             [
                 and_(
-                    Callback.status.in_(HELD),
+                    status_in(HELD),
                     or_(Callback.claim_expires_at.is_(None), Callback.claim_expires_at >= now),
                 )
             ],

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from hotline.models import (
@@ -114,15 +115,18 @@ _COLUMNS = (
     .exists()
     .label("has_messages"),
 )
-# Built once: only the ids change from one page to the next.
-_PAGE = (
+_JOINED = (
     select(*_COLUMNS)
     .outerjoin(Person, Person.id == Callback.person_id)
     .outerjoin(Theme, Theme.id == Callback.theme_id)
     .outerjoin(Staff, Staff.id == Callback.claimed_by_id)
     .outerjoin(Voicemail, Voicemail.id == Callback.voicemail_id)
-    .where(Callback.id.in_(bindparam("ids", expanding=True)))
 )
+# Built once: only the ids change from one page to the next. PostgreSQL takes them as one
+# array: the statement's text stays the same, so psycopg converts it once and prepares it
+# (a list of 51 bound ids was spelled out and converted again at every page: 0.5 ms).
+_PAGE_BY_ARRAY = _JOINED.where(Callback.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+_PAGE_BY_LIST = _JOINED.where(Callback.id.in_(bindparam("ids", expanding=True)))  # SQLite
 
 
 def _messages(session: Session, ids: Sequence[int]) -> dict[int, list[MessageLine]]:
@@ -178,7 +182,9 @@ def queue_rows(session: Session, ids: Sequence[int]) -> list[QueueRow]:
     """These entries, in the order of `ids` (ids no longer found are left out)."""
     if not ids:
         return []
-    rows = session.execute(_PAGE, {"ids": list(ids)}).all()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    page = _PAGE_BY_ARRAY if postgresql else _PAGE_BY_LIST
+    rows = session.execute(page, {"ids": list(ids)}).all()
     with_messages = [row.id for row in rows if row.has_messages]
     messages = _messages(session, with_messages) if with_messages else {}
     by_id = {row.id: _row(row, messages.get(row.id, [])) for row in rows}
