@@ -307,6 +307,22 @@ def test_staff_add_a_callback_by_hand(sign_in: Any, session: Any) -> None:
     assert "Grace Okafor" in amina.get("/queue").get_data(as_text=True)
 
 
+def test_the_add_form_has_a_page_of_its_own_that_lists_the_persons(sign_in: Any) -> None:
+    """The queue page, read again and again, no longer carries every person the structure
+    follows (thousands, for some): it links to the form, which lists them."""
+    amina = sign_in("amina")
+    queue = amina.get("/queue").get_data(as_text=True)
+    assert 'href="/queue/ajouter"' in queue
+    assert '<option value="p-002">' not in queue
+    form = amina.get("/queue/ajouter")
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    assert '<option value="p-002">Grace Okafor</option>' in page
+    assert '<option value="social">' in page
+    assert 'action="/api/callbacks"' in page
+    assert 'name="next" value="/queue"' in page
+
+
 def test_the_api_keeps_the_services_precise_reason(sign_in: Any, session: Any, clock: Any) -> None:
     """One error handler maps refusals: a closed entry says so, not "take it first"."""
     amina = sign_in("amina")

@@ -76,7 +76,6 @@ def queue() -> str:
     except ValueError:
         limit, offset = PAGE_SIZE, 0
     entries = callbacks.list_queue(db.session, structure.id, now, limit=limit + 1, offset=offset)
-    people, themes = callbacks.manual_choices(db.session, structure.id)
     return render_template(
         "queue.html",
         structure=structure,
@@ -87,9 +86,16 @@ def queue() -> str:
         me=current_staff(),
         masked_phone=phones.masked,
         pin_alerts=_pin_alerts(structure),
-        people=people,
-        themes=themes,
     )
+
+
+@bp.get("/queue/ajouter")
+@login_required
+def add_callback() -> str:
+    """The form to add someone to call back, on a page of its own: it lists every person the
+    structure follows, which the queue page, read again and again, need not carry."""
+    people, themes = callbacks.manual_choices(db.session, _structure().id)
+    return render_template("queue_add.html", people=people, themes=themes)
 
 
 def _pin_alerts(structure: Structure) -> list[pin_lockout.PinAlert]:
