@@ -70,12 +70,28 @@ def watch_sessions() -> None:
 
 def close(session: Session, error: BaseException | None) -> None:
     """End the request's session: commit it if it only read, then close it."""
-    if error is None and _only_read(session):
-        try:
-            session.commit()
-        except Exception as failure:  # noqa: BLE001 - close() below rolls back instead
-            log.warning("read-only commit failed (%s): rolled back", type(failure).__name__)
+    if error is None:
+        _commit_if_only_read(session)
     session.close()
+
+
+def discard(session: Session) -> None:
+    """Keep nothing the session wrote, as `rollback()` does, but by a COMMIT when it wrote
+    nothing: for error handlers, such as a refused claim's (a 409 in every other claim of a
+    race), whose transaction only read."""
+    if not _commit_if_only_read(session):
+        session.rollback()
+
+
+def _commit_if_only_read(session: Session) -> bool:
+    if not _only_read(session):
+        return False
+    try:
+        session.commit()
+    except Exception as failure:  # noqa: BLE001 - the caller's rollback or close() follows
+        log.warning("read-only commit failed (%s): rolled back", type(failure).__name__)
+        return False
+    return True
 
 
 def _began(session: Session, _transaction: Any, connection: Connection) -> None:

@@ -136,3 +136,26 @@ def test_read_only_pages_keep_their_prepared_statements(app: Any, side: Session)
         "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'structure.slug') > 0"
     ).scalar()
     assert prepared == 1
+
+
+def test_an_error_handler_discards_by_commit_only_what_only_read(
+    side: Session, session: Any
+) -> None:
+    """`discard`: a refused claim's handler keeps the prepared statements; a write goes."""
+    side.scalar(select(func.count()).select_from(Structure))
+    engine = side.get_bind().engine
+    seen: list[str] = []
+
+    def committed(*_: Any) -> None:
+        seen.append("commit")
+
+    event.listen(engine, "release_savepoint", committed)
+    try:
+        transaction_end.discard(side)
+        add_structure(side, "jetee")
+        side.flush()
+        transaction_end.discard(side)
+    finally:
+        event.remove(engine, "release_savepoint", committed)
+    assert seen == ["commit"]
+    assert "jetee" not in slugs(session)

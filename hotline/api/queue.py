@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
-from hotline import callbacks, clock, tasks
+from hotline import callbacks, clock, tasks, transaction_end
 from hotline.api.serialize import callback_json, queue_entry_json
 from hotline.extensions import db
 from hotline.models import Callback, CallbackOutcome, Person, Theme
@@ -38,7 +38,7 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError) -> Any:
-    db.session.rollback()
+    transaction_end.discard(db.session)
     if _wants_html():
         flash(error.message, "error")
         return redirect(_back())
