@@ -195,9 +195,9 @@ def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
     pending: list[Pending] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
-        transaction_end.note_after_commit_work(session)
         event.listen(session, "after_commit", _run_pending)
         event.listen(session, "after_rollback", _drop_pending)
+    transaction_end.note_after_commit_work(session)  # again after each commit ends the last
     job = Pending(task, row_id, new=new)
     pending.append(job)
     return job

@@ -13,14 +13,20 @@ release the same locks. So the request's teardown commits when it can tell nothi
 written, and rolls back as before otherwise. It errs on the side of the rollback:
 
 - every statement run on the session's connection is counted as a write unless it is a
-  SELECT (without a data-changing CTE) or an INSERT, UPDATE or DELETE that changed no row
-  (a refused claim's UPDATE); a textual statement counts as a write, whatever it says;
+  SELECT or, on PostgreSQL, an INSERT, UPDATE or DELETE that changed no row (a refused
+  claim's UPDATE; SQLite reports no row for a RETURNING statement until its rows are read, so
+  there any of them is a write); a statement with a data-changing CTE, and a textual one
+  whatever it says, are writes;
 - pending ORM changes, an unhandled error, or work promised for after the commit
   (`note_after_commit_work`: jobs handed to RQ once the rows are committed) also mean rollback.
 
-Writes are counted on the connection (`Connection.info`, which lives as long as the
-pooled connection) and compared with the count when the session's transaction began, so a
-savepoint, or a test's session joining an outer transaction, is judged on its own writes.
+What it cannot see: SQL sent on the driver's own cursor (`calls.driver` says so with
+`note_write`), and a SELECT of a function that writes (none here: the advisory locks a
+SELECT takes end with the transaction either way).
+
+Writes are counted on the connection (`Connection.info`, which lives as long as the pooled
+connection) and compared with the count when the session's outermost transaction began, so
+a test's session joining an outer transaction is judged on its own writes.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from sqlalchemy.sql.dml import UpdateBase
 log = logging.getLogger(__name__)
 
 _WRITES = "hotline.writes"  # on Connection.info: statements that may have written, ever
-_HOLDS = "hotline.holds_connection"  # on Session.info: the count when its transaction began
+_BEGAN_AT = "hotline.writes_at_begin"  # on Session.info: the count when its transaction began
 _AFTER_COMMIT = "hotline.after_commit_work"  # on Session.info: a commit would do more
 
 
@@ -58,7 +64,7 @@ def note_after_commit_work(session: Session) -> None:
 
 def holds_connection(session: Session) -> bool:
     """Whether `session` has begun a database transaction (and holds its connection)."""
-    return _HOLDS in session.info
+    return _BEGAN_AT in session.info
 
 
 def watch_sessions() -> None:
@@ -70,9 +76,11 @@ def watch_sessions() -> None:
 
 def close(session: Session, error: BaseException | None) -> None:
     """End the request's session: commit it if it only read, then close it."""
-    if error is None:
-        _commit_if_only_read(session)
-    session.close()
+    try:
+        if error is None:
+            _commit_if_only_read(session)
+    finally:
+        session.close()
 
 
 def discard(session: Session) -> None:
@@ -84,9 +92,11 @@ def discard(session: Session) -> None:
 
 
 def _commit_if_only_read(session: Session) -> bool:
-    if not _only_read(session):
-        return False
+    """True once committed. A connection lost on the way (the view may have caught the
+    error) is left to the caller's rollback or close(), which the error does not stop."""
     try:
+        if not _only_read(session):
+            return False
         session.commit()
     except Exception as failure:  # noqa: BLE001 - the caller's rollback or close() follows
         log.warning("read-only commit failed (%s): rolled back", type(failure).__name__)
@@ -95,12 +105,12 @@ def _commit_if_only_read(session: Session) -> bool:
 
 
 def _began(session: Session, _transaction: Any, connection: Connection) -> None:
-    session.info[_HOLDS] = connection.info.get(_WRITES, 0)
+    session.info[_BEGAN_AT] = connection.info.get(_WRITES, 0)
 
 
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
-        session.info.pop(_HOLDS, None)
+        session.info.pop(_BEGAN_AT, None)
         session.info.pop(_AFTER_COMMIT, None)
 
 
@@ -110,7 +120,7 @@ def _only_read(session: Session) -> bool:
     if session.new or session.dirty or session.deleted:
         return False
     writes = session.connection().info.get(_WRITES, 0)
-    return bool(writes == session.info[_HOLDS])
+    return bool(writes == session.info[_BEGAN_AT])
 
 
 def _count_write(
@@ -121,18 +131,19 @@ def _count_write(
     context: Any,
     _executemany: bool,
 ) -> None:
-    if not _read_only(context, cursor):
+    if not _read_only(connection, context, cursor):
         note_write(connection)
 
 
-def _read_only(context: Any, cursor: Any) -> bool:
-    """A SELECT without a data-changing CTE, or a compiled INSERT/UPDATE/DELETE that changed
-    no row. Anything else (text, DDL, a row count the driver does not know) may have written."""
+def _read_only(connection: Connection, context: Any, cursor: Any) -> bool:
+    """A SELECT, or on PostgreSQL a compiled INSERT/UPDATE/DELETE that changed no row, neither
+    with a data-changing CTE. Anything else (text, DDL, a row count not known) may have written."""
     compiled = getattr(context, "compiled", None)
-    if compiled is None:
+    if compiled is None or any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ()):
         return False
     if isinstance(compiled.statement, Select):
-        return not any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ())
-    if context.isinsert or context.isupdate or context.isdelete:
-        return bool(getattr(cursor, "rowcount", -1) == 0)
-    return False
+        return True
+    if connection.dialect.name != "postgresql":  # SQLite counts a RETURNING's rows as read
+        return False
+    dml = context.isinsert or context.isupdate or context.isdelete
+    return bool(dml and getattr(cursor, "rowcount", -1) == 0)

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import delete, event, false, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hotline import transaction_end
@@ -64,10 +65,22 @@ def test_a_transaction_that_only_read_commits(side: Session) -> None:
     assert ended_by(side) == "commit"
 
 
-def test_an_update_that_matched_nothing_is_not_a_write(side: Session) -> None:
-    """A refused claim: its conditional UPDATE changed no row."""
+def test_an_update_that_matched_nothing_is_not_a_write_on_postgresql(side: Session) -> None:
+    """A refused claim: its conditional UPDATE changed no row. SQLite does not say so of a
+    RETURNING statement before its rows are read, so there every UPDATE is a write."""
     side.execute(update(Structure).where(Structure.id == -1).values(name="x"))
-    assert ended_by(side) == "commit"
+    postgresql = side.get_bind().dialect.name == "postgresql"
+    assert ended_by(side) == ("commit" if postgresql else "rollback")
+
+
+def test_a_won_claim_left_uncommitted_is_rolled_back(side: Session, session: Any) -> None:
+    """An UPDATE … RETURNING that changed a row (SQLite counts its rows only once read)."""
+    kept = add_structure(session, "reclamee")
+    session.commit()
+    statement = update(Structure).where(Structure.id == kept.id).values(name="prise")
+    side.execute(statement.returning(Structure.id))
+    assert ended_by(side) == "rollback"
+    assert session.scalar(select(Structure.name).where(Structure.id == kept.id)) == "reclamee"
 
 
 def test_a_flushed_write_left_uncommitted_is_rolled_back(side: Session, session: Any) -> None:
@@ -107,6 +120,51 @@ def test_work_promised_after_the_commit_is_not_done_by_the_teardown(side: Sessio
     side.scalar(select(func.count()).select_from(Structure))
     transaction_end.note_after_commit_work(side)
     assert ended_by(side) == "rollback"
+
+
+def test_work_promised_again_after_a_commit_is_not_done_by_the_teardown(
+    side: Session,
+) -> None:
+    """A second job promised in a later transaction of the same session (its outbox row
+    already there: nothing written) still keeps the teardown from committing."""
+    from hotline import tasks
+
+    structure = add_structure(side, "taches")
+    side.flush()
+    tasks.enqueue_after_commit(side, tasks.MUTE_GROUP, structure.id)
+    side.rollback()  # the outbox row is gone; promise it in a transaction that commits it
+    tasks.enqueue_after_commit(side, tasks.MUTE_GROUP, 424242)
+    side.commit()
+    tasks.enqueue_after_commit(side, tasks.MUTE_GROUP, 424242)  # already in the outbox
+    assert ended_by(side) == "rollback"
+
+
+def test_a_lost_connection_still_closes_the_session(
+    side: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view caught the database's error; the teardown must still give the session back."""
+    side.scalar(select(func.count()).select_from(Structure))
+
+    def lost(*_: Any, **__: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, RuntimeError("server closed the connection"))
+
+    monkeypatch.setattr(side, "connection", lost)
+    transaction_end.close(side, None)
+    assert not side.in_transaction()
+
+
+def test_a_statement_with_a_data_changing_cte_is_a_write(side: Session, session: Any) -> None:
+    """PostgreSQL only (SQLite has no such CTE): an INSERT of no row whose CTE deleted some."""
+    if side.get_bind().dialect.name != "postgresql":
+        pytest.skip("data-changing CTEs are PostgreSQL's")
+    add_structure(session, "effacee")
+    session.commit()
+    gone = delete(Structure).where(Structure.slug == "effacee").returning(Structure.id).cte()
+    nothing = select(Structure.slug, Structure.name, Structure.settings).where(false())
+    insert_none = insert(Structure).from_select(["slug", "name", "settings"], nothing)
+    side.execute(insert_none.add_cte(gone))
+    assert ended_by(side) == "rollback"
+    assert "effacee" in slugs(session)
 
 
 def test_a_read_after_an_earlier_commit_is_judged_on_its_own(side: Session) -> None:
@@ -159,3 +217,46 @@ def test_an_error_handler_discards_by_commit_only_what_only_read(
         event.remove(engine, "release_savepoint", committed)
     assert seen == ["commit"]
     assert "jetee" not in slugs(session)
+
+
+@pytest.mark.commits
+@pytest.mark.usefixtures("demo")
+def test_each_request_of_its_own_ends_by_what_it_did(app: Any, sign_in: Any) -> None:
+    """As under gunicorn: each request in an app context of its own (a thread of its own,
+    here, since the test holds one), so the teardown ends its session. A page, which only
+    read, commits; so does a refused claim on PostgreSQL (SQLite cannot tell its UPDATE
+    changed nothing: rolled back there, as before)."""
+    import threading
+
+    from tests.callback_helpers import new_callback
+
+    amina, karim = sign_in("amina"), sign_in("karim")
+    entry = new_callback(db.session, app.config["CLOCK"]())
+    db.session.commit()
+    assert amina.post_json(f"/api/callbacks/{entry.id}/claim").status_code == 200
+    ends: list[str] = []
+
+    def commit(*_: Any) -> None:
+        ends.append("commit")
+
+    def rollback(*_: Any) -> None:
+        ends.append("rollback")
+
+    answers: list[int] = []
+
+    def alone(request: Any) -> None:
+        thread = threading.Thread(target=lambda: answers.append(request().status_code))
+        thread.start()
+        thread.join()
+
+    event.listen(db.engine, "commit", commit)
+    event.listen(db.engine, "rollback", rollback)
+    try:
+        alone(lambda: karim.get("/api/queue"))
+        alone(lambda: karim.post_json(f"/api/callbacks/{entry.id}/claim"))
+    finally:
+        event.remove(db.engine, "commit", commit)
+        event.remove(db.engine, "rollback", rollback)
+    assert answers == [200, 409]
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert ends == ["commit", "commit" if postgresql else "rollback"]
