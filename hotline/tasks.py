@@ -44,7 +44,7 @@ FAILURE_TTL_SECONDS = 3 * 24 * 3600
 JOB_OPTIONS: dict[str, Any] = {"result_ttl": 3600, "failure_ttl": FAILURE_TTL_SECONDS}
 KEEP_DELIVERED = timedelta(days=7)  # delivered outbox rows are then deleted by the sweep
 RELAY_BATCH = 500
-_PENDING = "hotline.tasks_after_commit"
+_PENDING = transaction_end.AFTER_COMMIT_WORK  # so a request's teardown never commits for it
 # A job that already ran and failed (or was stopped) may be asked for again: it is re-queued.
 _RERUNNABLE = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
@@ -197,7 +197,6 @@ def enqueue_after_commit(session: Session, task: Task, row_id: int) -> Pending:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _run_pending)
         event.listen(session, "after_rollback", _drop_pending)
-    transaction_end.note_after_commit_work(session)  # again after each commit ends the last
     job = Pending(task, row_id, new=new)
     pending.append(job)
     return job

@@ -17,8 +17,9 @@ written, and rolls back as before otherwise. It errs on the side of the rollback
   claim's UPDATE; SQLite reports no row for a RETURNING statement until its rows are read, so
   there any of them is a write); a statement with a data-changing CTE, and a textual one
   whatever it says, are writes;
-- pending ORM changes, an unhandled error, or work promised for after the commit
-  (`note_after_commit_work`: jobs handed to RQ once the rows are committed) also mean rollback.
+- pending ORM changes, an unhandled error, or work promised for after the commit (the list
+  kept under `AFTER_COMMIT_WORK`: jobs handed to RQ once the rows are committed) also mean
+  rollback.
 
 What it cannot see: SQL sent on the driver's own cursor (`calls.driver` says so with
 `note_write`), and a SELECT of a function that writes (none here: the advisory locks a
@@ -44,7 +45,9 @@ log = logging.getLogger(__name__)
 
 _WRITES = "hotline.writes"  # on Connection.info: statements that may have written, ever
 _BEGAN_AT = "hotline.writes_at_begin"  # on Session.info: the count when its transaction began
-_AFTER_COMMIT = "hotline.after_commit_work"  # on Session.info: a commit would do more
+# On Session.info: what a commit would do besides ending the transaction (`tasks` keeps its
+# jobs to hand to RQ there, and empties the list at each commit or rollback).
+AFTER_COMMIT_WORK = "hotline.after_commit_work"
 
 
 def watch_writes(engine: Engine) -> None:
@@ -55,11 +58,6 @@ def watch_writes(engine: Engine) -> None:
 def note_write(connection: Connection) -> None:
     """A write the engine does not see (SQL sent on the driver's own cursor)."""
     connection.info[_WRITES] = connection.info.get(_WRITES, 0) + 1
-
-
-def note_after_commit_work(session: Session) -> None:
-    """`session`'s commit would do more than end its transaction: never commit it for it."""
-    session.info[_AFTER_COMMIT] = True
 
 
 def holds_connection(session: Session) -> bool:
@@ -111,11 +109,10 @@ def _began(session: Session, _transaction: Any, connection: Connection) -> None:
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_BEGAN_AT, None)
-        session.info.pop(_AFTER_COMMIT, None)
 
 
 def _only_read(session: Session) -> bool:
-    if not holds_connection(session) or session.info.get(_AFTER_COMMIT):
+    if not holds_connection(session) or session.info.get(AFTER_COMMIT_WORK):
         return False
     if session.new or session.dirty or session.deleted:
         return False
@@ -143,7 +140,7 @@ def _read_only(connection: Connection, context: Any, cursor: Any) -> bool:
         return False
     if isinstance(compiled.statement, Select):
         return True
-    if connection.dialect.name != "postgresql":  # SQLite counts a RETURNING's rows as read
+    if connection.dialect.name != "postgresql":  # SQLite counts a RETURNING's rows once read
         return False
     dml = context.isinsert or context.isupdate or context.isdelete
     return bool(dml and getattr(cursor, "rowcount", -1) == 0)

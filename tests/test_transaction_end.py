@@ -9,6 +9,7 @@ its own, in the test's transaction (a COMMIT there releases a savepoint).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -29,10 +30,10 @@ def side(app: Any) -> Iterator[Session]:
     session.close()
 
 
-def ended_by(session: Session, error: BaseException | None = None) -> str:
-    """How `transaction_end.close` ended the session's transaction, as the database saw it:
-    "commit" (a savepoint released, here) or "rollback" (rolled back to it)."""
-    engine = session.get_bind().engine
+@contextmanager
+def ends_seen(engine: Any) -> Iterator[list[str]]:
+    """How the database saw each transaction end meanwhile: "commit" (or, in the test's
+    transaction, a savepoint released) or "rollback" (or rolled back to one)."""
     seen: list[str] = []
     listeners = {
         "commit": lambda *_: seen.append("commit"),
@@ -43,10 +44,16 @@ def ended_by(session: Session, error: BaseException | None = None) -> str:
     for name, listener in listeners.items():
         event.listen(engine, name, listener)
     try:
-        transaction_end.close(session, error)
+        yield seen
     finally:
         for name, listener in listeners.items():
             event.remove(engine, name, listener)
+
+
+def ended_by(session: Session, error: BaseException | None = None) -> str:
+    """How `transaction_end.close` ended the session's transaction."""
+    with ends_seen(session.get_bind().engine) as seen:
+        transaction_end.close(session, error)
     return seen[0] if seen else "nothing"
 
 
@@ -118,7 +125,7 @@ def test_an_error_rolls_back(side: Session) -> None:
 
 def test_work_promised_after_the_commit_is_not_done_by_the_teardown(side: Session) -> None:
     side.scalar(select(func.count()).select_from(Structure))
-    transaction_end.note_after_commit_work(side)
+    side.info[transaction_end.AFTER_COMMIT_WORK] = ["a job to hand to RQ"]
     assert ended_by(side) == "rollback"
 
 
@@ -201,21 +208,12 @@ def test_an_error_handler_discards_by_commit_only_what_only_read(
 ) -> None:
     """`discard`: a refused claim's handler keeps the prepared statements; a write goes."""
     side.scalar(select(func.count()).select_from(Structure))
-    engine = side.get_bind().engine
-    seen: list[str] = []
-
-    def committed(*_: Any) -> None:
-        seen.append("commit")
-
-    event.listen(engine, "release_savepoint", committed)
-    try:
+    with ends_seen(side.get_bind().engine) as seen:
         transaction_end.discard(side)
         add_structure(side, "jetee")
         side.flush()
         transaction_end.discard(side)
-    finally:
-        event.remove(engine, "release_savepoint", committed)
-    assert seen == ["commit"]
+    assert seen == ["commit", "rollback"]
     assert "jetee" not in slugs(session)
 
 
@@ -234,14 +232,6 @@ def test_each_request_of_its_own_ends_by_what_it_did(app: Any, sign_in: Any) -> 
     entry = new_callback(db.session, app.config["CLOCK"]())
     db.session.commit()
     assert amina.post_json(f"/api/callbacks/{entry.id}/claim").status_code == 200
-    ends: list[str] = []
-
-    def commit(*_: Any) -> None:
-        ends.append("commit")
-
-    def rollback(*_: Any) -> None:
-        ends.append("rollback")
-
     answers: list[int] = []
 
     def alone(request: Any) -> None:
@@ -249,14 +239,9 @@ def test_each_request_of_its_own_ends_by_what_it_did(app: Any, sign_in: Any) -> 
         thread.start()
         thread.join()
 
-    event.listen(db.engine, "commit", commit)
-    event.listen(db.engine, "rollback", rollback)
-    try:
+    with ends_seen(db.engine) as ends:
         alone(lambda: karim.get("/api/queue"))
         alone(lambda: karim.post_json(f"/api/callbacks/{entry.id}/claim"))
-    finally:
-        event.remove(db.engine, "commit", commit)
-        event.remove(db.engine, "rollback", rollback)
     assert answers == [200, 409]
     postgresql = db.engine.dialect.name == "postgresql"
     assert ends == ["commit", "commit" if postgresql else "rollback"]
