@@ -105,6 +105,34 @@ def test_one_claim_wins_and_the_other_sees_who_has_it(
     validator("Error").validate(refused.get_json())
 
 
+def test_a_won_claim_answers_the_entry_as_the_other_actions_do(
+    sign_in: Any, session: Any, clock: Any
+) -> None:
+    """The claim's row comes back from its UPDATE and is attached without a SELECT
+    (`models.attach`): its theme, person and message still load, as for an entry read."""
+    from hotline.api.serialize import callback_json
+    from hotline.callbacks.entries import queue_for_voicemail
+    from hotline.models import Theme
+    from tests import factories
+
+    amina = sign_in("amina")
+    person = session.scalar(select(Person).where(Person.key == "p-001"))
+    call = factories.make_call(session, amina.staff.structure_id, clock(), from_=person.phone_e164)
+    call.person_id = person.id
+    message = factories.make_voicemail(session, call, clock(), consent=True)
+    message.theme_id = session.scalar(select(Theme.id).where(Theme.key == "social"))
+    message.recording_sid, message.duration_seconds = "RE" + "1" * 32, 42
+    entry = queue_for_voicemail(session, message, call, clock())
+    session.commit()
+    claimed = amina.post_json(f"/api/callbacks/{entry.id}/claim").get_json()
+    session.expire_all()
+    assert claimed == callback_json(session.get(Callback, entry.id))
+    assert (claimed["theme"], claimed["person"]) == ("social", person.name)
+    assert (claimed["has_recording"], claimed["message_seconds"]) == (True, 42)
+    assert claimed["claimed_by"] == "Amina Diallo"
+    validator("Callback").validate(claimed)
+
+
 def test_a_post_without_the_csrf_token_is_refused(sign_in: Any, session: Any, clock: Any) -> None:
     amina = sign_in("amina")
     callback = manual(session, "p-001", amina.staff, clock())

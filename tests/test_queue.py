@@ -286,6 +286,24 @@ def test_no_call_is_started_outside_allowed_hours(
     assert refused.value.reason.endswith("possible lun. 9 h.")
 
 
+def test_claiming_an_entry_one_is_calling_changes_nothing_and_others_see_who_calls(
+    session: Any, make_callback: Callable[..., Callback], clock: Any
+) -> None:
+    callback = make_callback()
+    amina, karim = member(session, "amina"), member(session, "karim")
+    call_once(session, callback, amina, clock())
+    session.commit()
+    again = claim_callback(session, callback.id, amina, clock())
+    assert (again.id, again.status, again.claimed_by_id) == (
+        callback.id,
+        CallbackStatus.CALLING,
+        amina.id,
+    )
+    with pytest.raises(AlreadyClaimed) as refused:
+        claim_callback(session, callback.id, karim, clock())
+    assert refused.value.by_name == "Amina Diallo"
+
+
 def test_a_double_click_starts_one_attempt_and_a_missed_staff_leg_allows_another(
     session: Any, make_callback: Callable[..., Callback], clock: Any
 ) -> None:

@@ -11,7 +11,7 @@ answer may ring them) and the route a caller chose, with its history line, in on
 Where `db.driver_connection` gives no connection (SQLite, or a session that already holds a
 transaction this connection could not see) the same questions go through the session as
 before (`records`). Rows come back as `Call` objects attached to the session without a
-SELECT (`make_transient_to_detached`), so the rest of the code reads and changes them as
+SELECT (`models.attach`), so the rest of the code reads and changes them as
 usual; what the route statement wrote is set on the object as already committed.
 """
 
@@ -37,13 +37,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.calls import records
 from hotline.directory import StructureInfo
 from hotline.extensions import db
 from hotline.models import Call, CallEvent
+from hotline.models.attach import attach_loaded
 from hotline.models.base import UTCDateTime
 
 _COLUMNS = tuple(column.key for column in Call.__table__.columns)
@@ -173,13 +174,7 @@ def _attached(session: Session, row: tuple[Any, ...]) -> Call:
     for key in _INSTANTS:  # as `UTCDateTime` reads them: aware, in UTC
         if values[key] is not None:
             values[key] = values[key].astimezone(UTC)
-    known = session.identity_map.get((Call, (values["id"],), None))
-    if known is not None:
-        return known
-    call = Call(**values)
-    make_transient_to_detached(call)
-    session.add(call)
-    return call
+    return attach_loaded(session, Call, values)
 
 
 def open_call(
