@@ -85,6 +85,27 @@ def test_a_claim_is_its_update_and_a_refusal_reads_the_entry_once(
     assert statements == ["SELECT", "UPDATE", "SELECT"]
 
 
+def test_a_won_claim_reads_its_answer_before_its_commit(
+    app: Any, sign_in: Any, session: Any, clock: Any
+) -> None:
+    """One transaction: read after the commit, the entry's person (theme, message) loaded in
+    a transaction of its own, a BEGIN and a COMMIT more (here, a savepoint and its release)."""
+    amina = sign_in("amina")
+    [entry] = waiting(session, amina.staff, clock(), ("p-001",))
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(args[2].split()[0].upper())
+
+    engine = app.extensions["hotline.sessionmaker"].kw["bind"].engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert amina.post_json(f"/api/callbacks/{entry}/claim").get_json()["person"]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert seen == ["SAVEPOINT", "SELECT", "UPDATE", "SELECT", "RELEASE"]
+
+
 def test_the_queue_statements_bind_no_status() -> None:
     """The statuses are written into the queue's SQL (`callbacks.common.status_in`): bound,
     PostgreSQL could not plan the statements once for any values with the partial indexes

@@ -206,9 +206,13 @@ def claim(callback_id: int) -> Any:
         callback = callbacks.claim_callback(db.session, callback_id, current_staff(), clock.now())
     except callbacks.UnknownCallback:
         raise ApiError(404, "not_found", NOT_FOUND) from None
-    db.session.commit()
     if not _wants_html():  # the message is for the page; a script reads the entry's state
-        return jsonify(callback_json(callback))
+        # Read in the claim's transaction: after its commit, the entry's theme, person and
+        # message would each load in a transaction of its own (two more round trips).
+        body = callback_json(callback)
+        db.session.commit()
+        return jsonify(body)
+    db.session.commit()
     state = callbacks.call_progress(db.session, callback, current_staff(), clock.now())
     # Out of hours the page says when calls are allowed: the message must not contradict it.
     said = "Rappel pris. Vous pouvez appeler." if state.may_call else "Rappel pris."
