@@ -16,8 +16,18 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from hotline import callbacks
+from hotline.api.serialize import callback_json
+from hotline.callbacks.entries import queue_for_voicemail
 from hotline.extensions import redis_store
-from hotline.models import Callback, CallbackStatus, Person, PolicyChange, RecordingAccess
+from hotline.models import (
+    Callback,
+    CallbackStatus,
+    Person,
+    PolicyChange,
+    RecordingAccess,
+    Theme,
+)
+from tests import factories
 
 pytestmark = pytest.mark.usefixtures("demo")
 OPENAPI = Path(__file__).resolve().parents[1] / "hotline" / "api" / "openapi.yaml"
@@ -110,11 +120,6 @@ def test_a_won_claim_answers_the_entry_as_the_other_actions_do(
 ) -> None:
     """The claim's row comes back from its UPDATE and is attached without a SELECT
     (`models.attach`): its theme, person and message still load, as for an entry read."""
-    from hotline.api.serialize import callback_json
-    from hotline.callbacks.entries import queue_for_voicemail
-    from hotline.models import Theme
-    from tests import factories
-
     amina = sign_in("amina")
     person = session.scalar(select(Person).where(Person.key == "p-001"))
     call = factories.make_call(session, amina.staff.structure_id, clock(), from_=person.phone_e164)

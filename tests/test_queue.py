@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hotline import callbacks
 from hotline.callbacks import (
@@ -293,15 +293,39 @@ def test_claiming_an_entry_one_is_calling_changes_nothing_and_others_see_who_cal
     amina, karim = member(session, "amina"), member(session, "karim")
     call_once(session, callback, amina, clock())
     session.commit()
-    again = claim_callback(session, callback.id, amina, clock())
-    assert (again.id, again.status, again.claimed_by_id) == (
-        callback.id,
-        CallbackStatus.CALLING,
-        amina.id,
-    )
+    session.expire_all()
+    before = session.get(Callback, callback.id)
+    held = (before.status, before.claimed_by_id, before.claim_expires_at, before.version)
+    again = claim_callback(session, callback.id, amina, clock() + timedelta(minutes=5))
+    assert again.id == callback.id
+    assert (again.status, again.claimed_by_id, again.claim_expires_at, again.version) == held
+    assert held[:2] == (CallbackStatus.CALLING, amina.id)
     with pytest.raises(AlreadyClaimed) as refused:
         claim_callback(session, callback.id, karim, clock())
     assert refused.value.by_name == "Amina Diallo"
+
+
+def test_a_refused_claim_leaves_no_stale_entry_in_the_session(
+    session: Any, make_callback: Callable[..., Callback], clock: Any
+) -> None:
+    """The refusal reads the entry's state below the ORM: the entry the session already
+    held (read while it was free) is expired, so it is read again as it now is."""
+    callback = make_callback()
+    amina, karim = member(session, "amina"), member(session, "karim")
+    assert callback.status == CallbackStatus.WAITING
+    session.execute(  # taken behind the session's back, as by another request
+        update(Callback)
+        .where(Callback.id == callback.id)
+        .values(
+            status=CallbackStatus.CLAIMED,
+            claimed_by_id=amina.id,
+            claim_expires_at=clock() + timedelta(minutes=15),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(AlreadyClaimed):
+        claim_callback(session, callback.id, karim, clock())
+    assert (callback.status, callback.claimed_by_id) == (CallbackStatus.CLAIMED, amina.id)
 
 
 def test_a_double_click_starts_one_attempt_and_a_missed_staff_leg_allows_another(

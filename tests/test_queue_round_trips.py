@@ -18,21 +18,33 @@ from hotline.models import CallbackStatus, Person
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-@pytest.fixture
-def statements(app: Any) -> Iterator[list[str]]:
-    """The first word of every statement the app sends (the test's savepoints left out)."""
-    seen: list[str] = []
+class Statements(list[str]):
+    """The first word of every statement the app sends, the test's savepoints left out;
+    `every` keeps them (in a request, they stand for its BEGIN and COMMIT)."""
 
-    def note(*args: Any) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.every: list[str] = []
+
+    def note(self, *args: Any) -> None:
         word = args[2].split()[0].upper()
+        self.every.append(word)
         if word not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
-            seen.append(word)
+            self.append(word)
 
+    def clear(self) -> None:
+        super().clear()
+        self.every.clear()
+
+
+@pytest.fixture
+def statements(app: Any) -> Iterator[Statements]:
+    seen = Statements()
     bind = app.extensions["hotline.sessionmaker"].kw["bind"]  # the test's connection
     engine = bind.engine
-    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "before_cursor_execute", seen.note)
     yield seen
-    event.remove(engine, "before_cursor_execute", note)
+    event.remove(engine, "before_cursor_execute", seen.note)
 
 
 def waiting(session: Any, staff: Any, now: Any, who: tuple[str, ...]) -> list[int]:
@@ -56,7 +68,7 @@ def waiting(session: Any, staff: Any, now: Any, who: tuple[str, ...]) -> list[in
 
 
 def test_a_queue_page_is_four_selects(
-    sign_in: Any, session: Any, clock: Any, statements: list[str]
+    sign_in: Any, session: Any, clock: Any, statements: Statements
 ) -> None:
     amina = sign_in("amina")
     waiting(session, amina.staff, clock(), ("p-001", "p-002", "+33612345678"))
@@ -70,7 +82,7 @@ def test_a_queue_page_is_four_selects(
 
 
 def test_a_claim_is_its_update_and_a_refusal_reads_the_entry_once(
-    sign_in: Any, session: Any, clock: Any, statements: list[str]
+    sign_in: Any, session: Any, clock: Any, statements: Statements
 ) -> None:
     amina, karim = sign_in("amina"), sign_in("karim")
     [entry] = waiting(session, amina.staff, clock(), ("p-001",))
@@ -86,24 +98,16 @@ def test_a_claim_is_its_update_and_a_refusal_reads_the_entry_once(
 
 
 def test_a_won_claim_reads_its_answer_before_its_commit(
-    app: Any, sign_in: Any, session: Any, clock: Any
+    sign_in: Any, session: Any, clock: Any, statements: Statements
 ) -> None:
     """One transaction: read after the commit, the entry's person (theme, message) loaded in
-    a transaction of its own, a BEGIN and a COMMIT more (here, a savepoint and its release)."""
+    a transaction begun for them, a BEGIN and a COMMIT more (here, a savepoint and its
+    release); the winner holds the row a PK read or three longer instead."""
     amina = sign_in("amina")
     [entry] = waiting(session, amina.staff, clock(), ("p-001",))
-    seen: list[str] = []
-
-    def note(*args: Any) -> None:
-        seen.append(args[2].split()[0].upper())
-
-    engine = app.extensions["hotline.sessionmaker"].kw["bind"].engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert amina.post_json(f"/api/callbacks/{entry}/claim").get_json()["person"]
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    assert seen == ["SAVEPOINT", "SELECT", "UPDATE", "SELECT", "RELEASE"]
+    statements.clear()
+    assert amina.post_json(f"/api/callbacks/{entry}/claim").get_json()["person"]
+    assert statements.every == ["SAVEPOINT", "SELECT", "UPDATE", "SELECT", "RELEASE"]
 
 
 def test_the_queue_statements_bind_no_status() -> None:

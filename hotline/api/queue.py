@@ -208,7 +208,8 @@ def claim(callback_id: int) -> Any:
         raise ApiError(404, "not_found", NOT_FOUND) from None
     if not _wants_html():  # the message is for the page; a script reads the entry's state
         # Read in the claim's transaction: after its commit, the entry's theme, person and
-        # message would each load in a transaction of its own (two more round trips).
+        # message would load in a transaction begun for them (a BEGIN and a COMMIT more). The
+        # winner holds the row lock for these few reads by primary key.
         body = callback_json(callback)
         db.session.commit()
         return jsonify(body)

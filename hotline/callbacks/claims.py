@@ -30,7 +30,6 @@ from hotline.callbacks.common import (
 from hotline.callbacks.errors import NotClaimable
 from hotline.models import OPEN_STATUSES, Callback, CallbackStatus, Staff
 from hotline.models.attach import attach_loaded
-from hotline.models.base import must_exist
 
 RELEASE_ANY_ROLES = ("coordinator", "admin")
 
@@ -78,12 +77,13 @@ def claim_callback(session: Session, callback_id: int, staff: Staff, now: dateti
     """Take the entry for `staff`; claiming it again renews the lease.
 
     Raises AlreadyClaimed (naming the holder) when someone else holds it, NotClaimable when
-    it is closed or not in the staff member's structure. Flushes nothing else.
+    it is closed or not in the staff member's structure. Flushes the session first (the
+    UPDATE goes below the ORM, whose autoflush would have); writes nothing but the claim.
     """
     if not staff.active:
         raise NotClaimable("Votre compte est désactivé.")
     lease = timedelta(minutes=settings_of(session, staff.structure_id).claim_lease_minutes)
-    session.flush()  # the statement goes below the ORM: what it holds first
+    session.flush()
     won = (
         session.connection()
         .execute(
@@ -101,11 +101,23 @@ def claim_callback(session: Session, callback_id: int, staff: Staff, now: dateti
     if won is not None:
         return attach_loaded(session, Callback, won._asdict())
     state = entry_state(session, callback_id, staff.structure_id)
-    calling = state is not None and state.status == CallbackStatus.CALLING
-    if calling and state is not None and state.claimed_by_id == staff.id:
+    calling = (CallbackStatus.CALLING, staff.id)
+    if state is not None and (state.status, state.claimed_by_id) == calling:
         # Already calling it: nothing to take (rare, so read as an entry then).
-        return must_exist(load_scoped(session, callback_id, staff.structure_id), "entry")
+        callback = load_scoped(session, callback_id, staff.structure_id)
+        if callback is not None:
+            return callback
+        state = None  # deleted meanwhile: unknown, as for any entry not found
+    _forget_entry(session, callback_id)
     raise refusal(session, state, staff, now)
+
+
+def _forget_entry(session: Session, callback_id: int) -> None:
+    """The entry as the session holds it, if it does, is out of date (someone else took it,
+    or it closed): expired, so it is read again when next used. No SQL."""
+    known = session.identity_map.get(session.identity_key(Callback, (callback_id,)))
+    if known is not None:
+        session.expire(known)
 
 
 def _back_status(callback: Callback, now: datetime) -> CallbackStatus:

@@ -47,9 +47,9 @@ from hotline.models import Call, CallEvent
 from hotline.models.attach import attach_loaded
 from hotline.models.base import UTCDateTime
 
-_COLUMNS = tuple(column.key for column in Call.__table__.columns)
+_COLUMNS = tuple(column.name for column in Call.__table__.columns)
 _INSTANTS = tuple(
-    column.key for column in Call.__table__.columns if isinstance(column.type, UTCDateTime)
+    column.name for column in Call.__table__.columns if isinstance(column.type, UTCDateTime)
 )
 _DIALECT = postgresql.psycopg.dialect()
 
