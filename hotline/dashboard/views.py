@@ -32,6 +32,7 @@ from hotline.models import (
 )
 from hotline.web.auth import current_staff, login_required, require_role, visible_structure_id
 from hotline.web.csrf import protect
+from hotline.web.links import url_for_each
 from hotline.web.params import PAGE_SIZE, is_row_id, page_window
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -86,6 +87,8 @@ def queue() -> str:
         me=current_staff(),
         masked_phone=phones.masked,
         pin_alerts=_pin_alerts(structure),
+        entry_page=url_for_each("dashboard.callback", "callback_id"),
+        claim_action=url_for_each("api.claim", "callback_id"),
     )
 
 
