@@ -266,3 +266,14 @@ def test_odd_numbers_in_a_webhook_are_not_a_failure(
     response, _ = send(app.test_client(), "/voice/" + path, pairs, forged=False)
     assert [r.getMessage().splitlines()[0] for r in caplog.records if unexpected(r)] == []
     assert response.status_code in (200, 204)
+
+
+@pytest.mark.parametrize("sid", [" ", "\x00", "9" * 1000], ids=["blank", "nul", "too-long"])
+@pytest.mark.parametrize("path", ["incoming", "no-message?attempt=1", "menu?node=main_menu"])
+def test_a_call_sid_no_row_can_hold_is_a_bad_request(app: Any, sid: str, path: str) -> None:
+    """Found by the fuzzing above (PostgreSQL refused the row; SQLite wrote a blank one)."""
+    before = row_counts()
+    pairs = [("CallSid", sid), ("From", CALLER), ("To", DEMO_NUMBER), ("Digits", "1")]
+    response, _ = send(app.test_client(), "/voice/" + path, pairs, forged=False)
+    assert response.status_code == 400
+    assert row_counts() == before

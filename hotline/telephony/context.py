@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy.orm import Session
 
 from hotline import calls
 from hotline.calls import driver
 from hotline.directory import StructureInfo, directory
 from hotline.models import Call
-from hotline.models.calls import PROVIDER_ADDRESS
+from hotline.models.calls import PROVIDER_ADDRESS, PROVIDER_SID
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
 
@@ -28,9 +28,16 @@ def is_staff_leg() -> bool:
 
 
 def call_sid() -> str:
-    """The caller's call this webhook is about: on a staff leg, the parent call."""
+    """The caller's call this webhook is about: on a staff leg, the parent call.
+
+    Missing, blank or longer than the column: 400, and no row written under it. Twilio never
+    sends one (34 characters); PostgreSQL would refuse the row, SQLite would keep a blank one.
+    """
     parent = request.form.get("ParentCallSid", "") if is_staff_leg() else ""
-    return parent or request.form["CallSid"]  # missing: 400, no row without its CallSid
+    sid = parent or request.form["CallSid"]
+    if not sid.strip() or len(sid) > PROVIDER_SID:
+        abort(400, description="CallSid blank or longer than any provider's")
+    return sid
 
 
 def our_number() -> str:
