@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 from hotline.config import DEV_AUTH_TOKEN
 from hotline.extensions import db
 from hotline.models import Base, Call
+from tests.callback_helpers import reload_attempt, started_attempt
 from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -277,3 +278,15 @@ def test_a_call_sid_no_row_can_hold_is_a_bad_request(app: Any, sid: str, path: s
     response, _ = send(app.test_client(), "/voice/" + path, pairs, forged=False)
     assert response.status_code == 400
     assert row_counts() == before
+
+
+def test_a_leg_sid_no_column_can_hold_is_not_kept(app: Any, session: Any, clock: Any) -> None:
+    """The status of a callback's leg with a CallSid longer than the column: the status is
+    noted, the sid left out (PostgreSQL refused the whole row: a failed status callback)."""
+    attempt = started_attempt(session, clock())
+    pairs = [("CallSid", "9" * 1000), ("CallStatus", "ringing")]
+    url = f"/voice/callback/status?leg=staff&attempt={attempt.id}"
+    response, _ = send(app.test_client(), url, pairs, forged=False)
+    assert response.status_code == 204
+    kept = reload_attempt(session, attempt.id)
+    assert (kept.staff_call_sid, kept.staff_status) == (None, "ringing")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import request
 
+from hotline.models.calls import PROVIDER_SID
+
 MAX_DIGITS = 10
 MAX_VALUE = 2**31 - 1  # INTEGER on PostgreSQL: every id, count and duration column
 
@@ -51,3 +53,10 @@ def form_int_or_none(name: str) -> int | None:
 def form(name: str) -> str:
     """A field of Twilio's form, stripped; '' when absent."""
     return request.form.get(name, "").strip()
+
+
+def form_sid_or_none(name: str) -> str | None:
+    """A provider's id from the form (a leg's CallSid), or None when absent, blank or longer
+    than the column that keeps it (PostgreSQL would refuse the row)."""
+    sid = request.form.get(name, "")
+    return sid if sid.strip() and len(sid) <= PROVIDER_SID else None

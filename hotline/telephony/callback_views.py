@@ -19,7 +19,7 @@ from hotline import callbacks, clock, contacts
 from hotline.extensions import db
 from hotline.models import CallbackAttempt
 from hotline.telephony import bp, done, twiml
-from hotline.telephony.args import arg_int, form, form_int
+from hotline.telephony.args import arg_int, form, form_int, form_sid_or_none
 from hotline.telephony.bridge import load_bridge, not_allowed_now
 from hotline.telephony.context import call_voice
 from hotline.telephony.errors import OnError, on_error
@@ -103,7 +103,7 @@ def callback_status() -> Response:
     status = request.form.get("CallStatus", "")
     if leg not in LEGS or not status or db.session.get(CallbackAttempt, attempt_id) is None:
         return Response(status=204)
-    call_sid = request.form.get("CallSid") or None
+    call_sid = form_sid_or_none("CallSid")
     callbacks.note_attempt_leg(
         db.session,
         attempt_id=attempt_id,
