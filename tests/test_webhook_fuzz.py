@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 from hotline.config import DEV_AUTH_TOKEN
 from hotline.extensions import db
 from hotline.models import Base, Call
+from hotline.telephony.args import form_sid_or_none
 from tests.callback_helpers import reload_attempt, started_attempt
 from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER
 
@@ -290,3 +291,19 @@ def test_a_leg_sid_no_column_can_hold_is_not_kept(app: Any, session: Any, clock:
     assert response.status_code == 204
     kept = reload_attempt(session, attempt.id)
     assert (kept.staff_call_sid, kept.staff_status) == (None, "ringing")
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("CA" + "a" * 32, "CA" + "a" * 32),
+        (" CA1 ", "CA1"),
+        ("", None),
+        ("  ", None),
+        ("9" * 129, None),
+    ],
+)
+def test_a_leg_sid_is_read_only_if_a_column_can_hold_it(app: Any, sent: str, read: Any) -> None:
+    """What the callback and group legs' status callbacks keep of a CallSid."""
+    with app.test_request_context("/voice/group/leg-status", method="POST", data={"CallSid": sent}):
+        assert form_sid_or_none("CallSid") == read

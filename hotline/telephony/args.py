@@ -56,7 +56,7 @@ def form(name: str) -> str:
 
 
 def form_sid_or_none(name: str) -> str | None:
-    """A provider's id from the form (a leg's CallSid), or None when absent, blank or longer
-    than the column that keeps it (PostgreSQL would refuse the row)."""
-    sid = request.form.get(name, "")
-    return sid if sid.strip() and len(sid) <= PROVIDER_SID else None
+    """A provider's id from the form (a leg's CallSid), stripped, or None when absent, blank
+    or longer than the column that keeps it (PostgreSQL would refuse the row)."""
+    sid = form(name)
+    return sid if sid and len(sid) <= PROVIDER_SID else None
