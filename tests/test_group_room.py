@@ -292,6 +292,30 @@ def test_odd_conference_callback_values_are_stored_not_failed(
     assert [(e.sequence, e.at.hour) for e in stored] == [(0, 15)]
 
 
+def test_conference_ids_no_column_can_hold_are_refused_or_left_out(
+    session: Any, running: Any, emulator: Emulator
+) -> None:
+    """A ConferenceSid too long for its column is no conference of ours; a CallSid too long
+    is left out of the event (PostgreSQL refused the whole row: a failed callback)."""
+    form = {
+        "ConferenceSid": "9" * 1000,
+        "FriendlyName": running.conference_name,
+        "StatusCallbackEvent": "participant-mute",
+        "SequenceNumber": "1",
+        "CallSid": "9" * 1000,
+        "Muted": "true",
+    }
+    url = f"/voice/group/conference?session={running.id}"
+    assert emulator.post(url, form).status == 204
+    assert emulator.post(url, {**form, "ConferenceSid": "CF" + "c" * 32}).status == 204
+    stored = session.scalars(
+        select(GroupAttendanceEvent).where(GroupAttendanceEvent.session_id == running.id)
+    ).all()
+    assert [(e.conference_sid, e.call_sid) for e in stored if e.sequence == 1] == [
+        ("CF" + "c" * 32, "")
+    ]
+
+
 def test_every_join_path_sets_the_same_status_callback_events(
     session: Any, fake: FakeTwilio, phones: PhoneBook, emulator: Emulator
 ) -> None:

@@ -77,7 +77,7 @@ def callback_dial_done() -> Response:
     bridge = load_bridge(db.session, arg_int("attempt"))
     if bridge is None:
         return twiml(render_callback.say_and_hang_up(call_voice(db.session), "goodbye"))
-    sid = request.form.get("DialCallSid") or None
+    sid = form_sid_or_none("DialCallSid")
     if status:
         callbacks.note_attempt_leg(
             db.session,

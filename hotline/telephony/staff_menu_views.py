@@ -16,7 +16,7 @@ from hotline.directory import StructureInfo, directory
 from hotline.extensions import db
 from hotline.models import CallbackAttempt, CallbackOutcome, Staff
 from hotline.telephony import bp, done, staff_menu, twiml
-from hotline.telephony.args import arg_count, arg_int, form, form_int
+from hotline.telephony.args import arg_count, arg_int, form, form_int, form_sid_or_none
 from hotline.telephony.bridge import not_allowed_now, who_is_called
 from hotline.telephony.context import structure_of_this_call, voice_for
 from hotline.telephony.errors import OnError, on_error
@@ -144,7 +144,7 @@ def staff_after_call() -> Response:
     structure, voice, staff, token = found
     status = request.form.get("DialCallStatus", "")
     status = "completed" if status == "answered" else status
-    now, sid = clock.now(), request.form.get("DialCallSid") or None
+    now, sid = clock.now(), form_sid_or_none("DialCallSid")
     callbacks.note_attempt_leg(
         db.session,
         attempt_id=attempt.id,

@@ -18,7 +18,13 @@ from hotline.directory import StructureInfo
 from hotline.extensions import db
 from hotline.models import Call
 from hotline.telephony import bp, done, flow, staff_menu, staff_menu_views, twiml
-from hotline.telephony.args import arg_count, form, form_int, form_int_or_none
+from hotline.telephony.args import (
+    arg_count,
+    form,
+    form_int,
+    form_int_or_none,
+    form_sid_or_none,
+)
 from hotline.telephony.context import (
     default_voice,
     load_call,
@@ -148,7 +154,7 @@ def recording_status() -> Response:
         calls.apply_recording_status(
             db.session,
             call,
-            request.form.get("RecordingSid", ""),
+            form_sid_or_none("RecordingSid") or "",
             request.form.get("RecordingStatus", ""),
             request.form.get("RecordingUrl", ""),
             form_int("RecordingDuration"),
