@@ -26,6 +26,7 @@ from tests.group_helpers import (
     GRACE,
     JEAN,
     follow_simulated_time,
+    legs,
     participant,
     room_of,
     series,
@@ -314,6 +315,23 @@ def test_conference_ids_no_column_can_hold_are_refused_or_left_out(
     assert [(e.conference_sid, e.call_sid) for e in stored if e.sequence == 1] == [
         ("CF" + "c" * 32, "")
     ]
+
+
+def test_a_leg_status_with_a_call_sid_no_leg_can_have_changes_nothing(
+    session: Any, running: Any, emulator: Emulator
+) -> None:
+    """Longer than the column: no leg of ours has it (PostgreSQL refused to store it), even
+    a leg whose own CallSid never came back from the provider."""
+    camille = participant(session, running.id, CAMILLE)
+    (leg,) = legs(session, camille.id)
+    leg.call_sid = None
+    session.commit()
+    before = (leg.call_sid, leg.call_status, leg.ended_at)
+    url = f"/voice/group/leg-status?session={running.id}&leg={leg.id}"
+    response = emulator.post(url, {"CallSid": "9" * 1000, "CallStatus": "completed"})
+    assert response.status == 204
+    (leg,) = legs(session, camille.id)
+    assert (leg.call_sid, leg.call_status, leg.ended_at) == before
 
 
 def test_every_join_path_sets_the_same_status_callback_events(

@@ -29,6 +29,7 @@ from hotline.models import (
     LegStatus,
     SessionStatus,
 )
+from hotline.models.calls import PROVIDER_SID
 
 ACCOUNT_LIMIT_CODES = frozenset({16021, 20429})  # concurrency limit; too many API requests
 RECOVER_AFTER = timedelta(seconds=60)  # a first leg its start job should have placed by now
@@ -119,9 +120,13 @@ def account_limit_text(refused: int) -> str:
 def note_leg_status(
     db: Session, leg_id: int, call_sid: str, status: str, now: datetime
 ) -> GroupCallLeg | None:
-    """A status callback of a placed leg; idempotent (a final status is kept once)."""
+    """A status callback of a placed leg; idempotent (a final status is kept once).
+
+    None for another leg's callback: a CallSid not the leg's, or one longer than any leg's
+    (no column holds it, so no leg of ours has it)."""
     leg = db.get(GroupCallLeg, leg_id)
-    if leg is None or (leg.call_sid and call_sid and leg.call_sid != call_sid):
+    theirs = leg is not None and leg.call_sid and call_sid and leg.call_sid != call_sid
+    if leg is None or theirs or len(call_sid) > PROVIDER_SID:
         return None
     if leg.call_sid is None and call_sid:
         leg.call_sid = call_sid

@@ -17,7 +17,7 @@ from hotline.directory import directory
 from hotline.extensions import db
 from hotline.groupcalls.phone import LegContext
 from hotline.telephony import bp, done, twiml
-from hotline.telephony.args import arg_count, arg_int, form, form_sid_or_none
+from hotline.telephony.args import arg_count, arg_int, form
 from hotline.telephony.context import call_voice, load_call, voice_for
 from hotline.telephony.errors import OnError, on_error
 from hotline.telephony.views import answer_known_call, back_to_menu
@@ -93,9 +93,8 @@ def group_screen_answer() -> Response:
 @on_error(OnError.REPORT)
 def group_leg_status() -> Response:
     status, now = form("CallStatus"), clock.now()
-    sid = form_sid_or_none("CallSid") or ""  # one no column can hold is left out
     if status:
-        leg = groupcalls.note_leg_status(db.session, arg_int("leg"), sid, status, now)
+        leg = groupcalls.note_leg_status(db.session, arg_int("leg"), form("CallSid"), status, now)
         if leg is not None and groupcalls.end_if_host_left(db.session, leg, now):
             tasks.enqueue_after_commit(db.session, tasks.END_GROUP_ROOM, leg.session_id)
         db.session.commit()
