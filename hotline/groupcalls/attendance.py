@@ -27,7 +27,7 @@ from hotline.models import (
     ParticipantRole,
     SessionStatus,
 )
-from hotline.models.calls import PROVIDER_SID
+from hotline.models.calls import is_storable_sid
 from hotline.models.upsert import insert_if_absent
 
 # What staff read for a participant's state (live page, summary, CSV): one wording per fact.
@@ -73,13 +73,13 @@ def record_conference_event(
     session = db.get(GroupSession, session_id)
     event = form.get("StatusCallbackEvent", "")
     conference_sid = form.get("ConferenceSid", "")
-    if session is None or not event or not 0 < len(conference_sid) <= PROVIDER_SID:
+    if session is None or not event or not is_storable_sid(conference_sid):
         return False
     if form.get("FriendlyName") not in (None, "", session.conference_name):
         return False
     at = _instant(form, now)
     call_sid = form.get("CallSid", "")
-    call_sid = call_sid if len(call_sid) <= PROVIDER_SID else ""  # no column could hold it
+    call_sid = call_sid if is_storable_sid(call_sid) else ""
     leg = leg_by_call_sid(db, call_sid)
     participant = leg.participant if leg and leg.session_id == session_id else None
     muted = form.get("Muted")

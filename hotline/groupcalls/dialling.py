@@ -29,7 +29,7 @@ from hotline.models import (
     LegStatus,
     SessionStatus,
 )
-from hotline.models.calls import PROVIDER_SID
+from hotline.models.calls import is_storable_sid
 
 ACCOUNT_LIMIT_CODES = frozenset({16021, 20429})  # concurrency limit; too many API requests
 RECOVER_AFTER = timedelta(seconds=60)  # a first leg its start job should have placed by now
@@ -126,7 +126,7 @@ def note_leg_status(
     (no column holds it, so no leg of ours has it)."""
     leg = db.get(GroupCallLeg, leg_id)
     theirs = leg is not None and leg.call_sid and call_sid and leg.call_sid != call_sid
-    if leg is None or theirs or len(call_sid) > PROVIDER_SID:
+    if leg is None or theirs or (call_sid and not is_storable_sid(call_sid)):
         return None
     if leg.call_sid is None and call_sid:
         leg.call_sid = call_sid

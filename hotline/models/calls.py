@@ -17,6 +17,14 @@ PROVIDER_SID = 128  # Twilio documents 34 characters (CA…, RE…); other provi
 PROVIDER_ADDRESS = 255  # From/To: an E.164 number, or a SIP URI such as sip:x@y.sip.twilio.com
 PROVIDER_URL = 1024  # RecordingUrl
 
+
+def is_storable_sid(value: str) -> bool:
+    """A provider's id a row can keep: not blank, and no longer than the columns' length.
+    Any other is none of ours (a malformed or forged request): the one rule every webhook
+    and callback that writes an id applies."""
+    return bool(value.strip()) and len(value) <= PROVIDER_SID
+
+
 # Twilio call statuses after which a call leg will never change again.
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 

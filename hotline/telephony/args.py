@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import request
 
-from hotline.models.calls import PROVIDER_SID
+from hotline.models.calls import is_storable_sid
 
 MAX_DIGITS = 10
 MAX_VALUE = 2**31 - 1  # INTEGER on PostgreSQL: every id, count and duration column
@@ -59,4 +59,4 @@ def form_sid_or_none(name: str) -> str | None:
     """A provider's id from the form (a leg's CallSid), stripped, or None when absent, blank
     or longer than the column that keeps it (PostgreSQL would refuse the row)."""
     sid = form(name)
-    return sid if sid and len(sid) <= PROVIDER_SID else None
+    return sid if is_storable_sid(sid) else None

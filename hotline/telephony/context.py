@@ -17,7 +17,7 @@ from hotline import calls
 from hotline.calls import driver
 from hotline.directory import StructureInfo, directory
 from hotline.models import Call
-from hotline.models.calls import PROVIDER_ADDRESS, PROVIDER_SID
+from hotline.models.calls import PROVIDER_ADDRESS, is_storable_sid
 from hotline.voice.render import Voice
 from hotline.voice.scripts_cache import script_named
 
@@ -35,7 +35,7 @@ def call_sid() -> str:
     """
     parent = request.form.get("ParentCallSid", "") if is_staff_leg() else ""
     sid = parent or request.form["CallSid"]
-    if not sid.strip() or len(sid) > PROVIDER_SID:
+    if not is_storable_sid(sid):
         abort(400, description="CallSid blank or longer than any provider's")
     return sid
 
