@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.config import DEV_AUTH_TOKEN
 from hotline.extensions import db
-from hotline.models import Base, Call
+from hotline.models import Base, Call, Voicemail, VoicemailStatus
 from hotline.telephony.args import form_sid_or_none
 from tests.callback_helpers import reload_attempt, started_attempt
 from tests.inbound_helpers import AMINA, CALLER, DEMO_NUMBER
@@ -291,6 +291,51 @@ def test_a_leg_sid_no_column_can_hold_is_not_kept(app: Any, session: Any, clock:
     assert response.status_code == 204
     kept = reload_attempt(session, attempt.id)
     assert (kept.staff_call_sid, kept.staff_status) == (None, "ringing")
+
+
+def test_a_dialled_leg_sid_no_column_can_hold_is_not_kept(
+    app: Any, session: Any, clock: Any
+) -> None:
+    """The person's leg of a bridged callback ended with a DialCallSid longer than the
+    column: the end is noted and the person's answer counted, the sid left out."""
+    attempt = started_attempt(session, clock())
+    pairs = [("DialCallSid", "9" * 1000), ("DialCallStatus", "completed")]
+    url = f"/voice/callback/dial-done?attempt={attempt.id}"
+    response, _ = send(app.test_client(), url, pairs, forged=False)
+    assert response.status_code == 200
+    assert b"<Hangup" in response.data
+    kept = reload_attempt(session, attempt.id)
+    assert (kept.caller_call_sid, kept.caller_status) == (None, "completed")
+
+
+def test_a_recording_sid_no_column_can_hold_is_not_kept(app: Any, session: Any) -> None:
+    """A recording's status with a RecordingSid longer than the column: the message is kept
+    as completed, with its address and length, and without the sid."""
+    call_sid = "CA" + "e" * 32
+    client = app.test_client()
+    send(
+        client,
+        "/voice/incoming",
+        [("CallSid", call_sid), ("From", CALLER), ("To", DEMO_NUMBER)],
+        False,
+    )
+    pairs = [
+        ("CallSid", call_sid),
+        ("RecordingSid", "9" * 1000),
+        ("RecordingStatus", "completed"),
+        ("RecordingUrl", "https://api.twilio.com/recordings/RE1"),
+        ("RecordingDuration", "12"),
+    ]
+    response, _ = send(client, "/voice/recording-status", pairs, forged=False)
+    assert response.status_code == 204
+    session.expire_all()
+    call = session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+    message = session.scalars(select(Voicemail).where(Voicemail.call_id == call.id)).one()
+    assert (message.recording_sid, message.status, message.duration_seconds) == (
+        None,
+        VoicemailStatus.COMPLETED,
+        12,
+    )
 
 
 @pytest.mark.parametrize(
