@@ -3,12 +3,20 @@
 Served by the same gunicorn as the hotline, in the same run: a bare Flask route answering
 static TwiML, the same after parsing the form, after one HMAC-SHA1 signature check (the least
 a correct webhook costs), and after the stock `RequestValidator` (which computes two HMACs).
+
+With BENCH_ANCHOR_DATABASE_URL (a PostgreSQL conninfo), two more: the signature check and one
+prepared `INSERT … ON CONFLICT DO NOTHING RETURNING` of the CallSid on an autocommit psycopg
+connection with `synchronous_commit=off` (the least a call's first webhook costs: it must
+write the call down), and the same plus one RQ enqueue of a job with a unique id (the least a
+menu choice costs that hands the ringing to a worker). No ORM, no hooks, no pool: psycopg and
+RQ as their documentation shows them, so what the hotline spends above them is its own code.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+from typing import Any
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -52,4 +60,51 @@ def create_anchor_app() -> Flask:
             abort(403)
         return xml()
 
+    if os.environ.get("BENCH_ANCHOR_DATABASE_URL"):
+        _add_write_anchors(app, one_hmac)
     return app
+
+
+INSERT = (
+    "INSERT INTO bench_anchor_call (call_sid, from_e164, started_at) VALUES (%s, %s, now())"
+    " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
+)
+
+
+def _add_write_anchors(app: Flask, check_signature: Any) -> None:
+    """/insert and /enqueue: the signature check, then one write, then one job."""
+    import psycopg
+    from redis import Redis
+    from rq import Queue
+
+    connection = psycopg.connect(
+        os.environ["BENCH_ANCHOR_DATABASE_URL"],
+        autocommit=True,
+        options="-c synchronous_commit=off",
+    )
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS bench_anchor_call (id serial PRIMARY KEY,"
+        " call_sid varchar(128) NOT NULL UNIQUE, from_e164 varchar(32) NOT NULL,"
+        " started_at timestamptz NOT NULL)"
+    )
+    queue = Queue("bench-anchor", connection=Redis.from_url(os.environ["REDIS_URL"]))
+
+    def insert() -> str:
+        call_sid = request.form["CallSid"]
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT, (call_sid, request.form["From"]), prepare=True)
+            cursor.fetchall()
+        return call_sid
+
+    @app.post("/insert")
+    def one_insert() -> Response:
+        response: Response = check_signature()
+        insert()
+        return response
+
+    @app.post("/enqueue")
+    def insert_and_enqueue() -> Response:
+        response: Response = check_signature()
+        call_sid = insert()
+        queue.enqueue("bench.anchors.ring", call_sid, job_id=f"ring-{call_sid}", unique=True)
+        return response

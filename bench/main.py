@@ -46,6 +46,11 @@ def scratch_postgresql() -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy URL as psycopg's own `connect` reads it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def prepare(database_url: str, redis_url: str, folder: Path) -> None:
     """Migrate the scratch database and load the demo structure into it."""
     os.environ.update(production_env(database_url, redis_url, folder))
@@ -114,17 +119,18 @@ def machine() -> dict[str, object]:
 
 
 def print_table(rows: list[dict[str, float | str]]) -> None:
+    width = max(len(str(row["path"])) for row in rows)
     header = (
-        f"{'path':46} {'req/s@8':>8} {'×bare':>6} {'p50@1 ms':>9} {'p99@8 ms':>9}"
+        f"{'path':{width}} {'req/s@8':>8} {'×bare':>6} {'p50@1 ms':>9} {'p99@8 ms':>9}"
         f" {'max ms':>7} {'CPU ms/req':>10} {'errors':>6}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row['path']:46} {row['rps_8conn']:>8} {row['ratio']:>6} {row['p50_ms_1conn']:>9}"
-            f" {row['p99_ms_8conn']:>9} {row['max_ms']:>7} {row['cpu_ms_per_request']:>10}"
-            f" {row['errors']:>6}"
+            f"{row['path']:{width}} {row['rps_8conn']:>8} {row['ratio']:>6}"
+            f" {row['p50_ms_1conn']:>9} {row['p99_ms_8conn']:>9} {row['max_ms']:>7}"
+            f" {row['cpu_ms_per_request']:>10} {row['errors']:>6}"
         )
 
 
@@ -142,11 +148,13 @@ def main() -> int:
 
     results: dict[str, object] = {"machine": machine()}
     try:
-        env = production_env("sqlite://", redis_server.url, folder)
-        anchors = serve("anchors", "bench.anchors:create_anchor_app()", env)
-        paths = webhook_bench.anchor_paths(anchors, folder)
-        databases = {"SQLite": f"sqlite:///{folder / 'bench.sqlite3'}"}
         postgresql = scratch_postgresql()
+        env = production_env("sqlite://", redis_server.url, folder)
+        if postgresql:
+            env["BENCH_ANCHOR_DATABASE_URL"] = libpq_url(postgresql)
+        anchors = serve("anchors", "bench.anchors:create_anchor_app()", env)
+        paths = webhook_bench.anchor_paths(anchors, folder, writes=bool(postgresql))
+        databases = {"SQLite": f"sqlite:///{folder / 'bench.sqlite3'}"}
         if postgresql:
             databases = {"PostgreSQL": postgresql, **databases}
         for label, url in databases.items():

@@ -20,6 +20,7 @@ SECONDS = 4
 MENU = "/voice/menu?attempt=1&lang=fr&node=main_menu"
 FIRST_CHOICES = 60_000  # calls waiting at the menu, each choosing once (`seed_menu_calls`)
 FIRST_CHOICE_BASE = 300_000  # their CallSids' indexes, apart from the other paths'
+ANCHOR_BASE = 1_000_000  # the writing anchors' CallSids (1,000,000 on and 2,000,000 on)
 
 
 @dataclass
@@ -47,9 +48,11 @@ class Measured:
         return how([run[key] for run in self.rounds])
 
 
-def anchor_paths(anchors: Callable[[], Server], folder: Path) -> list[Measured]:
+def anchor_paths(anchors: Callable[[], Server], folder: Path, writes: bool) -> list[Measured]:
+    """The anchors; with `writes`, the two that write (`bench/anchors.py`), each request on a
+    new CallSid as a call's first webhook is."""
     rows = [call_params(i) for i in range(2000)]
-    return [
+    paths = [
         Measured(label, anchors, write_requests(folder / f"{route}.txt", f"/{route}", rows))
         for label, route in (
             ("bare Flask, static TwiML", "static"),
@@ -58,6 +61,18 @@ def anchor_paths(anchors: Callable[[], Server], folder: Path) -> list[Measured]:
             ("+ stock RequestValidator (2 HMACs)", "validator"),
         )
     ]
+    if not writes:
+        return paths
+    for index, (label, route) in enumerate(
+        (
+            ("HMAC + one prepared INSERT (PostgreSQL)", "insert"),
+            ("HMAC + INSERT + one RQ enqueue", "enqueue"),
+        )
+    ):
+        fresh = (call_params(ANCHOR_BASE * (index + 1) + i) for i in range(FIRST_CHOICES))
+        requests = write_requests(folder / f"{route}.txt", f"/{route}", fresh)
+        paths.append(Measured(label, anchors, requests, fresh=True))
+    return paths
 
 
 def hotline_paths(server: Callable[[], Server], folder: Path, label: str) -> list[Measured]:
