@@ -34,6 +34,7 @@ from hotline.models import (
     Structure,
     Theme,
 )
+from hotline.models.plain import read_plain
 
 SEPARATOR = " · "
 
@@ -159,7 +160,7 @@ def queue_counts(session: Session, structure_id: int, now: datetime) -> QueueCou
 
     One statement, whose cost does not grow with the queue (`_counts_statement`).
     """
-    rows = session.execute(_counts_statement(), {"structure_id": structure_id, "now": now})
+    rows = read_plain(session, _counts_statement(), {"structure_id": structure_id, "now": now})
     per_theme: dict[int | None, int] = {}
     callable_per_theme: dict[int | None, int] = {}
     keys: dict[int, str] = {}

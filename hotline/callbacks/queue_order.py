@@ -31,6 +31,7 @@ from sqlalchemy.sql import ColumnElement
 
 from hotline.callbacks.common import HELD, is_free, status_in
 from hotline.models import OPEN_STATUSES, Callback
+from hotline.models.plain import read_plain
 
 ORDER = ("queue_rank", "created_at", "id")
 
@@ -127,12 +128,12 @@ def page_ids(
         if want is not None and want <= 0:
             break
         window = {"skip": skip, "want": want, "upto": skip + (want or 0)}
-        found = list(session.scalars(group.ids, {**values, **window}))
+        found = list(read_plain(session, group.ids, {**values, **window}).scalars())
         ids += found
         if want is not None:
             want -= len(found)
         if not found and skip:
-            skip = max(0, skip - int(session.scalar(group.count, values) or 0))
+            skip = max(0, skip - int(read_plain(session, group.count, values).scalar() or 0))
         else:
             skip = 0
     return ids

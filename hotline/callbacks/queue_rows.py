@@ -10,8 +10,9 @@ reasons read, and nothing left to load later.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from hotline.models import (
     Theme,
     Voicemail,
 )
+from hotline.models.plain import read_plain
 
 
 @dataclass(frozen=True)
@@ -86,17 +88,14 @@ class QueueRow:
     messages: tuple[MessageLine, ...]  # every message that joined the entry, oldest first
 
 
+# `QueueRow`'s fields read from the entry's own columns, in its order (`_row` passes them on
+# by position): every field before `person`.
+_ENTRY_FIELDS = tuple(
+    itertools.takewhile(lambda name: name != "person", (field.name for field in fields(QueueRow)))
+)
+_ENTRY_WIDTH = len(_ENTRY_FIELDS)
 _COLUMNS = (
-    Callback.id,
-    Callback.status,
-    Callback.source,
-    Callback.phone_e164,
-    Callback.created_at,
-    Callback.due_at,
-    Callback.attempts,
-    Callback.claim_expires_at,
-    Callback.outcome,
-    Callback.version,
+    *(getattr(Callback, name) for name in _ENTRY_FIELDS),
     Callback.person_id,
     Person.key.label("person_key"),
     Person.name.label("person_name"),
@@ -131,7 +130,8 @@ _PAGE_BY_LIST = _JOINED.where(Callback.id.in_(bindparam("ids", expanding=True)))
 
 def _messages(session: Session, ids: Sequence[int]) -> dict[int, list[MessageLine]]:
     """The page's messages per entry, oldest first (as `Callback.messages` orders them)."""
-    rows = session.execute(
+    rows = read_plain(
+        session,
         select(
             CallbackMessage.callback_id,
             Voicemail.status,
@@ -140,7 +140,7 @@ def _messages(session: Session, ids: Sequence[int]) -> dict[int, list[MessageLin
         )
         .join(Voicemail, Voicemail.id == CallbackMessage.voicemail_id)
         .where(CallbackMessage.callback_id.in_(ids))
-        .order_by(Voicemail.created_at)
+        .order_by(Voicemail.created_at),
     )
     found: dict[int, list[MessageLine]] = {}
     for callback_id, status, created_at, seconds in rows:
@@ -148,34 +148,44 @@ def _messages(session: Session, ids: Sequence[int]) -> dict[int, list[MessageLin
     return found
 
 
-def _row(row: Any, messages: list[MessageLine]) -> QueueRow:
+def _row(row: Sequence[Any], messages: list[MessageLine]) -> QueueRow:
+    """The entry of one row of `_COLUMNS`, read by position in their order.
+
+    By position, not by name: a `Row`'s attribute lookup cost about 0.3 ms a page (25 names
+    read on 50 rows), a third of building the page's entries.
+    """
+    (
+        person_id,
+        person_key,
+        person_name,
+        isolated,
+        has_convention,
+        risk,
+        theme_id,
+        theme_key,
+        labels,
+        holder_id,
+        holder_name,
+        recording_sid,
+        duration_seconds,
+        _has_messages,
+    ) = row[_ENTRY_WIDTH:]
     person = None
-    if row.person_id is not None:
-        person = PersonLine(
-            row.person_key, row.person_name, row.isolated, row.has_convention, row.risk
-        )
-    theme = ThemeLine(row.theme_key, row.labels or {}) if row.theme_id is not None else None
-    holder = None
-    if row.claimed_by_id is not None:
-        holder = HolderLine(row.claimed_by_id, row.holder_name)
-    return QueueRow(
-        id=row.id,
-        status=row.status,
-        source=row.source,
-        phone_e164=row.phone_e164,
-        created_at=row.created_at,
-        due_at=row.due_at,
-        attempts=row.attempts,
-        claim_expires_at=row.claim_expires_at,
-        outcome=row.outcome,
-        version=row.version,
-        person=person,
-        theme=theme,
-        claimed_by=holder,
-        has_recording=bool(row.recording_sid),
-        message_seconds=row.duration_seconds or 0,
-        messages=tuple(messages),
+    if person_id is not None:
+        person = PersonLine(person_key, person_name, isolated, has_convention, risk)
+    theme = ThemeLine(theme_key, labels or {}) if theme_id is not None else None
+    holder = HolderLine(holder_id, holder_name) if holder_id is not None else None
+    # The entry's own columns, then the fields from `person` on (Any: mypy cannot count them).
+    values: Any = (
+        *row[:_ENTRY_WIDTH],
+        person,
+        theme,
+        holder,
+        bool(recording_sid),
+        duration_seconds or 0,
+        tuple(messages),
     )
+    return QueueRow(*values)
 
 
 def queue_rows(session: Session, ids: Sequence[int]) -> list[QueueRow]:
@@ -184,7 +194,7 @@ def queue_rows(session: Session, ids: Sequence[int]) -> list[QueueRow]:
         return []
     postgresql = session.get_bind().dialect.name == "postgresql"
     page = _PAGE_BY_ARRAY if postgresql else _PAGE_BY_LIST
-    rows = session.execute(page, {"ids": list(ids)}).all()
+    rows = read_plain(session, page, {"ids": list(ids)}).all()
     with_messages = [row.id for row in rows if row.has_messages]
     messages = _messages(session, with_messages) if with_messages else {}
     by_id = {row.id: _row(row, messages.get(row.id, [])) for row in rows}
