@@ -81,9 +81,6 @@ def number(value: float) -> str:
     return "0" if text == "-0" else text.replace(".", ",")
 
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
 def day_and_time(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     """When something happened: "aujourd'hui 10 h 12", "hier 9 h", "mardi 10 h 12",
     then "mardi 01/12 10 h 12" beyond a week."""
