@@ -22,8 +22,10 @@ def read_plain(
 ) -> Result[*TupleAny]:
     """`session.execute(statement, values)` for a statement of plain columns, without the ORM.
 
-    The session's pending changes are flushed first, as its autoflush would have, so the
-    read sees them; it runs in the session's transaction.
+    The session's pending changes are flushed first when it autoflushes (not inside
+    `no_autoflush`), as `execute` would, so the read sees them; it runs in the session's
+    transaction.
     """
-    session.flush()
+    if session.autoflush:
+        session.flush()
     return session.connection().execute(statement, values or {})
