@@ -331,11 +331,8 @@ def test_a_recording_sid_no_column_can_hold_is_not_kept(app: Any, session: Any) 
     session.expire_all()
     call = session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
     message = session.scalars(select(Voicemail).where(Voicemail.call_id == call.id)).one()
-    assert (message.recording_sid, message.status, message.duration_seconds) == (
-        None,
-        VoicemailStatus.COMPLETED,
-        12,
-    )
+    kept = (message.recording_sid, message.status, message.recording_url, message.duration_seconds)
+    assert kept == (None, VoicemailStatus.COMPLETED, "https://api.twilio.com/recordings/RE1", 12)
 
 
 @pytest.mark.parametrize(
