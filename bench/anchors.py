@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Any
+from collections.abc import Callable
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -65,13 +65,31 @@ def create_anchor_app() -> Flask:
     return app
 
 
+TABLE = (
+    "CREATE TABLE bench_anchor_call (id serial PRIMARY KEY, call_sid varchar(128) NOT NULL"
+    " UNIQUE, from_e164 varchar(32) NOT NULL, started_at timestamptz NOT NULL)"
+)
 INSERT = (
     "INSERT INTO bench_anchor_call (call_sid, from_e164, started_at) VALUES (%s, %s, now())"
     " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
 )
 
 
-def _add_write_anchors(app: Flask, check_signature: Any) -> None:
+def create_anchor_table(conninfo: str) -> None:
+    """The anchors' table, made once before gunicorn starts: two workers each running
+    CREATE TABLE IF NOT EXISTS at the same moment can collide in PostgreSQL's catalog."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(TABLE)
+
+
+def ring(call_sid: str) -> None:
+    """The anchor's job: never run (no worker listens to `bench-anchor`); it is here so the
+    job's function exists should one ever be pointed at that queue."""
+
+
+def _add_write_anchors(app: Flask, check_signature: Callable[[], Response]) -> None:
     """/insert and /enqueue: the signature check, then one write, then one job."""
     import psycopg
     from redis import Redis
@@ -81,11 +99,6 @@ def _add_write_anchors(app: Flask, check_signature: Any) -> None:
         os.environ["BENCH_ANCHOR_DATABASE_URL"],
         autocommit=True,
         options="-c synchronous_commit=off",
-    )
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS bench_anchor_call (id serial PRIMARY KEY,"
-        " call_sid varchar(128) NOT NULL UNIQUE, from_e164 varchar(32) NOT NULL,"
-        " started_at timestamptz NOT NULL)"
     )
     queue = Queue("bench-anchor", connection=Redis.from_url(os.environ["REDIS_URL"]))
 
@@ -98,13 +111,13 @@ def _add_write_anchors(app: Flask, check_signature: Any) -> None:
 
     @app.post("/insert")
     def one_insert() -> Response:
-        response: Response = check_signature()
+        response = check_signature()
         insert()
         return response
 
     @app.post("/enqueue")
     def insert_and_enqueue() -> Response:
-        response: Response = check_signature()
+        response = check_signature()
         call_sid = insert()
         queue.enqueue("bench.anchors.ring", call_sid, job_id=f"ring-{call_sid}", unique=True)
         return response

@@ -21,6 +21,7 @@ from pathlib import Path
 import burst_bench
 import queue_bench
 import webhook_bench
+from anchors import create_anchor_table
 from servers import ROOT, Server, production_env, scratch_folder, start_gunicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -152,6 +153,7 @@ def main() -> int:
         env = production_env("sqlite://", redis_server.url, folder)
         if postgresql:
             env["BENCH_ANCHOR_DATABASE_URL"] = libpq_url(postgresql)
+            create_anchor_table(env["BENCH_ANCHOR_DATABASE_URL"])
         anchors = serve("anchors", "bench.anchors:create_anchor_app()", env)
         paths = webhook_bench.anchor_paths(anchors, folder, writes=bool(postgresql))
         databases = {"SQLite": f"sqlite:///{folder / 'bench.sqlite3'}"}

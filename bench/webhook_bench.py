@@ -21,6 +21,7 @@ MENU = "/voice/menu?attempt=1&lang=fr&node=main_menu"
 FIRST_CHOICES = 60_000  # calls waiting at the menu, each choosing once (`seed_menu_calls`)
 FIRST_CHOICE_BASE = 300_000  # their CallSids' indexes, apart from the other paths'
 ANCHOR_BASE = 1_000_000  # the writing anchors' CallSids (1,000,000 on and 2,000,000 on)
+ANCHOR_REQUESTS = 100_000  # each a first webhook: enough for 2 rounds at twice this VM's speed
 
 
 @dataclass
@@ -69,7 +70,7 @@ def anchor_paths(anchors: Callable[[], Server], folder: Path, writes: bool) -> l
             ("HMAC + INSERT + one RQ enqueue", "enqueue"),
         )
     ):
-        fresh = (call_params(ANCHOR_BASE * (index + 1) + i) for i in range(FIRST_CHOICES))
+        fresh = (call_params(ANCHOR_BASE * (index + 1) + i) for i in range(ANCHOR_REQUESTS))
         requests = write_requests(folder / f"{route}.txt", f"/{route}", fresh)
         paths.append(Measured(label, anchors, requests, fresh=True))
     return paths
