@@ -404,6 +404,23 @@ def test_an_unsigned_recording_callback_makes_no_row(
     assert session.scalars(select(GroupRecording)).all() == []
 
 
+def test_a_recording_sid_no_column_can_hold_makes_no_row(
+    session: Any, emulator: Emulator, camille_hosting: Any
+) -> None:
+    """Longer than the column: none of ours (it was cut to 128 characters and kept)."""
+    answer = emulator.post(
+        f"/voice/group/recording?session={camille_hosting.id}",
+        {
+            "RecordingSid": "9" * 1000,
+            "RecordingUrl": "https://api.twilio.com/x",
+            "RecordingStatus": "completed",
+            "RecordingDuration": "10",
+        },
+    )
+    assert answer.status == 204
+    assert session.scalars(select(GroupRecording)).all() == []
+
+
 def test_the_live_page_shows_an_objector_muted_with_no_unmute_button(
     session: Any, fake: FakeTwilio, phones: PhoneBook, sign_in: Any
 ) -> None:

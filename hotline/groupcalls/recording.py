@@ -25,6 +25,7 @@ from hotline.models import (
     GroupRecording,
     GroupSession,
 )
+from hotline.models.calls import is_storable_sid
 from hotline.models.upsert import insert_if_absent
 from hotline.retention import audit
 
@@ -59,8 +60,9 @@ def save_recording(
     """
     session = db.get(GroupSession, session_id)
     sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
-    if session is None or not sid or not url or params.get("RecordingStatus") != "completed":
-        return None
+    completed = params.get("RecordingStatus") == "completed"
+    if session is None or not is_storable_sid(sid) or not url or not completed:
+        return None  # a sid no column holds is none of ours, as everywhere (`is_storable_sid`)
     series = session.series
     days = session.recording_days or min(series.recording_days, DEFAULT_RECORDING_DAYS)
     purge_after = now.astimezone(UTC) + timedelta(days=days)  # whole days
@@ -70,7 +72,7 @@ def save_recording(
         {
             "structure_id": session.structure_id,
             "session_id": session.id,
-            "recording_sid": sid[:128],
+            "recording_sid": sid,
             "recording_url": url[:500],
             "duration_seconds": _seconds(params.get("RecordingDuration", "")),
             "purpose": session.recording_purpose or series.recording_purpose,
@@ -80,7 +82,7 @@ def save_recording(
         unique_on=["recording_sid"],
     )
     db.flush()
-    return db.scalar(select(GroupRecording).where(GroupRecording.recording_sid == sid[:128]))
+    return db.scalar(select(GroupRecording).where(GroupRecording.recording_sid == sid))
 
 
 def _seconds(raw: str) -> int:
