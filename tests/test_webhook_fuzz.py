@@ -313,12 +313,8 @@ def test_a_recording_sid_no_column_can_hold_is_not_kept(app: Any, session: Any) 
     as completed, with its address and length, and without the sid."""
     call_sid = "CA" + "e" * 32
     client = app.test_client()
-    send(
-        client,
-        "/voice/incoming",
-        [("CallSid", call_sid), ("From", CALLER), ("To", DEMO_NUMBER)],
-        False,
-    )
+    opening = [("CallSid", call_sid), ("From", CALLER), ("To", DEMO_NUMBER)]
+    send(client, "/voice/incoming", opening, forged=False)
     pairs = [
         ("CallSid", call_sid),
         ("RecordingSid", "9" * 1000),

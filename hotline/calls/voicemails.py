@@ -95,7 +95,7 @@ def save_empty_message(session: Session, call: Call, now: datetime) -> Voicemail
 def apply_recording_status(
     session: Session,
     call: Call,
-    recording_sid: str,
+    recording_sid: str | None,
     status: str,
     recording_url: str,
     duration: int,
@@ -104,7 +104,7 @@ def apply_recording_status(
     """Confirm or mark absent the recording Twilio finished processing."""
     if call.structure_id is None:
         return None
-    voicemail = save_recording(session, call, recording_sid or None, recording_url, duration, now)
+    voicemail = save_recording(session, call, recording_sid, recording_url, duration, now)
     if status == "completed":
         voicemail.status = VoicemailStatus.COMPLETED
         voicemail.duration_seconds = duration or voicemail.duration_seconds

@@ -154,7 +154,7 @@ def recording_status() -> Response:
         calls.apply_recording_status(
             db.session,
             call,
-            form_sid_or_none("RecordingSid") or "",
+            form_sid_or_none("RecordingSid"),
             request.form.get("RecordingStatus", ""),
             request.form.get("RecordingUrl", ""),
             form_int("RecordingDuration"),
